@@ -1,0 +1,73 @@
+# ltxdash: two commands.
+#   make run    set up (first time) and start everything on http://127.0.0.1:8000 (PORT overrides)
+#   make test   set up (first time) and run the whole test suite
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV  := .venv
+PY    := $(VENV)/bin/python
+RUN_STAMP  := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+PYTEST_ARGS ?=
+
+# The first Python >= 3.12 on PATH, else the newest one under ~/.pyenv/versions.
+define find_python
+for c in python3.14 python3.13 python3.12 python3 python; do \
+  p=$$(command -v $$c 2>/dev/null) || continue; \
+  "$$p" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; exit 0; }; \
+done; \
+for p in $$(ls -d "$$HOME"/.pyenv/versions/3.*/bin/python3 2>/dev/null | sort -rV); do \
+  "$$p" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; exit 0; }; \
+done; exit 1
+endef
+
+.PHONY: help run test lint format bench clean-venv
+
+help:
+	@echo "make run    start ltxdash on http://127.0.0.1:$${PORT:-8000} (creates .venv on first use)"
+	@echo "make test   run the whole test suite"
+	@echo "make lint   ruff check + format check"
+	@echo "make bench  run the benchmarks in bench/"
+
+$(PY):
+	@python=$$($(find_python)) || { \
+	  echo "ltxdash needs Python 3.12 or newer, and none was found on PATH or under ~/.pyenv/versions."; \
+	  echo "Install one (e.g. 'apt-get install python3.12', 'brew install python@3.13' or 'pyenv install 3.13')"; \
+	  echo "and run make again."; exit 1; }; \
+	echo "Creating $(VENV) with $$python ($$("$$python" --version))"; \
+	"$$python" -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(TEST_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@ $(RUN_STAMP)
+
+run: $(RUN_STAMP)
+	@$(PY) manage.py migrate --no-input -v 0
+	@$(PY) manage.py collectstatic --no-input -v 0
+	@$(PY) manage.py ensure_demo_user
+	@exec $(PY) manage.py serve
+
+test: $(TEST_STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py check
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(TEST_STAMP)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+bench: $(TEST_STAMP)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,219 @@
+"""ltxdash settings: every environment variable the product reads is read here, and only here.
+
+The README lists each one. The embedded default (no variables at all) is a complete single-machine
+deployment: SQLite in ``./data``, django-q2's ORM broker, media on the local disk and the built-in
+LTX simulator. ``DATABASE_URL``, ``REDIS_URL`` and ``STORAGES`` move each part off the machine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from ltxdash.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+    secret_from_file,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("LTXDASH_DATA_DIR", str(BASE_DIR / "data"))).resolve()
+
+# --- Core -------------------------------------------------------------------------------------
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or secret_from_file(DATA_DIR / "secret_key")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_q",
+    "ltxdash.core",
+    "ltxdash.simulator",
+    "ltxdash.generations",
+    "ltxdash.gallery",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs a login unless its view says @login_not_required (health, share links).
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "ltxdash.urls"
+WSGI_APPLICATION = "ltxdash.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ltxdash.core.context_processors.ltxdash",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------------
+_SQLITE_OPTIONS = {
+    # IMMEDIATE takes the write lock at BEGIN, so two writers queue on the busy timeout instead
+    # of failing with "database is locked" half-way through a transaction.
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["OPTIONS"] = {**_SQLITE_OPTIONS, **DATABASES["default"]["OPTIONS"]}
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "ltxdash.sqlite3",
+            "OPTIONS": _SQLITE_OPTIONS,
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Broker and cache -------------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+Q_CLUSTER = {
+    "name": "ltxdash",
+    "workers": env_int("LTXDASH_WORKERS", 4, min_value=1, max_value=64),
+    # A task may run this long (a 512 MiB download and remux fits easily) ...
+    "timeout": 900,
+    # ... and is handed to another worker if not acknowledged after this long (must be > timeout).
+    "retry": 960,
+    "max_attempts": 3,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": 2000,
+    "label": "Background tasks",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["poll"] = 0.2
+    # Per-process memory cache: nothing correctness-critical lives in the cache, and a database
+    # cache in the same SQLite file would compete with the workers for its write lock.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Static files and media -------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"  # never served directly: media goes through permission-checked views
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# nginx deployments: serve media with X-Accel-Redirect from this internal location (README).
+LTXDASH_X_ACCEL_REDIRECT_PREFIX = env_str("LTXDASH_X_ACCEL_REDIRECT_PREFIX")
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Auth -------------------------------------------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Security ---------------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # HTMX reads the token from <body hx-headers>, not from the cookie
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+# Behind an HTTPS-terminating proxy, LTXDASH_HTTPS=1 turns on everything that needs HTTPS.
+LTXDASH_HTTPS = env_bool("LTXDASH_HTTPS", False)
+if LTXDASH_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("LTXDASH_HSTS_SECONDS", 60 * 60 * 24 * 30, min_value=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- Internationalisation ---------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("LTXDASH_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- The LTX API ------------------------------------------------------------------------------
+LTX_API_KEY = env_str("LTX_API_KEY")
+LTXDASH_SIMULATOR_PORT = env_int("LTXDASH_SIMULATOR_PORT", 8001, min_value=1, max_value=65535)
+# With no key, ltxdash talks to its own simulator (started by `make run`).
+LTX_SIMULATED = not LTX_API_KEY
+LTX_API_BASE_URL = env_url(
+    "LTX_API_BASE_URL",
+    f"http://127.0.0.1:{LTXDASH_SIMULATOR_PORT}" if LTX_SIMULATED else "https://api.ltx.video",
+)
+LTX_MAX_CONCURRENCY = env_int("LTX_MAX_CONCURRENCY", 2, min_value=1, max_value=1000)
+LTX_POLL_INTERVAL = env_float("LTX_POLL_INTERVAL", 5.0, min_value=0.05, max_value=3600)
+# Largest output we copy into our storage (a safety valve, not an API limit).
+LTXDASH_MAX_OUTPUT_BYTES = env_int("LTXDASH_MAX_OUTPUT_BYTES", 2 * 1024**3, min_value=1024)
+
+# --- The built-in simulator (only when it runs) -----------------------------------------------
+LTXDASH_SIM_DIR = Path(env_str("LTXDASH_SIM_DIR", str(DATA_DIR / "simulator"))).resolve()
+LTXDASH_SIM_PENDING_SECONDS = env_float("LTXDASH_SIM_PENDING_SECONDS", 2.0, min_value=0)
+LTXDASH_SIM_PROCESSING_SECONDS = env_float("LTXDASH_SIM_PROCESSING_SECONDS", 8.0, min_value=0)
+LTXDASH_SIM_RETENTION_SECONDS = env_float("LTXDASH_SIM_RETENTION_SECONDS", 86400.0, min_value=1)
+LTXDASH_SIM_CONCURRENCY = env_int("LTXDASH_SIM_CONCURRENCY", 2, min_value=0)
+
+# --- Logging ----------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LTXDASH_LOG_LEVEL", "INFO").upper()},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "django_q": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from ltxdash.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("gallery/", include("ltxdash.gallery.urls")),
+    path("", include("ltxdash.generations.urls")),
+]

@@ -1,0 +1,13 @@
+// Theme: dark by default, light on request; remembered per browser. Runs before paint.
+(function () {
+  var stored = null;
+  try { stored = localStorage.getItem("ltxdash-theme"); } catch (e) {}
+  if (stored === "light" || stored === "dark") document.documentElement.dataset.theme = stored;
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-theme-toggle]");
+    if (!button) return;
+    var next = document.documentElement.dataset.theme === "light" ? "dark" : "light";
+    document.documentElement.dataset.theme = next;
+    try { localStorage.setItem("ltxdash-theme", next); } catch (e) {}
+  });
+})();
