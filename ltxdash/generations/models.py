@@ -1,0 +1,313 @@
+"""The generation: one request for a clip, from the moment a user presses Generate to a verified
+copy of its output in our storage. Its life is the state machine below; every change of state
+is one conditional UPDATE on the expected old state, so a task delivered twice, or two workers
+acting at once, cannot both move it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+
+class State(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SUBMITTING = "submitting", "Submitting"
+    PENDING = "pending", "Waiting at LTX"
+    PROCESSING = "processing", "Generating"
+    REHOSTING = "rehosting", "Saving"
+    READY = "ready", "Ready"
+    REJECTED = "rejected", "Rejected"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
+    CANCELED = "canceled", "Canceled"
+    UNKNOWN = "unknown", "Outcome unknown"
+
+
+# Which states each state may move to. Anything else is a bug and raises IllegalTransition.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    State.QUEUED: frozenset({State.SUBMITTING, State.CANCELED}),
+    # Back to QUEUED only when the API certainly created nothing (429, connect error, 5xx).
+    State.SUBMITTING: frozenset(
+        {State.PENDING, State.QUEUED, State.REJECTED, State.UNKNOWN, State.FAILED}
+    ),
+    State.PENDING: frozenset({State.PROCESSING, State.REHOSTING, State.FAILED, State.EXPIRED}),
+    State.PROCESSING: frozenset({State.REHOSTING, State.FAILED, State.EXPIRED}),
+    State.REHOSTING: frozenset({State.READY, State.EXPIRED}),
+    # "Copy again" (admin): fetch the output once more while the API still keeps it.
+    State.READY: frozenset({State.REHOSTING}),
+    State.EXPIRED: frozenset({State.REHOSTING}),
+    State.REJECTED: frozenset(),
+    State.FAILED: frozenset(),
+    State.CANCELED: frozenset(),
+    State.UNKNOWN: frozenset(),
+}
+
+IN_FLIGHT = frozenset({State.SUBMITTING, State.PENDING, State.PROCESSING})  # count upstream
+ACTIVE = frozenset({State.QUEUED, *IN_FLIGHT, State.REHOSTING})  # a live card
+TERMINAL = frozenset(
+    {State.READY, State.REJECTED, State.FAILED, State.EXPIRED, State.CANCELED, State.UNKNOWN}
+)
+PROBLEMS = frozenset({State.REJECTED, State.FAILED, State.EXPIRED, State.UNKNOWN})
+
+# The timestamp each state sets when it is entered (first entry wins for submitted_at etc.).
+_STAMP = {
+    State.SUBMITTING: "submit_started_at",
+    State.PENDING: "submitted_at",
+    State.PROCESSING: "processing_at",
+    State.REHOSTING: "completed_at",
+    State.READY: "ready_at",
+}
+
+
+class IllegalTransition(Exception):
+    pass
+
+
+class Generation(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations"
+    )
+    endpoint = models.CharField(max_length=40)  # a catalog slug, e.g. "text-to-video"
+    model = models.CharField(max_length=40, blank=True)  # empty for endpoints without a model
+    prompt = models.TextField(blank=True)
+    # The request's settings in API field names (duration, resolution, fps, ...), without the
+    # input URIs: those are made from `inputs` right before submit.
+    params = models.JSONField(default=dict, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    favourite = models.BooleanField(default=False)
+
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    version = models.PositiveIntegerField(default=0)  # bumped on every change a card shows
+
+    remote_id = models.CharField(max_length=80, blank=True)
+    submit_request_id = models.CharField(max_length=80, blank=True)
+    last_request_id = models.CharField(max_length=80, blank=True)
+    error_type = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    estimated_cost = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    submit_started_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)  # the API accepted the job
+    processing_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)  # the API finished the job
+    ready_at = models.DateTimeField(null=True, blank=True)  # our copy is stored
+    finished_at = models.DateTimeField(null=True, blank=True)  # any terminal state
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    submit_attempts = models.PositiveSmallIntegerField(default=0)
+    poll_failures = models.PositiveSmallIntegerField(default=0)  # consecutive, reset on success
+    poll_count = models.PositiveIntegerField(default=0)
+    rehost_attempts = models.PositiveSmallIntegerField(default=0)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)  # dispatch/rehost backoff
+    retention_ends_at = models.DateTimeField(null=True, blank=True)  # the API forgets the job
+    at_risk = models.BooleanField(default=False)  # copy still missing long after completion
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="gen_owner_created"),
+            models.Index(fields=["state", "next_poll_at"], name="gen_state_next_poll"),
+            models.Index(fields=["state", "created_at"], name="gen_state_created"),
+            models.Index(fields=["remote_id"], name="gen_remote_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.endpoint} ({self.state})"
+
+    # --- the state machine -------------------------------------------------------------------
+    def transition(
+        self,
+        to: str,
+        *,
+        expected: str | None = None,
+        detail: str = "",
+        request_id: str = "",
+        **fields: Any,
+    ) -> bool:
+        """Move from ``expected`` (default: the state this instance holds) to ``to``.
+
+        Returns False, changing nothing, when the row is no longer in the expected state (another
+        worker got there first, or the task was delivered twice). Raises IllegalTransition for a
+        move the state machine does not allow. ``fields`` are set in the same UPDATE.
+        """
+        old = expected or self.state
+        if to not in TRANSITIONS[old]:
+            raise IllegalTransition(f"{old} → {to} is not allowed (generation {self.pk})")
+        now = timezone.now()
+        values: dict[str, Any] = {"state": to, "updated_at": now, **fields}
+        stamp = _STAMP.get(to)
+        if stamp and stamp not in fields and getattr(self, stamp) is None:
+            values[stamp] = now
+        if to in TERMINAL:
+            values.setdefault("finished_at", now)
+            values.setdefault("next_poll_at", None)
+        elif old in TERMINAL:
+            values.setdefault("finished_at", None)
+        if request_id:
+            values.setdefault("last_request_id", request_id)
+        with transaction.atomic():
+            moved = Generation.objects.filter(pk=self.pk, state=old).update(
+                version=F("version") + 1, **values
+            )
+            if not moved:
+                return False
+            GenerationEvent.objects.create(
+                generation_id=self.pk,
+                at=now,
+                from_state=old,
+                to_state=to,
+                detail=detail[:2000],
+                request_id=request_id,
+            )
+        for name, value in values.items():
+            setattr(self, name, value)
+        self.version += 1
+        return True
+
+    def touch(self, **fields: Any) -> bool:
+        """Change fields without a change of state, only while the state is still the one held."""
+        moved = Generation.objects.filter(pk=self.pk, state=self.state).update(
+            version=F("version") + 1, updated_at=timezone.now(), **fields
+        )
+        if moved:
+            for name, value in fields.items():
+                setattr(self, name, value)
+            self.version += 1
+        return bool(moved)
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in TERMINAL
+
+    @property
+    def has_problem(self) -> bool:
+        return self.state in PROBLEMS
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.state == State.QUEUED
+
+    @property
+    def video(self) -> Output | None:
+        """The main playable output, if any (prefetch `outputs` when listing)."""
+        for output in self.outputs.all():
+            if output.content_type.startswith("video/"):
+                return output
+        return None
+
+    def elapsed_seconds(self, now: datetime | None = None) -> float:
+        end = self.finished_at or now or timezone.now()
+        return max(0.0, (end - self.created_at).total_seconds())
+
+
+class GenerationInput(models.Model):
+    """A file the request needs: a user's upload, or an output of an earlier clip."""
+
+    class Role(models.TextChoices):
+        IMAGE = "image_uri", "Image (first frame)"
+        LAST_FRAME = "last_frame_uri", "Last frame"
+        AUDIO = "audio_uri", "Audio"
+        VIDEO = "video_uri", "Video"
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="inputs")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    file = models.FileField(upload_to="inputs/%Y/%m/", blank=True)
+    source_output = models.ForeignKey(
+        "Output", null=True, blank=True, on_delete=models.SET_NULL, related_name="used_as_input"
+    )
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    media = models.JSONField(default=dict, blank=True)  # ltxdash.media.MediaInfo as a dict
+    storage_uri = models.CharField(max_length=300, blank=True)  # from the API's upload flow
+    uploaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["generation", "role"], name="one_input_per_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} of generation {self.generation_id}"
+
+
+class Output(models.Model):
+    """One stored file of a finished generation, with what we read from the file itself."""
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="outputs")
+    label = models.CharField(max_length=64)  # the API's result key: video_url, exr_frames_url
+    file = models.FileField(upload_to="outputs/%Y/%m/", max_length=255)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=100)
+    duration = models.FloatField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    fps = models.FloatField(null=True, blank=True)
+    codec = models.CharField(max_length=40, blank=True)
+    has_audio = models.BooleanField(default=False)
+    poster = models.FileField(upload_to="posters/%Y/%m/", max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["generation", "label"], name="one_output_per_label")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} of generation {self.generation_id}"
+
+
+class GenerationEvent(models.Model):
+    """One change of state: the clip's timeline, for users and admins."""
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=State.choices)
+    detail = models.TextField(blank=True)
+    request_id = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state or '·'} → {self.to_state}"
+
+
+class DispatchState(models.Model):
+    """The single row that says whether the dispatcher may submit (an account-level problem,
+    such as an invalid key or no credits, pauses it for everyone)."""
+
+    paused = models.BooleanField(default=False)
+    reason_type = models.CharField(max_length=64, blank=True)
+    reason_message = models.TextField(blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    next_probe_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "dispatcher"
+        verbose_name_plural = "dispatcher"
+
+    def __str__(self) -> str:
+        return f"Paused: {self.reason_type}" if self.paused else "Dispatching"
+
+    @classmethod
+    def get(cls) -> DispatchState:
+        state, _ = cls.objects.get_or_create(pk=1)
+        return state
