@@ -3,4 +3,10 @@ from django.http import HttpRequest
 
 
 def ltxdash(request: HttpRequest) -> dict:
-    return {"ltx_simulated": settings.LTX_SIMULATED}
+    context = {"ltx_simulated": settings.LTX_SIMULATED}
+    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        from ltxdash.generations.models import DispatchState
+
+        # One indexed read per page: the account-pause banner shows on every page while paused.
+        context["dispatch_pause"] = DispatchState.objects.filter(pk=1, paused=True).first()
+    return context
