@@ -1,0 +1,80 @@
+"""The LTX catalog: endpoints, models, valid combinations, prices and media limits.
+
+Everything that needs to know what the API accepts asks this package: the create form
+(`choices`, `upload_limits`), server-side validation (`validate`), the cost shown before
+submitting (`estimate_cost`), the request sent (`build_request`) and the simulator.
+
+How to update it when LTX changes models, limits or prices (all of it is data in `data.py`):
+- New model: add a `ModelSpec` to `MODELS`, then `Combo` rows for what it can do (endpoints,
+  resolutions, fps, durations) and `Price` rows. Endpoint model lists are derived from the rows.
+- Removed model: set `status="removed"`, `removed_on` and `replacement`, and delete its
+  `Combo` and `Price` rows; requests naming it are then refused with a message naming the
+  replacement.
+- New or changed combination/price: edit the rows. Mark anything only secondary sources
+  state with `confirmed=False` and a `note` naming the source; the UI shows it.
+- Then run `pytest tests/ltx/test_catalog.py`: it checks every row and the known-good requests.
+"""
+
+from .body import InvalidRequest, build_request
+from .data import CAMERA_MOTIONS, COMBOS, ENDPOINTS, MODELS, MODES, PRICES
+from .options import (
+    accept_attribute,
+    choices,
+    current_models,
+    default_model,
+    input_limit,
+    upload_limits,
+)
+from .pricing import estimate, estimate_cost, price_for
+from .rules import (
+    allowed_durations,
+    allowed_fps,
+    allowed_resolutions,
+    caveat,
+    model_label,
+    resolution_label,
+    resolution_tier,
+)
+from .specs import Choices, Combo, EndpointSpec, Estimate, InputLimit, ModelSpec, Price
+from .validation import validate
+
+__all__ = [
+    "CAMERA_MOTIONS",
+    "COMBOS",
+    "ENDPOINTS",
+    "MODELS",
+    "MODES",
+    "PRICES",
+    "Choices",
+    "Combo",
+    "EndpointSpec",
+    "Estimate",
+    "InputLimit",
+    "InvalidRequest",
+    "ModelSpec",
+    "Price",
+    "accept_attribute",
+    "allowed_durations",
+    "allowed_fps",
+    "allowed_resolutions",
+    "build_request",
+    "caveat",
+    "choices",
+    "current_models",
+    "default_model",
+    "endpoint_label",
+    "estimate",
+    "estimate_cost",
+    "input_limit",
+    "model_label",
+    "price_for",
+    "resolution_label",
+    "resolution_tier",
+    "upload_limits",
+    "validate",
+]
+
+
+def endpoint_label(slug: str) -> str:
+    spec = ENDPOINTS.get(slug)
+    return spec.label if spec else slug

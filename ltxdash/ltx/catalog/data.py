@@ -1,0 +1,402 @@
+"""The catalog's data: every endpoint, model, valid combination, price and media limit.
+
+Code elsewhere reads only these tables; no other module names a model. See the package
+docstring (`ltxdash/ltx/catalog/__init__.py`) for how to update them.
+
+Sources, cited by short name in the `note` / `source` of each row:
+- "OpenAPI": docs.ltx.io/openapi.json (archived copy, Jul 2026) - request fields, enums, limits.
+- "models page": docs.ltx.video/models (old copy; only the LTX-2 matrix).
+- "pricing page": docs.ltx.io/pricing (third-party transcription, Oct 2026).
+- "LTX Desktop": Lightricks/LTX-Desktop backend/api_model_specs.py + ltx_capabilities.py (2026-08-20),
+  Lightricks' own client; the best public source for the LTX-2.3 / LTX-2.5 matrix.
+- "ComfyUI": ComfyUI's LTX API nodes (nodes_ltxv.py) and the Comfy Router schema.
+- "fal" / "wiki": reseller list prices and a third-party notes wiki (secondary).
+
+`confirmed=False` marks a row that rests only on secondary sources or on sources that disagree;
+the UI shows its `note` next to the option.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from .specs import Combo, EndpointSpec, ModelSpec, Price
+
+# --- Models ---------------------------------------------------------------------------------
+
+MODELS: dict[str, ModelSpec] = {
+    m.id: m
+    for m in (
+        ModelSpec(
+            "ltx-2-3-fast", "LTX-2.3 Fast", "LTX-2.3", "fast", released=datetime.date(2026, 3, 5)
+        ),
+        ModelSpec(
+            "ltx-2-3-pro", "LTX-2.3 Pro", "LTX-2.3", "pro", released=datetime.date(2026, 3, 5)
+        ),
+        # LTX-2.5: launch date from the wiki; `duration: null` ("automatic duration") from LTX Desktop.
+        ModelSpec(
+            "ltx-2-5-fast",
+            "LTX-2.5 Fast",
+            "LTX-2.5",
+            "fast",
+            released=datetime.date(2026, 8, 11),
+            auto_duration=True,
+        ),
+        ModelSpec(
+            "ltx-2-5-pro",
+            "LTX-2.5 Pro",
+            "LTX-2.5",
+            "pro",
+            released=datetime.date(2026, 8, 11),
+            auto_duration=True,
+        ),
+        # Removed 2026-08-15 (docs.ltx.video/ltx-2-deprecation): the API now answers with an error.
+        ModelSpec(
+            "ltx-2-fast",
+            "LTX-2 Fast",
+            "LTX-2",
+            "fast",
+            status="removed",
+            removed_on=datetime.date(2026, 8, 15),
+            replacement="ltx-2-3-fast",
+        ),
+        ModelSpec(
+            "ltx-2-pro",
+            "LTX-2 Pro",
+            "LTX-2",
+            "pro",
+            status="removed",
+            removed_on=datetime.date(2026, 8, 15),
+            replacement="ltx-2-3-pro",
+        ),
+    )
+}
+
+# --- Resolutions ----------------------------------------------------------------------------
+# The API has no aspect-ratio field: orientation comes from the "WIDTHxHEIGHT" string.
+
+R720 = ("1280x720", "720x1280")
+R1080 = ("1920x1080", "1080x1920")
+R1440 = ("2560x1440", "1440x2560")
+R4K = ("3840x2160", "2160x3840")
+REFRAME_RESOLUTIONS = (
+    "1280x720",
+    "720x1280",
+    "720x720",
+    "720x900",
+    "900x720",
+    "1920x1080",
+    "1080x1920",
+    "1080x1080",
+    "1080x1350",
+    "1350x1080",
+)
+
+FPS_ALL = (24, 25, 48, 50)  # 24 and 48 arrived with LTX-2.3 (changelog)
+SHORT = (2, 3, 4, 5)
+STANDARD = (6, 8, 10)
+LONG = (12, 14, 16, 18, 20)
+
+# --- Endpoints ------------------------------------------------------------------------------
+# `models` is filled in below from COMBOS, so each model/endpoint pairing is written once.
+
+_GEN_FIELDS = (
+    "prompt",
+    "model",
+    "duration",
+    "resolution",
+    "fps",
+    "generate_audio",
+    "camera_motion",
+)
+
+_ENDPOINTS = (
+    EndpointSpec(
+        slug="text-to-video",
+        label="Text → Video",
+        description="Make a clip from a written prompt.",
+        fields=_GEN_FIELDS,
+        required_fields=("prompt", "model", "duration", "resolution"),
+        input_roles={},
+        bills_on="output_seconds",
+        result_keys=("video_url",),
+        default_model="ltx-2-3-fast",
+        duration_kind="int",
+    ),
+    EndpointSpec(
+        slug="image-to-video",
+        label="Image → Video",
+        description="Animate a still image (optionally towards a last frame).",
+        fields=("image_uri", "last_frame_uri", *_GEN_FIELDS),
+        required_fields=("image_uri", "prompt", "model", "duration", "resolution"),
+        input_roles={"image_uri": True, "last_frame_uri": False},
+        bills_on="output_seconds",
+        result_keys=("video_url",),
+        default_model="ltx-2-3-fast",
+        duration_kind="int",
+    ),
+    EndpointSpec(
+        slug="audio-to-video",
+        label="Audio → Video",
+        description="Make a clip that follows a 2 to 20 second soundtrack; the audio sets the length.",
+        fields=("audio_uri", "image_uri", "prompt", "resolution", "guidance_scale", "model"),
+        required_fields=("audio_uri",),
+        input_roles={"audio_uri": True, "image_uri": False},
+        bills_on="input_audio_seconds",
+        result_keys=("video_url",),
+        default_model="ltx-2-3-pro",  # the OpenAPI default
+    ),
+    EndpointSpec(
+        slug="retake",
+        label="Retake",
+        description="Regenerate a section of an existing clip and keep the rest.",
+        fields=("video_uri", "prompt", "start_time", "duration", "mode", "resolution", "model"),
+        required_fields=("video_uri", "start_time", "duration"),
+        input_roles={"video_uri": True},
+        bills_on="input_video_seconds",
+        result_keys=("video_url",),
+        default_model="ltx-2-3-pro",
+        duration_kind="float",
+        # At least 2 s; no maximum is documented (a section past the end is clamped to the clip).
+        duration_range=(2.0, None),
+    ),
+    EndpointSpec(
+        slug="extend",
+        label="Extend",
+        description="Add 2 to 20 seconds at the start or end of an existing clip.",
+        fields=("video_uri", "prompt", "duration", "mode", "model", "context"),
+        required_fields=("video_uri", "duration"),
+        input_roles={"video_uri": True},
+        bills_on="extension_plus_context",
+        result_keys=("video_url",),
+        default_model="ltx-2-3-pro",
+        duration_kind="float",
+        duration_range=(2.0, 20.0),
+    ),
+    EndpointSpec(
+        slug="video-to-video-hdr",
+        label="HDR",
+        description="Convert an SDR clip to HDR; the result is a ZIP of EXR frames.",
+        fields=("video_uri",),
+        required_fields=("video_uri",),
+        input_roles={"video_uri": True},
+        bills_on="input_video_seconds",
+        result_keys=("exr_frames_url",),
+        default_model=None,
+    ),
+    EndpointSpec(
+        slug="video-to-video-reframe",
+        label="Reframe",
+        description="Outpaint a clip to a new frame shape (square, 4:5, 9:16, ...).",
+        fields=("video_uri", "model", "resolution"),
+        required_fields=("video_uri", "model", "resolution"),
+        input_roles={"video_uri": True},
+        bills_on="input_video_seconds",
+        result_keys=("video_url",),
+        default_model="ltx-2-3-pro",
+    ),
+)
+
+GEN = ("text-to-video", "image-to-video")
+A2V = ("audio-to-video",)
+
+# --- Valid combinations -----------------------------------------------------------------------
+# A request is valid when at least one row contains it; it is "confirmed" when a confirmed row does.
+
+_UNSURE_SHORT = (
+    "2 to 5 s clips: allowed by Lightricks' LTX Desktop since 2026-08-20 and seen working on the "
+    "live API for 2 s; older docs said 6 s minimum."
+)
+_UNSURE_720_23 = (
+    "720p on LTX-2.3: LTX Desktop (since 2026-08-20) and 720p price rows; not on the models page."
+)
+_UNSURE_A2V_RES = (
+    "Sources disagree: the OpenAPI spec lists only 1080p for audio-to-video; LTX Desktop also "
+    "allows 720p to 4K (audio up to 10 s above 1080p)."
+)
+
+COMBOS: tuple[Combo, ...] = (
+    # Text/image-to-video. LTX Desktop + ComfyUI: 6/8/10 s everywhere; over 10 s only on Fast at
+    # 720p/1080p and 24/25 fps; 2.5 Pro is 720p/1080p at 24/25/50 (no 48) up to 10 s.
+    Combo(
+        GEN, ("ltx-2-3-fast", "ltx-2-3-pro", "ltx-2-5-fast"), R1080 + R1440 + R4K, FPS_ALL, STANDARD
+    ),
+    Combo(GEN, ("ltx-2-5-fast",), R720, FPS_ALL, STANDARD),
+    Combo(GEN, ("ltx-2-5-pro",), R720 + R1080, (24, 25, 50), STANDARD),
+    Combo(GEN, ("ltx-2-3-fast", "ltx-2-5-fast"), R1080, (24, 25), LONG),
+    Combo(GEN, ("ltx-2-5-fast",), R720, (24, 25), LONG),
+    Combo(
+        GEN,
+        ("ltx-2-3-fast", "ltx-2-3-pro"),
+        R720,
+        FPS_ALL,
+        STANDARD,
+        confirmed=False,
+        note=_UNSURE_720_23,
+    ),
+    Combo(GEN, ("ltx-2-3-fast",), R720, (24, 25), LONG, confirmed=False, note=_UNSURE_720_23),
+    Combo(
+        GEN,
+        ("ltx-2-3-fast", "ltx-2-3-pro", "ltx-2-5-fast"),
+        R720 + R1080 + R1440 + R4K,
+        FPS_ALL,
+        SHORT,
+        confirmed=False,
+        note=_UNSURE_SHORT,
+    ),
+    Combo(
+        GEN,
+        ("ltx-2-5-pro",),
+        R720 + R1080,
+        (24, 25, 50),
+        SHORT,
+        confirmed=False,
+        note=_UNSURE_SHORT,
+    ),
+    # Audio-to-video: output is 25 fps and as long as the audio (2 to 20 s). OpenAPI: Pro only, 1080p.
+    # LTX Desktop: 2.5 Fast too ("does not accept ltx-2-3-fast"); ComfyUI also offers 2.5 Pro.
+    Combo(A2V, ("ltx-2-3-pro", "ltx-2-5-fast"), R1080),
+    Combo(
+        A2V,
+        ("ltx-2-5-pro",),
+        R1080,
+        max_input_seconds=10,
+        confirmed=False,
+        note="LTX-2.5 Pro audio-to-video: ComfyUI only; audio appears capped at 10 s (LTX Desktop, fal).",
+    ),
+    Combo(A2V, ("ltx-2-3-pro", "ltx-2-5-fast"), R720, confirmed=False, note=_UNSURE_A2V_RES),
+    Combo(
+        A2V,
+        ("ltx-2-3-pro", "ltx-2-5-fast"),
+        R1440 + R4K,
+        max_input_seconds=10,
+        confirmed=False,
+        note=_UNSURE_A2V_RES,
+    ),
+    Combo(A2V, ("ltx-2-5-pro",), R720, max_input_seconds=10, confirmed=False, note=_UNSURE_A2V_RES),
+    # Edits: Pro 2.3 only (OpenAPI enums; LTX Desktop's RetakeExtendModel; not 2.5).
+    Combo(("retake",), ("ltx-2-3-pro",), R1080),
+    Combo(("extend",), ("ltx-2-3-pro",)),  # the output keeps the input's resolution
+    Combo(("video-to-video-hdr",), (None,)),  # no model field
+    Combo(("video-to-video-reframe",), ("ltx-2-3-pro",), REFRAME_RESOLUTIONS),
+)
+
+ENDPOINTS: dict[str, EndpointSpec] = {}
+for _spec in _ENDPOINTS:
+    _models = tuple(
+        dict.fromkeys(m for c in COMBOS if _spec.slug in c.endpoints for m in c.models if m)
+    )
+    ENDPOINTS[_spec.slug] = EndpointSpec(**{**_spec.__dict__, "models": _models})
+
+# Endpoints whose `resolution` may be omitted: the API then follows the input's orientation.
+RESOLUTION_OPTIONAL = frozenset({"audio-to-video", "retake"})
+
+CAMERA_MOTIONS = (
+    "static",
+    "dolly_in",
+    "dolly_out",
+    "dolly_left",
+    "dolly_right",
+    "jib_up",
+    "jib_down",
+    "focus_shift",
+)
+# LTX Desktop offers camera motion only on Pro ("a named LoRA on the Pro stack"); the OpenAPI
+# spec does not restrict it. Accepted on Fast, with this caveat shown.
+CAMERA_MOTION_FAST_NOTE = (
+    "Camera motion is unconfirmed on Fast models (LTX Desktop offers it on Pro only)."
+)
+# The OpenAPI note says LTX-2.3 only; ComfyUI's LTX-2.5 image-to-video node sends it too.
+LAST_FRAME_NOTE = {
+    "ltx-2-5-fast": "Last frame on LTX-2.5 is unconfirmed (ComfyUI sends it; the OpenAPI note says 2.3 only).",
+    "ltx-2-5-pro": "Last frame on LTX-2.5 is unconfirmed (ComfyUI sends it; the OpenAPI note says 2.3 only).",
+}
+
+# First value is the API default.
+MODES: dict[str, tuple[str, ...]] = {
+    "retake": ("replace_audio_and_video", "replace_audio", "replace_video"),
+    "extend": ("end", "start"),
+}
+
+DEFAULT_RESOLUTION = "1920x1080"
+# OpenAPI says fps defaults to 24, the Comfy Router schema says 25: we always send it.
+DEFAULT_FPS = 24
+DEFAULT_DURATION = 6
+
+# --- Prices (USD per billed second) -----------------------------------------------------------
+# T2V and I2V cost the same; portrait and landscape cost the same. Unknown tiers have no row and
+# the estimate is then "unknown". Not listed: a $0.39/s 4K row for ltx-2-5-pro on the pricing page,
+# because no client allows 4K on 2.5 Pro.
+
+_WIKI = "third-party wiki (Apr 2026 prices)"
+_PRICING = "docs.ltx.io/pricing (Oct 2026 transcription)"
+_FAL = "fal.ai list prices (matches ComfyUI's badges)"
+D = Decimal
+
+PRICES: tuple[Price, ...] = (
+    Price(GEN, "ltx-2-3-fast", "720p", D("0.03"), True, _PRICING),
+    Price(GEN, "ltx-2-3-fast", "1080p", D("0.06"), False, f"{_WIKI}; {_FAL}"),
+    Price(GEN, "ltx-2-3-fast", "1440p", D("0.12"), False, f"{_WIKI}; {_FAL}"),
+    Price(GEN, "ltx-2-3-fast", "4k", D("0.24"), False, f"{_WIKI}; {_FAL}"),
+    Price(GEN, "ltx-2-3-pro", "720p", D("0.04"), False, _WIKI),
+    Price(GEN, "ltx-2-3-pro", "1080p", D("0.08"), False, f"{_WIKI}; {_FAL}"),
+    Price(GEN, "ltx-2-3-pro", "1440p", D("0.16"), True, _PRICING),
+    Price(GEN, "ltx-2-3-pro", "4k", D("0.32"), False, f"{_WIKI}; {_FAL}"),
+    Price(GEN, "ltx-2-5-fast", "720p", D("0.09"), True, _PRICING),
+    Price(GEN, "ltx-2-5-fast", "1080p", D("0.13"), False, _WIKI),
+    Price(GEN, "ltx-2-5-fast", "1440p", D("0.19"), False, _WIKI),
+    Price(GEN, "ltx-2-5-fast", "4k", D("0.30"), False, _WIKI),
+    Price(GEN, "ltx-2-5-pro", "720p", D("0.12"), False, _WIKI),
+    Price(GEN, "ltx-2-5-pro", "1080p", D("0.17"), False, _WIKI),
+    # Audio-to-video bills the input audio's seconds; only 1080p prices are known.
+    Price(A2V, "ltx-2-3-pro", "1080p", D("0.10"), True, _PRICING),
+    Price(A2V, "ltx-2-5-fast", "1080p", D("0.13"), False, _FAL),
+    Price(A2V, "ltx-2-5-pro", "1080p", D("0.17"), False, _FAL),
+    # Retake bills the whole input video; extend bills extension + context (max 505 frames).
+    Price(("retake",), "ltx-2-3-pro", "1080p", D("0.10"), True, _PRICING),
+    Price(("extend",), "ltx-2-3-pro", "1080p", D("0.10"), True, _PRICING),
+    # HDR bills input seconds by input tier (the 1440p tier's price was not captured).
+    Price(("video-to-video-hdr",), None, "1080p", D("0.20"), True, _PRICING),
+    Price(("video-to-video-hdr",), None, "4k", D("0.80"), True, _PRICING),
+    # Reframe bills input seconds by output tier.
+    Price(("video-to-video-reframe",), "ltx-2-3-pro", "720p", D("0.10"), True, _PRICING),
+    Price(("video-to-video-reframe",), "ltx-2-3-pro", "1080p", D("0.20"), False, _FAL),
+)
+
+# --- Media limits (OpenAPI unless noted) ------------------------------------------------------
+
+MIN_INPUT_FRAMES = 73  # retake and extend inputs (about 3 s at 24 fps)
+MAX_INPUT_LONG_SIDE, MAX_INPUT_SHORT_SIDE = 3840, 2160  # 4K, either orientation
+EXTEND_MAX_FRAMES = 505  # context + duration, counted at the input's fps
+EXTEND_MAX_CONTEXT_SECONDS = 20.0
+AUDIO_SECONDS = (2.0, 20.0)  # audio-to-video input
+# HDR: an input is placed in the smallest tier that fits by pixel count.
+HDR_TIERS = (("1080p", 1920 * 1080, 181), ("1440p", 2560 * 1440, 101), ("4k", 3840 * 2160, 41))
+REFRAME_MAX_SECONDS, REFRAME_MAX_FRAMES = 60.0, 1800
+# Only the wiki states a prompt cap (5,000 characters); unverified, but a sane bound for a form.
+PROMPT_MAX_CHARS = 5000
+# Not enforced, unconfirmed: an older ComfyUI retake node limits the input to 20 s / 505 frames.
+
+# Accepted formats (docs "input formats" page). Canonical MIME types, as media.probe() reports them.
+MIME_TYPES: dict[str, tuple[str, ...]] = {
+    "image": ("image/png", "image/jpeg", "image/webp"),
+    "video": ("video/mp4", "video/quicktime", "video/x-matroska"),
+    "audio": ("audio/wav", "audio/mpeg", "audio/mp4", "audio/ogg"),
+}
+VIDEO_CODECS = ("h264", "hevc")
+ROLE_KINDS = {
+    "image_uri": "image",
+    "last_frame_uri": "image",
+    "audio_uri": "audio",
+    "video_uri": "video",
+}
+
+# Bytes per input method. The docs say "MB" without defining it; we read it as 10^6 bytes, the
+# smaller reading, so a file we accept is never refused for size.
+MB = 1_000_000
+UPLOAD_LIMITS: dict[str, dict[str, int]] = {
+    "upload": {"image": 100 * MB, "video": 100 * MB, "audio": 100 * MB},  # POST /v1/upload + PUT
+    "url": {"image": 15 * MB, "video": 32 * MB, "audio": 32 * MB},  # public HTTPS URL
+    "data_uri": {"image": 7 * MB, "video": 15 * MB, "audio": 15 * MB},  # encoded size
+}
