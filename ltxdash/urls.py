@@ -8,5 +8,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("gallery/", include("ltxdash.gallery.urls")),
+    path("s/", include("ltxdash.gallery.share_urls")),  # public share links (no login)
     path("", include("ltxdash.generations.urls")),
 ]

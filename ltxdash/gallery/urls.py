@@ -1,8 +1,17 @@
 from django.urls import path
 
-from ltxdash.gallery import views
+from ltxdash.gallery.views import clip, files, gallery, share
 
 app_name = "gallery"
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", gallery.index, name="index"),
+    path("<int:pk>/", clip.clip, name="clip"),
+    path("<int:pk>/favourite", clip.favourite, name="favourite"),
+    path("<int:pk>/delete", clip.delete, name="delete"),
+    path("<int:pk>/share", share.create, name="share_create"),
+    path("shares/<int:pk>/revoke", share.revoke, name="share_revoke"),
+    # Files by the Output's pk; every one checks that the clip is the requester's.
+    path("files/<int:pk>", files.output_file, name="file"),
+    path("files/<int:pk>/poster", files.poster, name="poster"),
+    path("files/<int:pk>/download", files.download, name="download"),
 ]

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from ltxdash.gallery.details import mode_choices, model_choices
+from ltxdash.generations.models import Generation, State
+
+_ANY = ("", "Any")
+
+
+class GalleryFilterForm(forms.Form):
+    """The gallery's GET filters. An invalid value is reported by its field and left out,
+    so a hand-edited URL narrows less instead of failing."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search prompts",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search prompts"}),
+    )
+    mode = forms.ChoiceField(required=False, label="Mode")
+    model = forms.ChoiceField(required=False, label="Model")
+    state = forms.ChoiceField(required=False, label="State", choices=[_ANY, *State.choices])
+    date_from = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    favourites = forms.BooleanField(required=False, label="Favourites only")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["mode"].choices = [_ANY, *mode_choices()]
+        self.fields["model"].choices = [_ANY, *model_choices()]
+
+    def filter(self, clips: QuerySet[Generation]) -> QuerySet[Generation]:
+        self.is_valid()
+        data = self.cleaned_data
+        if data.get("mode"):
+            clips = clips.filter(endpoint=data["mode"])
+        if data.get("model"):
+            clips = clips.filter(model=data["model"])
+        if data.get("state"):
+            clips = clips.filter(state=data["state"])
+        if data.get("favourites"):
+            clips = clips.filter(favourite=True)
+        # Dates are whole days in the site's time zone; "to" includes its day.
+        if data.get("date_from"):
+            clips = clips.filter(created_at__gte=_start_of(data["date_from"]))
+        if data.get("date_to"):
+            clips = clips.filter(created_at__lt=_start_of(data["date_to"] + timedelta(days=1)))
+        for word in (data.get("q") or "").split()[:8]:
+            clips = clips.filter(prompt__icontains=word)
+        return clips
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(self.cleaned_data.get(name) for name in self.fields)
+
+
+def _start_of(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+EXPIRY_CHOICES = [
+    ("1", "1 day"),
+    ("7", "7 days"),
+    ("30", "30 days"),
+    ("never", "Never"),
+]
+
+
+class ShareForm(forms.Form):
+    expires = forms.ChoiceField(label="Link expires after", choices=EXPIRY_CHOICES, initial="7")
+
+    @property
+    def lifetime(self) -> timedelta | None:
+        value = self.cleaned_data["expires"]
+        return None if value == "never" else timedelta(days=int(value))

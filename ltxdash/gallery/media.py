@@ -1,0 +1,170 @@
+"""Serving stored files with HTTP Range, after the caller has checked permission.
+
+Browsers need 206 answers to seek in a <video>, and Django has no Range support of its own.
+The body is streamed from ``storage.open()`` in chunks, so this works with any Django storage
+(local disk, S3 ...) and never holds a whole file in memory. Behind nginx, setting
+``LTXDASH_X_ACCEL_REDIRECT_PREFIX`` hands the transfer (Range included) to nginx instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from typing import IO
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db.models.fields.files import FieldFile
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, parse_http_date_safe
+
+CHUNK_SIZE = 64 * 1024
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class Unsatisfiable(Exception):
+    pass
+
+
+def parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """The (first, last) byte positions a Range header asks for, both inclusive.
+
+    None means "send the whole file": no header, a syntax we don't serve (several ranges, other
+    units) or a malformed one; RFC 9110 lets a server ignore Range. Raises Unsatisfiable when the
+    range lies outside the file.
+    """
+    match = _RANGE.match(header.strip().replace(" ", ""))
+    if not match:
+        return None
+    first, last = match.groups()
+    if first == "" and last == "":
+        return None
+    if first == "":  # bytes=-n: the last n bytes
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            raise Unsatisfiable
+        return max(0, size - suffix), size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if end < start:
+        return None  # invalid syntax: ignore the header
+    if start >= size:
+        raise Unsatisfiable
+    return start, min(end, size - 1)
+
+
+class _FileRange:
+    """An iterator over part of an open file that closes the file when the response ends
+    (also when the client hangs up first, because the server calls close())."""
+
+    def __init__(self, file: IO[bytes], start: int, length: int) -> None:
+        self.file, self.start, self.length = file, start, length
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self.start:
+            self.file.seek(self.start)
+        remaining = self.length
+        while remaining > 0:
+            data = self.file.read(min(CHUNK_SIZE, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+            yield data
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _disposition(filename: str | None, attachment: bool) -> str:
+    kind = "attachment" if attachment else "inline"
+    if not filename:
+        return kind
+    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "")
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def _modified_time(field: FieldFile) -> datetime | None:
+    try:
+        return field.storage.get_modified_time(field.name)
+    except (NotImplementedError, OSError):
+        return None
+
+
+def serve_file(
+    request: HttpRequest,
+    field: FieldFile,
+    *,
+    content_type: str,
+    filename: str | None = None,
+    attachment: bool = False,
+    etag: str | None = None,
+    cache_control: str = "private, max-age=3600",
+) -> HttpResponse:
+    """Answer GET/HEAD for a stored file, honouring Range, If-Range and conditional headers."""
+    if not field or not field.name:
+        raise Http404("No file")
+    headers = {
+        "Content-Type": content_type,
+        "Content-Disposition": _disposition(filename, attachment),
+        "Cache-Control": cache_control,
+    }
+    prefix = settings.LTXDASH_X_ACCEL_REDIRECT_PREFIX
+    if prefix:
+        # nginx serves the file (Range, conditionals, sendfile) from its internal location.
+        return HttpResponse(
+            headers={**headers, "X-Accel-Redirect": f"{prefix.rstrip('/')}/{quote(field.name)}"}
+        )
+    storage = field.storage
+    try:
+        size = storage.size(field.name)
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404("File missing") from exc
+    modified = _modified_time(field)
+    last_modified = int(modified.timestamp()) if modified else None
+    # Strong validator: the content hash when we know it, else mtime-size (as nginx does).
+    etag = etag or f'"{last_modified or 0:x}-{size:x}"'
+    headers.update({"Accept-Ranges": "bytes", "ETag": etag})
+    if last_modified is not None:
+        headers["Last-Modified"] = http_date(last_modified)
+
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if not_modified is not None:  # 304 or 412
+        for name in ("Cache-Control", "ETag", "Last-Modified", "Accept-Ranges"):
+            if name in headers:
+                not_modified[name] = headers[name]
+        return not_modified
+
+    status, start, length = 200, 0, size
+    range_header = request.headers.get("Range", "")
+    if range_header and _if_range_holds(request, etag, last_modified):
+        try:
+            wanted = parse_range(range_header, size)
+        except Unsatisfiable:
+            return HttpResponse(status=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+        if wanted is not None:
+            start, end = wanted
+            status, length = 206, end - start + 1
+            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    headers["Content-Length"] = str(length)
+
+    if request.method == "HEAD":
+        return HttpResponse(status=status, headers=headers)
+    try:
+        file = storage.open(field.name, "rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404("File missing") from exc
+    return StreamingHttpResponse(_FileRange(file, start, length), status=status, headers=headers)
+
+
+def _if_range_holds(request: HttpRequest, etag: str, last_modified: int | None) -> bool:
+    """If-Range: serve the range only if the client's copy is still current (RFC 9110 13.1.5)."""
+    if_range = request.headers.get("If-Range")
+    if not if_range:
+        return True
+    if if_range.startswith('"'):
+        return if_range == etag  # strong comparison
+    if if_range.startswith("W/"):
+        return False
+    return last_modified is not None and parse_http_date_safe(if_range) == last_modified

@@ -1,0 +1,97 @@
+"""Share links: a clip made visible to anyone holding a random token.
+
+Only the token's SHA-256 is stored, so a copy of the database (a backup, an admin screen) cannot
+be turned back into working links. The token is shown to its creator once, at creation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from ltxdash.generations.models import Generation
+
+# 32 random bytes: 256 bits, 43 URL-safe characters. Far beyond guessing, and short enough to paste.
+TOKEN_BYTES = 32
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ShareLinkQuerySet(models.QuerySet["ShareLink"]):
+    def live(self) -> ShareLinkQuerySet:
+        """Links that still open: not revoked and not past their expiry."""
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        )
+
+    def find_live(self, token: str) -> ShareLink | None:
+        """The live link for a token, or None (unknown, expired and revoked look the same)."""
+        # A token of the wrong shape cannot match; skip the hash and the query.
+        if not token or len(token) > 128:
+            return None
+        return self.live().select_related("generation").filter(token_hash=hash_token(token)).first()
+
+
+class ShareLink(models.Model):
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="share_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)  # null: never expires
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    views = models.PositiveIntegerField(default=0)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Share link #{self.pk} of clip #{self.generation_id}"
+
+    @classmethod
+    def create_for(
+        cls, generation: Generation, lifetime: timedelta | None
+    ) -> tuple[ShareLink, str]:
+        """Make a link; returns it with its token, which exists nowhere else after this call."""
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        now = timezone.now()
+        link = cls.objects.create(
+            generation=generation,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=now + lifetime if lifetime else None,
+        )
+        return link, token
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def is_live(self) -> bool:
+        return not self.is_revoked and not self.is_expired
+
+    def revoke(self) -> None:
+        """Idempotent: the first revocation's time is kept."""
+        now = timezone.now()
+        ShareLink.objects.filter(pk=self.pk, revoked_at__isnull=True).update(revoked_at=now)
+        self.revoked_at = self.revoked_at or now
+
+    def record_view(self) -> None:
+        # One UPDATE with F(): concurrent views are all counted, no read-modify-write race.
+        ShareLink.objects.filter(pk=self.pk).update(
+            views=F("views") + 1, last_viewed_at=timezone.now()
+        )

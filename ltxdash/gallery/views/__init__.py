@@ -1,0 +1,1 @@
+"""Gallery views, by topic: the grid (gallery), one clip (clip), its files (files), sharing (share)."""

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import F, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect
+
+from ltxdash.gallery import details
+from ltxdash.gallery.access import owned_generation
+from ltxdash.gallery.forms import ShareForm
+from ltxdash.gallery.models import ShareLink
+from ltxdash.generations.models import Generation, Output
+
+MAX_CHILDREN = 24
+
+
+def clip_queryset():
+    return Generation.objects.select_related("parent").prefetch_related(
+        Prefetch("outputs", queryset=Output.objects.order_by("id")),
+        "events",
+        "inputs",
+        "parent__outputs",
+    )
+
+
+def shares_context(generation: Generation, **extra: Any) -> dict[str, Any]:
+    """What the share panel needs; also used by the share views to redraw it."""
+    return {
+        "generation": generation,
+        "share_links": list(ShareLink.objects.filter(generation=generation)),
+        "share_form": ShareForm(),
+        "now": timezone.now(),
+        **extra,
+    }
+
+
+def clip_context(generation: Generation, **extra: Any) -> dict[str, Any]:
+    children = generation.children.filter(owner=generation.owner).prefetch_related("outputs")
+    return {
+        **shares_context(generation, **extra),
+        "video": generation.video,
+        "outputs": list(generation.outputs.all()),
+        "settings_rows": details.settings_rows(generation),
+        "steps": details.timings(generation),
+        "children": list(children.order_by("-created_at", "-id")[:MAX_CHILDREN]),
+        "follow_ups": details.FOLLOW_UPS,
+        "reason": _reason(generation) if generation.has_problem else "",
+    }
+
+
+def _reason(generation: Generation) -> str:
+    # Imported here: explain.py belongs to the pipeline and may load after the URL conf.
+    from ltxdash.generations.explain import reason
+
+    return reason(generation)
+
+
+@require_safe
+def clip(request: HttpRequest, pk: int) -> HttpResponse:
+    generation = owned_generation(request, pk, clip_queryset())
+    return render(request, "gallery/clip.html", clip_context(generation))
+
+
+@require_POST
+def favourite(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set (not flip) the flag, so a double-submitted form leaves what the user saw."""
+    generation = owned_generation(request, pk)
+    value = request.POST.get("favourite") == "1"
+    # version is bumped because status cards show the star too.
+    Generation.objects.filter(pk=generation.pk).update(favourite=value, version=F("version") + 1)
+    generation.favourite = value
+    if request.htmx:
+        return render(request, "gallery/_favourite.html", {"generation": generation})
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        next_url = reverse("gallery:clip", args=[generation.pk])
+    return redirect(next_url)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks (the page without JavaScript); POST deletes the clip and its files."""
+    generation = owned_generation(request, pk)
+    if request.method != "POST":
+        return render(request, "gallery/delete.html", {"generation": generation})
+    from ltxdash.generations.pipeline import delete_generation
+
+    delete_generation(generation)  # the row, its outputs' files and inputs' files
+    messages.success(request, f"Clip #{pk} and its files were deleted.")
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("gallery:index"))
+    return redirect("gallery:index")

@@ -1,0 +1,44 @@
+"""A clip's stored files, for its owner. Share links serve theirs from views/share.py."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
+
+from ltxdash.gallery.access import owned_output
+from ltxdash.gallery.details import download_name
+from ltxdash.gallery.media import serve_file
+from ltxdash.generations.models import Output
+
+
+def poster_type(output: Output) -> str:
+    return mimetypes.guess_type(output.poster.name)[0] or "image/jpeg"
+
+
+@require_safe
+def output_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file itself, inline: what <video src> plays (with Range) and previews load."""
+    output = owned_output(request, pk)
+    return serve_file(
+        request, output.file, content_type=output.content_type, filename=download_name(output)
+    )
+
+
+@require_safe
+def download(request: HttpRequest, pk: int) -> HttpResponse:
+    output = owned_output(request, pk)
+    return serve_file(
+        request,
+        output.file,
+        content_type=output.content_type,
+        filename=download_name(output),
+        attachment=True,
+    )
+
+
+@require_safe
+def poster(request: HttpRequest, pk: int) -> HttpResponse:
+    output = owned_output(request, pk)
+    return serve_file(request, output.poster, content_type=poster_type(output))

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_safe
+
+from ltxdash.gallery.forms import GalleryFilterForm
+from ltxdash.gallery.listing import page_of
+from ltxdash.generations.models import Generation
+
+
+@require_safe
+def index(request: HttpRequest) -> HttpResponse:
+    """The user's clips, newest first. One view serves the page, the filtered grid (HTMX filter
+    form) and the next cards (infinite scroll); each runs the same fixed number of queries."""
+    form = GalleryFilterForm(request.GET)
+    clips = form.filter(Generation.objects.filter(owner=request.user))
+    page = page_of(clips, request.GET.get("after"))
+    template = "gallery/index.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        # The filter form asks for the whole grid; the scroll sentinel (with a cursor) for more cards.
+        template += "#cards" if "after" in request.GET else "#grid"
+    response = render(request, template, {"form": form, "page": page})
+    # The same URL answers with a page or a fragment: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response

@@ -1,0 +1,98 @@
+"""Share links: made and revoked by a clip's owner; opened by anyone holding the token.
+
+Unknown, expired and revoked tokens all raise the same Http404, so a response never tells a
+guesser which of them they hit. The public views expose the clip's video, poster and prompt only.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from ltxdash.gallery.access import owned_generation, owned_share_link
+from ltxdash.gallery.forms import ShareForm
+from ltxdash.gallery.media import serve_file
+from ltxdash.gallery.models import ShareLink
+from ltxdash.gallery.views.clip import clip_context, clip_queryset, shares_context
+from ltxdash.gallery.views.files import poster_type
+from ltxdash.generations.models import Generation, Output
+
+# Shared media may sit in a public cache this long, so a revoked link can keep playing that long.
+SHARE_CACHE = "public, max-age=300"
+
+
+@require_POST
+def create(request: HttpRequest, pk: int) -> HttpResponse:
+    generation = owned_generation(request, pk, clip_queryset())
+    if generation.video is None:
+        raise Http404("Nothing to share yet")
+    form = ShareForm(request.POST)
+    extra: dict = {"share_form": form}
+    if form.is_valid():
+        _link, token = ShareLink.create_for(generation, form.lifetime)
+        # The only moment the token exists outside the visitor's hands: shown once, not stored.
+        extra = {"new_share_url": request.build_absolute_uri(reverse("share:page", args=[token]))}
+    if request.htmx:
+        return render(request, "gallery/clip.html#shares", shares_context(generation, **extra))
+    return render(request, "gallery/clip.html", clip_context(generation, **extra))
+
+
+@require_POST
+def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    link = owned_share_link(request, pk)
+    link.revoke()
+    if request.htmx:
+        return render(request, "gallery/clip.html#shares", shares_context(link.generation))
+    return redirect("gallery:clip", link.generation_id)
+
+
+def _shared(token: str) -> tuple[ShareLink, Generation, Output]:
+    link = ShareLink.objects.find_live(token)
+    video = link.generation.video if link else None
+    if link is None or video is None:
+        raise Http404("No such link")
+    return link, link.generation, video
+
+
+@login_not_required
+@require_safe
+@never_cache  # every open is counted, and a revoked link must stop working at once
+def page(request: HttpRequest, token: str) -> HttpResponse:
+    link, generation, video = _shared(token)
+    if request.method == "GET":
+        link.record_view()
+    return render(
+        request,
+        "share/page.html",
+        {
+            "generation": generation,
+            "video": video,
+            "page_url": request.build_absolute_uri(),
+            "video_url": request.build_absolute_uri(reverse("share:video", args=[token])),
+            "poster_url": request.build_absolute_uri(reverse("share:poster", args=[token]))
+            if video.poster
+            else "",
+        },
+    )
+
+
+@login_not_required
+@require_safe
+def video(request: HttpRequest, token: str) -> HttpResponse:
+    _, _, output = _shared(token)
+    return serve_file(
+        request, output.file, content_type=output.content_type, cache_control=SHARE_CACHE
+    )
+
+
+@login_not_required
+@require_safe
+def poster(request: HttpRequest, token: str) -> HttpResponse:
+    _, _, output = _shared(token)
+    return serve_file(
+        request, output.poster, content_type=poster_type(output), cache_control=SHARE_CACHE
+    )
