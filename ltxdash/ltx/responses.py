@@ -1,0 +1,245 @@
+"""Typed results of LTX API calls, and the code that reads them from HTTP responses.
+
+Shapes follow the API's OpenAPI spec (``V2JobCreatedResponse``, ``V2JobStatusResponse``,
+``UploadResponse``; docs.ltx.video/async-jobs). Reading is lenient where a field is only
+informative (timestamps) and strict where a wrong value would mislead the pipeline (a job id
+that is not the one asked for, a completed job without any URL). Every problem surfaces as an
+``LTXError`` subclass, never as a ``KeyError`` or ``TypeError``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from ltxdash.ltx.errors import InvalidResponseError, OutcomeUnknownError
+
+ENDPOINTS = frozenset(
+    {
+        "text-to-video",
+        "image-to-video",
+        "audio-to-video",
+        "retake",
+        "extend",
+        "video-to-video-hdr",
+        "video-to-video-reframe",
+    }
+)
+JOB_STATUSES = frozenset({"pending", "processing", "completed", "failed"})
+TERMINAL_STATUSES = frozenset({"completed", "failed"})
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+@dataclass(frozen=True)
+class SubmittedJob:
+    id: str
+    created_at: datetime
+    request_id: str | None
+
+
+@dataclass(frozen=True)
+class JobFailure:
+    """Why a job failed upstream; ``type`` uses the same values as HTTP error types."""
+
+    type: str
+    message: str
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    id: str
+    status: str  # one of JOB_STATUSES
+    created_at: datetime | None
+    completed_at: datetime | None
+    result: dict[str, str]  # output label -> URL (``video_url``, ``exr_frames_url``, ...)
+    error: JobFailure | None
+    request_id: str | None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    upload_url: str
+    storage_uri: str
+    expires_at: datetime | None
+    required_headers: dict[str, str]
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """An aware datetime from an ISO-8601 string (``2026-01-15T10:00:00.000Z`` and kin), or None."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    text = value.strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    text = _LONG_FRACTION.sub(r"\1", text)  # nanoseconds -> microseconds
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def request_id_of(response: httpx.Response) -> str | None:
+    return response.headers.get("x-request-id") or None
+
+
+def _json_object(response: httpx.Response, what: str) -> dict[str, Any]:
+    try:
+        body = json.loads(response.content)
+    except (ValueError, RecursionError):
+        body = None
+    if not isinstance(body, dict):
+        raise InvalidResponseError(
+            f"{what}: expected a JSON object, got {_describe_body(response)}",
+            status=response.status_code,
+            request_id=request_id_of(response),
+        )
+    return body
+
+
+def _describe_body(response: httpx.Response) -> str:
+    content_type = response.headers.get("content-type", "no content type")
+    return f"{len(response.content)} bytes of {content_type}"
+
+
+def parse_submitted_job(response: httpx.Response) -> SubmittedJob:
+    """Read ``{"id", "created_at"}`` from a successful submit.
+
+    A success status with no readable job id means a job probably exists but cannot be tracked,
+    which is the same situation as a lost answer: ``OutcomeUnknownError``.
+    """
+    try:
+        body = _json_object(response, "submit answer")
+    except InvalidResponseError as error:
+        raise OutcomeUnknownError(
+            f"the API accepted the job but its answer is unreadable ({error.message})",
+            status=error.status,
+            request_id=error.request_id,
+        ) from error
+    job_id = body.get("id")
+    if not isinstance(job_id, str) or not job_id.strip():
+        raise OutcomeUnknownError(
+            "the API accepted the job but its answer has no job id",
+            status=response.status_code,
+            request_id=request_id_of(response),
+        )
+    created_at = parse_timestamp(body.get("created_at")) or datetime.now(UTC)
+    return SubmittedJob(id=job_id, created_at=created_at, request_id=request_id_of(response))
+
+
+def _job_failure(raw: object) -> JobFailure:
+    if isinstance(raw, dict):
+        error_type, message = raw.get("type"), raw.get("message")
+    else:
+        error_type, message = None, raw
+    return JobFailure(
+        type=error_type if isinstance(error_type, str) and error_type else "unknown_error",
+        message=message[:2000] if isinstance(message, str) else "no reason given",
+    )
+
+
+def parse_job_status(response: httpx.Response, job_id: str) -> JobStatus:
+    """Read a ``V2JobStatusResponse`` for ``job_id``; InvalidResponseError when it is unusable."""
+    body = _json_object(response, "job status")
+    request_id = request_id_of(response)
+
+    def invalid(problem: str) -> InvalidResponseError:
+        return InvalidResponseError(
+            f"job status: {problem}", status=response.status_code, request_id=request_id
+        )
+
+    status = body.get("status")
+    if not isinstance(status, str) or status not in JOB_STATUSES:
+        raise invalid(f"unknown status {str(status)[:80]!r}")
+    answered_id = body.get("id", job_id)
+    if answered_id != job_id:
+        # Recording another job's outputs under this one would be worse than failing the poll.
+        raise invalid(f"asked for job {job_id!r}, got {str(answered_id)[:80]!r}")
+    result: dict[str, str] = {}
+    if status == "completed":
+        raw = body.get("result")
+        if isinstance(raw, dict):
+            result = {k: v for k, v in raw.items() if isinstance(v, str) and v}
+        if not result:
+            raise invalid("completed without any result URL")
+    return JobStatus(
+        id=job_id,
+        status=status,
+        created_at=parse_timestamp(body.get("created_at")),
+        completed_at=parse_timestamp(body.get("completed_at")),
+        result=result,
+        error=_job_failure(body.get("error")) if status == "failed" else None,
+        request_id=request_id,
+    )
+
+
+def parse_upload_target(response: httpx.Response) -> UploadTarget:
+    """Read an ``UploadResponse``, refusing anything that could not be PUT as given."""
+    body = _json_object(response, "upload answer")
+
+    def invalid(problem: str) -> InvalidResponseError:
+        return InvalidResponseError(
+            f"upload answer: {problem}",
+            status=response.status_code,
+            request_id=request_id_of(response),
+        )
+
+    upload_url, storage_uri = body.get("upload_url"), body.get("storage_uri")
+    if not isinstance(upload_url, str) or not upload_url.startswith(("https://", "http://")):
+        raise invalid("upload_url is not an http(s) URL")
+    try:
+        httpx.URL(upload_url)
+    except httpx.InvalidURL as exc:
+        raise invalid("upload_url is not a valid URL") from exc
+    if not isinstance(storage_uri, str) or not storage_uri.strip():
+        raise invalid("storage_uri is missing")
+    raw_headers = body.get("required_headers", {})
+    if not isinstance(raw_headers, dict):
+        raise invalid("required_headers is not an object")
+    headers: dict[str, str] = {}
+    for name, value in raw_headers.items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if not (
+            _HEADER_NAME.match(name)
+            and isinstance(value, str)
+            and value.isascii()
+            and value.isprintable()
+        ):
+            raise invalid(f"required header {name[:40]!r} cannot be sent")
+        headers[name] = value
+    return UploadTarget(
+        upload_url=upload_url,
+        storage_uri=storage_uri,
+        expires_at=parse_timestamp(body.get("expires_at")),
+        required_headers=headers,
+    )
+
+
+def check_endpoint(endpoint: str) -> str:
+    if endpoint not in ENDPOINTS:
+        raise ValueError(f"unknown LTX endpoint {endpoint!r}; expected one of {sorted(ENDPOINTS)}")
+    return endpoint
+
+
+def check_job_id(job_id: str) -> str:
+    if (
+        not isinstance(job_id, str)
+        or not 0 < len(job_id) <= 200
+        or job_id in (".", "..")
+        or not job_id.isprintable()
+        or "/" in job_id
+    ):
+        raise ValueError(f"not a usable job id: {str(job_id)[:80]!r}")
+    return job_id
