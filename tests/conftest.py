@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
+pytest_plugins = ["tests.fixtures.simulator"]
+
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):

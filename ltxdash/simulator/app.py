@@ -1,0 +1,401 @@
+"""The simulator's WSGI application: the LTX v2 API, the upload flow, result files and /_sim/.
+
+Routes:
+    POST /v2/{endpoint}              submit a job (202 {id, created_at})
+    GET  /v2/{endpoint}/{id}         poll it
+    POST /v1/upload                  get a pre-signed upload URL
+    PUT  /_sim/uploads/{id}          the pre-signed URL itself (no API key; required_headers)
+    GET  /_sim/files/{id}/{name}     a job's result file (Content-Length, Range)
+    GET  /_sim/health | /_sim/config | /_sim/jobs | /_sim/stats
+    POST /_sim/config | /_sim/reset | /_sim/jobs/{id}/expire
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from . import faults, inputs, uploads
+from .config import ConfigError, SimConfig
+from .http import Request, Reset, Response, error_response, iso, json_response
+from .jobs import catalog, plan_job, probe, rejected_by_filter
+from .render import Renderer
+from .state import ConcurrencyLimited, Store, job_state
+
+try:  # raising this makes waitress close the socket without writing a byte
+    from waitress.channel import ClientDisconnected as _DropConnection
+except ImportError:  # pragma: no cover - another WSGI server: it will answer 500 instead
+    _DropConnection = Reset
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 20 * 1024 * 1024  # larger submits are answered 413 request_too_large
+MEDIA_TYPES = {".mp4": "video/mp4", ".zip": "application/zip"}
+
+
+@dataclass
+class FileBody:
+    path: Path
+    start: int
+    length: int
+    truncated: bool
+
+
+class SimulatorApp:
+    def __init__(self, state_dir: Path, startup: SimConfig | None = None) -> None:
+        self.store = Store(state_dir)
+        self.startup = startup or SimConfig()
+        self.store.save_config(self.startup)
+        self.renderer = Renderer(self.store.dir / "cache", on_render=self._count_render)
+        self.endpoints = frozenset(catalog.ENDPOINTS)
+
+    def _count_render(self, kind: str) -> None:
+        self.store.bump("renders")
+        self.store.bump(f"renders_{kind}")
+
+    # --- WSGI ----------------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        request = Request(environ)
+        try:
+            response = self.route(request)
+        except Reset:
+            raise _DropConnection("simulated connection reset") from None
+        except Exception:
+            logger.exception("simulator error on %s %s", request.method, request.path)
+            response = error_response(500, "api_error", "The simulator failed on this request.")
+        start_response(
+            response.status_line(), [*response.headers, ("x-request-id", uuid.uuid4().hex)]
+        )
+        body = response.body
+        if request.method == "HEAD":
+            return [b""]
+        if isinstance(body, FileBody):
+            return self._file_iter(environ, body)
+        return [body] if isinstance(body, bytes) else body
+
+    @staticmethod
+    def _file_iter(environ: dict[str, Any], body: FileBody) -> Iterable[bytes]:
+        handle: BinaryIO = body.path.open("rb")
+        handle.seek(body.start)
+        if body.truncated:
+            return _short_read(handle, body.length // 2)
+        wrapper = environ.get("wsgi.file_wrapper")
+        if wrapper is not None:  # waitress streams it from the file, bounded by Content-Length
+            return wrapper(handle, 1024 * 1024)
+        return _short_read(handle, body.length)
+
+    # --- routing -------------------------------------------------------------------------------
+    def route(self, request: Request) -> Response:
+        method, parts = request.method, request.path.strip("/").split("/")
+        if parts[0] == "v2" and len(parts) in (2, 3) and parts[1] in self.endpoints:
+            if len(parts) == 3 and method == "GET":
+                return self.api(
+                    request, "poll", lambda c: self.poll(c, request, parts[1], parts[2])
+                )
+            if len(parts) == 2 and method == "POST":
+                return self.api(request, "submit", lambda c: self.submit(c, request, parts[1]))
+            return _method_not_allowed(request)
+        if parts == ["v1", "upload"]:
+            if method != "POST":
+                return _method_not_allowed(request)
+            return self.api(request, "upload", lambda c: self.create_upload(c, request))
+        if parts[0] == "_sim":
+            return self.route_sim(request, parts[1:])
+        return error_response(404, "not_found_error", f"No such route: {method} {request.path}")
+
+    def api(
+        self, request: Request, kind: str, handler: Callable[[SimConfig], Response]
+    ) -> Response:
+        """Faults, then the API key check, then the handler."""
+        config = self.store.config()
+        fault = faults.pick(kind, config, self.store)
+        if isinstance(fault, Response):
+            return fault
+        if fault == faults.RESET and kind != "submit":
+            raise Reset
+        response = self._check_key(request, config) or handler(config)
+        if fault == faults.RESET:
+            # A submit's reset comes after the job was created: the client cannot know whether
+            # it was, which is exactly the ambiguity a real dropped connection leaves.
+            raise Reset
+        if response.status >= 400:
+            self.store.bump(f"responses_{response.status}")
+        return response
+
+    def route_sim(self, request: Request, parts: list[str]) -> Response:
+        method = request.method
+        if parts[:1] == ["files"] and len(parts) == 3 and method in ("GET", "HEAD"):
+            return self.download(request, parts[1], parts[2])
+        if parts[:1] == ["uploads"] and len(parts) == 2 and method == "PUT":
+            config = self.store.config()
+            fault = faults.pick("upload", config, self.store)
+            if fault == faults.RESET:
+                raise Reset
+            return fault or uploads.receive(self.store, request, parts[1])
+        routes: dict[tuple[str, ...], Callable[[], Response]] = {
+            ("GET", "health"): lambda: json_response(200, {"ok": True}),
+            ("GET", "config"): lambda: json_response(200, self.store.config().to_dict()),
+            ("POST", "config"): lambda: self.set_config(request),
+            ("GET", "jobs"): lambda: json_response(200, {"jobs": self.list_jobs(request)}),
+            ("GET", "stats"): lambda: json_response(200, self.stats()),
+            ("POST", "reset"): self.reset,
+        }
+        if (method, *parts) in routes:
+            return routes[(method, *parts)]()
+        if len(parts) == 3 and parts[0] == "jobs" and parts[2] == "expire" and method == "POST":
+            if self.store.expire_job(parts[1], time.time()):
+                return json_response(200, {"id": parts[1], "expired": True})
+            return error_response(404, "not_found_error", f"No job {parts[1]}.")
+        return error_response(404, "not_found_error", f"No such route: {method} {request.path}")
+
+    # --- the API -------------------------------------------------------------------------------
+    @staticmethod
+    def _check_key(request: Request, config: SimConfig) -> Response | None:
+        scheme, _, key = (request.header("Authorization") or "").partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
+            message = "Missing API key: send the header 'Authorization: Bearer <your key>'."
+        elif config.invalid_key or key in config.rejected_keys:
+            message = "Invalid API key."
+        else:
+            return None
+        return error_response(401, "authentication_error", message)
+
+    def submit(self, config: SimConfig, request: Request, endpoint: str) -> Response:
+        if (request.content_length or 0) > MAX_BODY:
+            return error_response(
+                413, "request_too_large", f"The request body is over {MAX_BODY:,} bytes."
+            )
+        try:
+            params = json.loads(request.read_body(MAX_BODY) or b"null")
+        except ValueError as exc:
+            return error_response(
+                400, "invalid_request_error", f"The body is not valid JSON: {exc}"
+            )
+        if not isinstance(params, dict):
+            return error_response(400, "invalid_request_error", "The body must be a JSON object.")
+
+        spec = catalog.ENDPOINTS[endpoint]
+        try:
+            resolved = inputs.resolve(params, spec.input_roles, self.store, probe)
+        except inputs.InputTooLarge as exc:
+            return error_response(413, "request_too_large", str(exc))
+        errors = resolved.errors
+        for name, messages in catalog.validate(endpoint, params, resolved.media).items():
+            errors.setdefault(name, []).extend(messages)
+        if errors:
+            detail = " ".join(
+                f"{'' if name == '__all__' else name + ': '}{m}"
+                for name, msgs in errors.items()
+                for m in msgs
+            )
+            return error_response(400, "invalid_request_error", detail)
+        if rejected_by_filter(params):
+            return error_response(
+                422, "content_filtered_error", "The prompt was rejected by the safety filters."
+            )
+        if config.out_of_credits:
+            return error_response(
+                402, "insufficient_funds_error", "Insufficient credits. Top up your balance."
+            )
+
+        plan = plan_job(endpoint, params, resolved.media, config)
+        now = time.time()
+        job_id = str(uuid.uuid4())
+        processing_at = now + config.pending_seconds
+        job = {
+            "id": job_id,
+            "endpoint": endpoint,
+            "body": json.dumps(params),
+            "prompt": params.get("prompt") if isinstance(params.get("prompt"), str) else None,
+            "created_at": now,
+            "processing_at": processing_at,
+            "terminal_at": processing_at + config.processing_seconds,
+            "outcome": plan.outcome,
+            "error_type": plan.error_type,
+            "error_message": plan.error_message,
+            "result_key": plan.result_key,
+            "result_name": plan.result_name,
+            "render_spec": json.dumps(plan.spec),
+        }
+        try:
+            self.store.create_job(job, config.concurrency, now)
+        except ConcurrencyLimited as exc:
+            return error_response(
+                429,
+                "concurrency_limit_error",
+                f"Too many concurrent generations (limit {config.concurrency}). "
+                "Please try again later.",
+                [("Retry-After", str(exc.retry_after))],
+            )
+        if plan.outcome == "completed":
+            self.renderer.ensure_in_background(plan.spec)
+        return json_response(202, {"id": job_id, "created_at": iso(now)})
+
+    def poll(self, config: SimConfig, request: Request, endpoint: str, job_id: str) -> Response:
+        row = self.store.poll_job(job_id, endpoint)
+        state = job_state(row, time.time(), config.retention_seconds) if row else None
+        if state is None or state.status is None:
+            return error_response(
+                404,
+                "not_found_error",
+                f"Job {job_id} not found under /v2/{endpoint}: unknown, or past its retention.",
+            )
+        body: dict[str, Any] = {
+            "id": row["id"],
+            "status": state.status,
+            "created_at": iso(row["created_at"]),
+        }
+        if state.status == "completed":
+            body["completed_at"] = iso(state.completed_at)
+            url = f"{request.base_url}/_sim/files/{row['id']}/{row['result_name']}"
+            body["result"] = {row["result_key"]: url}
+        elif state.status == "failed":
+            body["completed_at"] = iso(state.completed_at)
+            body["error"] = {"type": row["error_type"], "message": row["error_message"]}
+        return json_response(200, body)
+
+    def create_upload(self, config: SimConfig, request: Request) -> Response:
+        upload_id = uuid.uuid4().hex
+        token = secrets.token_urlsafe(24)
+        now = time.time()
+        self.store.create_upload(upload_id, token, now, uploads.URL_TTL)
+        return json_response(
+            200,
+            {
+                "upload_url": f"{request.base_url}/_sim/uploads/{upload_id}",
+                "storage_uri": f"{inputs.UPLOAD_SCHEME}{upload_id}",
+                "expires_at": iso(now + uploads.URL_TTL),
+                "required_headers": uploads.required_headers(token),
+            },
+        )
+
+    def download(self, request: Request, job_id: str, name: str) -> Response:
+        config = self.store.config()
+        fault = faults.pick("download", config, self.store)
+        if fault == faults.RESET:
+            raise Reset
+        if isinstance(fault, Response):
+            return fault
+        row = self.store.job(job_id, count_download=request.method == "GET")
+        state = job_state(row, time.time(), config.retention_seconds) if row else None
+        if state is None or state.status != "completed" or name != row["result_name"]:
+            return error_response(404, "not_found_error", "No such file (or it has expired).")
+        path = self.renderer.ensure(json.loads(row["render_spec"]))
+        size = path.stat().st_size
+        start, end = 0, size - 1
+        status, headers = 200, [("Accept-Ranges", "bytes")]
+        wanted = _parse_range(request.header("Range"), size)
+        if wanted == "invalid":
+            return Response(
+                416, b"", [("Content-Range", f"bytes */{size}"), ("Content-Length", "0")]
+            )
+        if wanted is not None:
+            start, end = wanted
+            status = 206
+            headers.append(("Content-Range", f"bytes {start}-{end}/{size}"))
+        length = end - start + 1
+        truncated = request.method == "GET" and faults.truncate(config, self.store)
+        headers += [
+            ("Content-Type", MEDIA_TYPES.get(path.suffix, "application/octet-stream")),
+            ("Content-Length", str(length)),
+        ]
+        return Response(status, FileBody(path, start, length, truncated), headers)
+
+    # --- control -------------------------------------------------------------------------------
+    def set_config(self, request: Request) -> Response:
+        try:
+            changes = json.loads(request.read_body(1024 * 1024) or b"{}")
+            if not isinstance(changes, dict):
+                raise ConfigError("send a JSON object of knobs")
+            config = self.store.config().merged(changes)
+        except (ValueError, ConfigError) as exc:
+            return json_response(400, {"error": str(exc)})
+        self.store.save_config(config)
+        return json_response(200, config.to_dict())
+
+    def list_jobs(self, request: Request) -> list[dict[str, Any]]:
+        now, retention = time.time(), self.store.config().retention_seconds
+        endpoint = request.query().get("endpoint", [None])[0]
+        jobs = []
+        for row in self.store.jobs():
+            if endpoint and row["endpoint"] != endpoint:
+                continue
+            state = job_state(row, now, retention)
+            jobs.append(
+                {
+                    "id": row["id"],
+                    "endpoint": row["endpoint"],
+                    "prompt": row["prompt"],
+                    "status": state.status or "expired",
+                    "outcome": row["outcome"],
+                    "error_type": row["error_type"],
+                    "created_at": iso(row["created_at"]),
+                    "completed_at": iso(row["terminal_at"]),
+                    "submits": 1,
+                    "polls": row["polls"],
+                    "downloads": row["downloads"],
+                    "body": json.loads(row["body"]),
+                }
+            )
+        return jobs
+
+    def stats(self) -> dict[str, Any]:
+        totals = self.store.totals()
+        return {
+            "jobs": totals["jobs"],
+            "submits": totals["jobs"],
+            "polls": totals["polls"],
+            "downloads": totals["downloads"],
+            "in_flight": self.store.in_flight(time.time()),
+            "submits_by_prompt": self.store.submits_by_prompt(),
+            "fault_budget_left": self.store.fault_budget(),
+            "counters": self.store.counters(),
+        }
+
+    def reset(self) -> Response:
+        self.store.reset(self.startup)
+        uploads.clear(self.store)
+        return json_response(200, {"ok": True})
+
+
+def _method_not_allowed(request: Request) -> Response:
+    return error_response(
+        405, "invalid_request_error", f"{request.method} is not allowed on {request.path}."
+    )
+
+
+def _parse_range(header: str | None, size: int) -> tuple[int, int] | str | None:
+    """One ``bytes=a-b`` / ``bytes=a-`` / ``bytes=-n`` range; anything else is ignored."""
+    if not header or not header.startswith("bytes=") or "," in header:
+        return None
+    first, _, last = header[6:].strip().partition("-")
+    try:
+        if first == "":
+            start, end = max(0, size - int(last)), size - 1
+        else:
+            start, end = int(first), min(int(last), size - 1) if last else size - 1
+    except ValueError:
+        return None
+    if start >= size or start > end:
+        return "invalid"
+    return start, end
+
+
+def _short_read(handle: BinaryIO, limit: int) -> Iterator[bytes]:
+    try:
+        while limit > 0:
+            chunk = handle.read(min(limit, 1024 * 1024))
+            if not chunk:
+                break
+            limit -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()

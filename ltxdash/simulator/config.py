@@ -1,0 +1,114 @@
+"""The simulator's runtime knobs: one flat JSON object, kept in the state database.
+
+Every knob can be changed while the server runs (``POST /_sim/config``); the start-up values come
+from the command line or, failing that, from the ``LTXDASH_SIM_*`` Django settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+# Request kinds the random faults (5xx, resets, 429, delay) can be aimed at.
+FAULT_TARGETS = ("submit", "poll", "download", "upload")
+
+
+class ConfigError(ValueError):
+    """A knob name or value the simulator cannot use."""
+
+
+@dataclass
+class SimConfig:
+    # Timing, snapshotted into each job when it is submitted.
+    pending_seconds: float = 2.0
+    processing_seconds: float = 8.0
+    # Counted from the terminal state; read live, so lowering it expires finished jobs at once.
+    retention_seconds: float = 86400.0
+    # Jobs not yet terminal that one account may have; 0 means unlimited.
+    concurrency: int = 2
+
+    # Random faults: each is the fraction (0..1) of targeted requests that get it.
+    error_rate: float = 0.0  # answered 500 api_error or 503 service_unavailable
+    reset_rate: float = 0.0  # connection closed without an answer
+    rate_limit_rate: float = 0.0  # answered 429 rate_limit_error with Retry-After
+    truncate_rate: float = 0.0  # downloads that stop short of their Content-Length
+    delay_seconds: float = 0.0  # every targeted request waits this long first
+    fault_targets: list[str] = field(default_factory=lambda: list(FAULT_TARGETS))
+    # How many random faults may still fire (-1: no limit). Lets a test say "the next 2 polls fail".
+    fault_limit: int = -1
+
+    # Account states.
+    invalid_key: bool = False  # every API request is answered 401
+    rejected_keys: list[str] = field(default_factory=list)  # these keys are answered 401
+    out_of_credits: bool = False  # submits are answered 402
+
+    # Outputs.
+    output_pad_bytes: int = 0  # grow every MP4 to at least this many bytes (a trailing free box)
+    max_clip_seconds: float = 10.0  # longest clip actually rendered
+    retry_after_seconds: int = 1  # Retry-After of the 429 rate_limit_error fault
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def merged(self, changes: dict[str, Any]) -> SimConfig:
+        """A copy with ``changes`` applied, each one checked; raises ConfigError."""
+        known = {f.name: f for f in fields(self)}
+        data = self.to_dict()
+        for name, value in changes.items():
+            if name not in known:
+                raise ConfigError(f"unknown knob {name!r}; known knobs: {', '.join(sorted(known))}")
+            data[name] = _coerce(name, value, type(getattr(self, name)))
+        return SimConfig(**data)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SimConfig:
+        known = {f.name for f in fields(cls)}
+        return cls().merged({k: v for k, v in data.items() if k in known})
+
+
+def _coerce(name: str, value: Any, kind: type) -> Any:
+    try:
+        if kind is bool:
+            if isinstance(value, str):
+                value = value.strip().lower() in {"1", "true", "yes", "on"}
+            return bool(value)
+        if kind is list:
+            items = [value] if isinstance(value, str) else list(value)
+            items = [str(item) for item in items]
+            if name == "fault_targets" and not set(items) <= set(FAULT_TARGETS):
+                raise ConfigError(f"fault_targets must be a subset of {list(FAULT_TARGETS)}")
+            return items
+        if isinstance(value, bool):
+            raise TypeError
+        number = kind(value)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"{name} must be a {kind.__name__}, not {value!r}") from None
+    if name.endswith("_rate") and not 0 <= number <= 1:
+        raise ConfigError(f"{name} is a fraction between 0 and 1, not {number}")
+    if name == "fault_limit":
+        if number < -1:
+            raise ConfigError("fault_limit is -1 (no limit) or a count of faults")
+    elif number < 0:
+        raise ConfigError(f"{name} may not be negative")
+    return number
+
+
+def startup_config(**overrides: Any) -> SimConfig:
+    """Defaults from Django settings when they are configured, then ``overrides`` (None skipped)."""
+    base: dict[str, Any] = {}
+    try:
+        from django.conf import settings
+
+        if settings.configured:
+            base = {
+                "pending_seconds": settings.LTXDASH_SIM_PENDING_SECONDS,
+                "processing_seconds": settings.LTXDASH_SIM_PROCESSING_SECONDS,
+                "retention_seconds": settings.LTXDASH_SIM_RETENTION_SECONDS,
+                "concurrency": settings.LTXDASH_SIM_CONCURRENCY,
+            }
+    except (ImportError, AttributeError):
+        pass
+    base.update({k: v for k, v in overrides.items() if v is not None})
+    return SimConfig().merged(base)

@@ -1,0 +1,78 @@
+"""Serving the simulator with waitress, in the foreground (the command) or in a thread (tests)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from waitress.server import create_server
+
+from .app import SimulatorApp
+from .config import startup_config
+
+THREADS = 16
+
+
+class SimulatorServer:
+    """The simulator on ``host:port`` (port 0 picks a free one); knobs as in SimConfig."""
+
+    def __init__(
+        self,
+        state_dir: Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        threads: int = THREADS,
+        **knobs: Any,
+    ) -> None:
+        self.app = SimulatorApp(Path(state_dir), startup_config(**knobs))
+        self._server = create_server(
+            self.app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="ltx-simulator",
+            connection_limit=1000,
+            backlog=1024,
+            channel_timeout=300,
+            asyncore_use_poll=True,  # select() stops at 1024 file descriptors
+            asyncore_loop_timeout=0.2,  # how quickly stop() is noticed
+        )
+        self._thread: threading.Thread | None = None
+        self.host = host
+        self.port: int = self._server.effective_port  # type: ignore[union-attr]
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def serve_forever(self) -> None:
+        self._server.run()
+
+    def start(self) -> SimulatorServer:
+        self._thread = threading.Thread(
+            target=self.serve_forever, name="ltx-simulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Close the listening socket and every connection, then wait for the loop to end."""
+        server = self._server
+        # Quieten waitress: closing sockets under its loop makes it log harmless noise.
+        logging.getLogger("waitress").setLevel(logging.ERROR)
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+        from waitress import wasyncore
+
+        wasyncore.close_all(server._map, ignore_all=True)  # type: ignore[attr-defined]
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def __enter__(self) -> SimulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,276 @@
+"""The simulator's state: one SQLite file in the state directory.
+
+Several server threads, and several server processes, may share one state directory, so every
+piece of state lives here (jobs, uploads, counters, the runtime config) and every change is a
+single statement or a short ``BEGIN IMMEDIATE`` transaction. A job's status is not stored: it is
+computed from the clock and the timings snapshotted at submit, so nothing has to "advance" jobs
+and a restarted server carries on exactly where the old one stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import SimConfig
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    endpoint TEXT NOT NULL,
+    body TEXT NOT NULL,
+    prompt TEXT,
+    created_at REAL NOT NULL,
+    processing_at REAL NOT NULL,
+    terminal_at REAL NOT NULL,
+    expired_at REAL,
+    outcome TEXT NOT NULL,
+    error_type TEXT,
+    error_message TEXT,
+    result_key TEXT,
+    result_name TEXT,
+    render_key TEXT,
+    render_spec TEXT,
+    polls INTEGER NOT NULL DEFAULT 0,
+    downloads INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_terminal_at ON jobs (terminal_at);
+CREATE TABLE IF NOT EXISTS uploads (
+    id TEXT PRIMARY KEY,
+    token TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    url_expires_at REAL NOT NULL,
+    uploaded_at REAL,
+    size INTEGER,
+    content_type TEXT
+);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS config (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    data TEXT NOT NULL,
+    fault_budget INTEGER NOT NULL DEFAULT -1
+);
+"""
+
+# Columns the poll needs, in one indexed statement that also counts the poll.
+_POLL_COLUMNS = (
+    "id, endpoint, created_at, processing_at, terminal_at, expired_at, outcome, "
+    "error_type, error_message, result_key, result_name"
+)
+
+
+class ConcurrencyLimited(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class JobState:
+    """What a job looks like at one moment."""
+
+    status: str | None  # pending | processing | completed | failed; None once it is gone (404)
+    completed_at: float | None
+
+
+def job_state(row: sqlite3.Row | dict, now: float, retention: float) -> JobState:
+    if row["expired_at"] is not None and row["expired_at"] <= now:
+        return JobState(None, None)
+    if now < row["processing_at"]:
+        return JobState("pending", None)
+    if now < row["terminal_at"]:
+        return JobState("processing", None)
+    if now >= row["terminal_at"] + retention:
+        return JobState(None, None)
+    return JobState(row["outcome"], row["terminal_at"])
+
+
+class Store:
+    def __init__(self, state_dir: Path) -> None:
+        self.dir = Path(state_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.dir / "simulator.sqlite3"
+        self._local = threading.local()
+        self._config_cache: tuple[str, SimConfig] | None = None
+        conn = self.conn()
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(SCHEMA)
+
+    # --- connections ---------------------------------------------------------------------------
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (opened once per thread: the poll path stays one query)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self.conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # --- config --------------------------------------------------------------------------------
+    def config(self) -> SimConfig:
+        row = self.conn().execute("SELECT data FROM config WHERE id = 1").fetchone()
+        if row is None:
+            return SimConfig()
+        cached = self._config_cache
+        if cached is not None and cached[0] == row["data"]:
+            return cached[1]
+        config = SimConfig.from_dict(json.loads(row["data"]))
+        self._config_cache = (row["data"], config)
+        return config
+
+    def save_config(self, config: SimConfig) -> None:
+        """Store ``config``; its fault_limit also refills the fault budget."""
+        self.conn().execute(
+            "INSERT INTO config (id, data, fault_budget) VALUES (1, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET data = excluded.data, fault_budget = excluded.fault_budget",
+            (json.dumps(config.to_dict()), config.fault_limit),
+        )
+
+    def fault_budget(self) -> int:
+        row = self.conn().execute("SELECT fault_budget FROM config WHERE id = 1").fetchone()
+        return -1 if row is None else row["fault_budget"]
+
+    def take_fault(self) -> bool:
+        """Spend one fault from the budget; False when a limited budget is used up."""
+        cur = self.conn().execute(
+            "UPDATE config SET fault_budget = fault_budget - 1 WHERE id = 1 AND fault_budget > 0 "
+            "RETURNING fault_budget"
+        )
+        if cur.fetchone() is not None:
+            return True
+        return self.fault_budget() == -1
+
+    # --- counters ------------------------------------------------------------------------------
+    def bump(self, name: str, by: int = 1) -> None:
+        self.conn().execute(
+            "INSERT INTO counters (name, value) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+            (name, by),
+        )
+
+    def counters(self) -> dict[str, int]:
+        rows = self.conn().execute("SELECT name, value FROM counters ORDER BY name")
+        return {row["name"]: row["value"] for row in rows}
+
+    # --- jobs ----------------------------------------------------------------------------------
+    def create_job(self, job: dict[str, Any], concurrency: int, now: float) -> None:
+        """Insert ``job`` unless ``concurrency`` unfinished jobs exist (ConcurrencyLimited)."""
+        with self.transaction() as conn:
+            if concurrency:
+                row = conn.execute(
+                    "SELECT COUNT(*) AS n, MIN(terminal_at) AS first FROM jobs "
+                    "WHERE terminal_at > ? AND (expired_at IS NULL OR expired_at > ?)",
+                    (now, now),
+                ).fetchone()
+                if row["n"] >= concurrency:
+                    raise ConcurrencyLimited(max(1, math.ceil(row["first"] - now)))
+            columns = ", ".join(job)
+            marks = ", ".join("?" for _ in job)
+            conn.execute(f"INSERT INTO jobs ({columns}) VALUES ({marks})", tuple(job.values()))  # noqa: S608 (our own column names)
+
+    def poll_job(self, job_id: str, endpoint: str) -> sqlite3.Row | None:
+        """The job (counting this poll), or None if no job has this id under this endpoint."""
+        return (
+            self.conn()
+            .execute(
+                f"UPDATE jobs SET polls = polls + 1 WHERE id = ? AND endpoint = ? "  # noqa: S608
+                f"RETURNING {_POLL_COLUMNS}",
+                (job_id, endpoint),
+            )
+            .fetchone()
+        )
+
+    def job(self, job_id: str, count_download: bool = False) -> sqlite3.Row | None:
+        if count_download:
+            return (
+                self.conn()
+                .execute(
+                    "UPDATE jobs SET downloads = downloads + 1 WHERE id = ? RETURNING *", (job_id,)
+                )
+                .fetchone()
+            )
+        return self.conn().execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+
+    def expire_job(self, job_id: str, now: float) -> bool:
+        cur = self.conn().execute("UPDATE jobs SET expired_at = ? WHERE id = ?", (now, job_id))
+        return cur.rowcount > 0
+
+    def jobs(self) -> list[sqlite3.Row]:
+        return self.conn().execute("SELECT * FROM jobs ORDER BY created_at, rowid").fetchall()
+
+    def submits_by_prompt(self) -> dict[str, int]:
+        rows = self.conn().execute(
+            "SELECT COALESCE(prompt, '') AS prompt, COUNT(*) AS n FROM jobs GROUP BY 1 ORDER BY 1"
+        )
+        return {row["prompt"]: row["n"] for row in rows}
+
+    def totals(self) -> dict[str, int]:
+        row = (
+            self.conn()
+            .execute(
+                "SELECT COUNT(*) AS jobs, COALESCE(SUM(polls), 0) AS polls, "
+                "COALESCE(SUM(downloads), 0) AS downloads FROM jobs"
+            )
+            .fetchone()
+        )
+        return dict(row)
+
+    def in_flight(self, now: float) -> int:
+        row = (
+            self.conn()
+            .execute(
+                "SELECT COUNT(*) AS n FROM jobs WHERE terminal_at > ? "
+                "AND (expired_at IS NULL OR expired_at > ?)",
+                (now, now),
+            )
+            .fetchone()
+        )
+        return row["n"]
+
+    # --- uploads -------------------------------------------------------------------------------
+    def create_upload(self, upload_id: str, token: str, now: float, url_ttl: float) -> None:
+        self.conn().execute(
+            "INSERT INTO uploads (id, token, created_at, url_expires_at) VALUES (?, ?, ?, ?)",
+            (upload_id, token, now, now + url_ttl),
+        )
+
+    def upload(self, upload_id: str) -> sqlite3.Row | None:
+        return self.conn().execute("SELECT * FROM uploads WHERE id = ?", (upload_id,)).fetchone()
+
+    def mark_uploaded(self, upload_id: str, size: int, content_type: str, now: float) -> None:
+        self.conn().execute(
+            "UPDATE uploads SET uploaded_at = ?, size = ?, content_type = ? WHERE id = ?",
+            (now, size, content_type, upload_id),
+        )
+
+    # --- everything ----------------------------------------------------------------------------
+    def reset(self, config: SimConfig) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM jobs")
+            conn.execute("DELETE FROM uploads")
+            conn.execute("DELETE FROM counters")
+        self.save_config(config)
+
+
+def now() -> float:
+    return time.time()
