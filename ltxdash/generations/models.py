@@ -111,6 +111,15 @@ class Generation(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)  # dispatch/rehost backoff
     retention_ends_at = models.DateTimeField(null=True, blank=True)  # the API forgets the job
     at_risk = models.BooleanField(default=False)  # copy still missing long after completion
+    # Set right before the submit POST leaves: a SUBMITTING row without it certainly sent nothing,
+    # so a worker that died before this moment can be queued again without risking a second job.
+    post_started_at = models.DateTimeField(null=True, blank=True)
+    # A worker busy with this row (a submit or a copy) renews this while it works; once it has
+    # passed, the worker is gone and the loop hands the work to another one.
+    claim_until = models.DateTimeField(null=True, blank=True)
+    request_body = models.JSONField(default=dict, blank=True)  # what we POSTed (for support)
+    remote_created_at = models.DateTimeField(null=True, blank=True)  # the API's created_at
+    result_urls = models.JSONField(default=dict, blank=True)  # label -> URL from the last poll
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -132,13 +141,15 @@ class Generation(models.Model):
         expected: str | None = None,
         detail: str = "",
         request_id: str = "",
+        where: dict[str, Any] | None = None,
         **fields: Any,
     ) -> bool:
         """Move from ``expected`` (default: the state this instance holds) to ``to``.
 
         Returns False, changing nothing, when the row is no longer in the expected state (another
         worker got there first, or the task was delivered twice). Raises IllegalTransition for a
-        move the state machine does not allow. ``fields`` are set in the same UPDATE.
+        move the state machine does not allow. ``fields`` are set in the same UPDATE; ``where``
+        adds conditions to it (e.g. the attempt a worker claimed, so a stale worker cannot win).
         """
         old = expected or self.state
         if to not in TRANSITIONS[old]:
@@ -156,8 +167,10 @@ class Generation(models.Model):
         if request_id:
             values.setdefault("last_request_id", request_id)
         with transaction.atomic():
-            moved = Generation.objects.filter(pk=self.pk, state=old).update(
-                version=F("version") + 1, **values
+            moved = (
+                Generation.objects.filter(pk=self.pk, state=old)
+                .filter(**(where or {}))
+                .update(version=F("version") + 1, **values)
             )
             if not moved:
                 return False
@@ -299,6 +312,9 @@ class DispatchState(models.Model):
     reason_message = models.TextField(blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     next_probe_at = models.DateTimeField(null=True, blank=True)
+    probe_failures = models.PositiveSmallIntegerField(default=0)
+    # A 429 (concurrency or rate limit) holds every submit until then; not a pause, no banner.
+    hold_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "dispatcher"

@@ -1,0 +1,107 @@
+"""Plain-language reasons: why a clip did not become a video, and why dispatching is paused.
+
+Written for the person who pressed Generate; the API's own type and message stay on the row
+(and in admin) for support.
+"""
+
+from __future__ import annotations
+
+from ltxdash.generations.models import DispatchState, Generation, State
+
+# Error types the pipeline sets itself (the rest are the API's ``error.type`` values).
+INPUT_MISSING = "input_missing"
+UPLOAD_FAILED = "upload_failed"
+NOT_FOUND = "not_found_error"
+RETENTION_ENDED = "retention_ended"
+OUTCOME_UNKNOWN = "outcome_unknown"
+WORKER_LOST = "worker_lost"  # a worker died after sending the submit
+
+_UNKNOWN_ADVICE = (
+    "LTX offers no way to look a job up without its id, so we cannot tell whether it was "
+    "created (and billed). If a clip does not appear within a few minutes, press Resubmit; "
+    "if the first request did go through, LTX may bill both."
+)
+
+_API_PROBLEMS = {
+    "content_filtered_error": "LTX's safety filter refused the prompt or one of the inputs. "
+    "Change the wording or the media and try again.",
+    "insufficient_funds_error": "The LTX account ran out of credits. An admin needs to top up "
+    "the account; then retry the clip.",
+    "authentication_error": "LTX did not accept the API key. An admin needs to check the key; "
+    "then retry the clip.",
+    "request_too_large": "The request was too large for LTX. Use smaller input files.",
+    "rate_limit_error": "LTX was answering too many requests at once.",
+    "concurrency_limit_error": "LTX was running too many clips for this account at once.",
+    "api_error": "LTX had an internal error.",
+    "service_unavailable": "LTX was temporarily unavailable.",
+    "overloaded_error": "LTX was overloaded.",
+}
+
+
+def _with_message(text: str, message: str) -> str:
+    message = (message or "").strip()
+    return f"{text} LTX said: “{message}”" if message else text
+
+
+def reason(generation: Generation) -> str:
+    """Why this clip is not (or not yet) a video, in a sentence or three; "" when nothing to say."""
+    state, kind, message = generation.state, generation.error_type, generation.error_message
+    if state == State.REJECTED:
+        if kind == "invalid_request_error":
+            return _with_message("LTX refused the request as invalid.", message)
+        if kind == INPUT_MISSING:
+            return message or "An input file of this clip is no longer stored."
+        if kind in _API_PROBLEMS:
+            return _with_message(_API_PROBLEMS[kind], message)
+        return _with_message("LTX refused the request.", message)
+    if state == State.FAILED:
+        if kind == UPLOAD_FAILED:
+            return f"The input files could not be sent to LTX. {message}".strip()
+        if kind in ("content_filtered_error", "insufficient_funds_error"):
+            return _with_message(_API_PROBLEMS[kind], message)
+        base = _API_PROBLEMS.get(kind, "The job failed at LTX.")
+        return _with_message(f"{base} Retrying may work.", message)
+    if state == State.EXPIRED:
+        if kind == RETENTION_ENDED:
+            text = (
+                "LTX keeps a finished clip for 24 hours, and our copy of it could not be "
+                "completed in that time, so the output is lost."
+            )
+            return f"{text} Last problem: {message}" if message else text
+        return (
+            "LTX no longer knows this job: it answered “not found”. LTX forgets jobs 24 hours "
+            "after they finish, so the output can no longer be fetched. Retry to make it again."
+        )
+    if state == State.UNKNOWN:
+        if kind == WORKER_LOST:
+            lead = "The worker sending this clip to LTX stopped after the request went out."
+        else:
+            lead = "The request was sent to LTX but no answer came back."
+        return f"{lead} {_UNKNOWN_ADVICE}"
+    if state == State.CANCELED:
+        return "Canceled before it was sent to LTX; nothing was billed."
+    if state == State.QUEUED and generation.submit_attempts and kind:
+        base = _API_PROBLEMS.get(kind, "The last attempt to send it did not work.")
+        return f"{base} It will be sent again shortly."
+    if state == State.REHOSTING and message:
+        return f"Copying the output is taking longer than usual (it will be retried): {message}"
+    return ""
+
+
+def pause_reason(dispatch: DispatchState) -> str:
+    """The banner text while dispatching is paused for everyone."""
+    if not dispatch.paused:
+        return ""
+    if dispatch.reason_type == "insufficient_funds_error":
+        text = "The LTX account is out of credits, so new clips wait in the queue."
+        advice = "An admin needs to top up the account; sending resumes by itself once it works."
+    elif dispatch.reason_type == "authentication_error":
+        text = "LTX does not accept the API key, so new clips wait in the queue."
+        advice = "An admin needs to fix the key; sending resumes by itself once it works."
+    elif dispatch.reason_type == "admin":
+        text = "An admin paused sending clips to LTX; new clips wait in the queue."
+        advice = ""
+    else:
+        text = "Sending clips to LTX is paused; new clips wait in the queue."
+        advice = dispatch.reason_message
+    return f"{text} {advice}".strip()

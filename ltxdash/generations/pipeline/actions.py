@@ -1,0 +1,304 @@
+"""What users and admins can do to generations: create, cancel, retry, copy again, delete.
+
+Each is a few conditional writes plus, where work follows, a task enqueued after commit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from ltxdash.generations.models import (
+    Generation,
+    GenerationEvent,
+    GenerationInput,
+    Output,
+    State,
+)
+from ltxdash.generations.pipeline import files
+from ltxdash.generations.pipeline.jobs import enqueue, nudge_dispatcher
+from ltxdash.generations.pipeline.timing import later, pickup_grace_seconds
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from ltxdash.media import MediaInfo
+
+logger = logging.getLogger(__name__)
+
+# A user's upload with what media.probe() read from it, or an output of an earlier clip.
+type InputSource = tuple[File, MediaInfo] | Output
+
+RETRYABLE = frozenset({State.REJECTED, State.FAILED, State.EXPIRED, State.UNKNOWN, State.CANCELED})
+COPYABLE = frozenset({State.READY, State.EXPIRED})
+
+
+class PipelineError(ValueError):
+    """An action that cannot be done to this generation now; the message is for the user."""
+
+
+# --- create -----------------------------------------------------------------------------------
+
+
+def media_dict(info: Any) -> dict[str, Any]:
+    if info is None:
+        return {}
+    if dataclasses.is_dataclass(info) and not isinstance(info, type):
+        data = dataclasses.asdict(info)
+    elif isinstance(info, Mapping):
+        data = dict(info)
+    else:
+        data = dict(vars(info))
+    # JSON-safe: Fractions, Decimals and the like become floats or strings.
+    return {
+        k: v if isinstance(v, (str, int, float, bool, type(None))) else _jsonable(v)
+        for k, v in data.items()
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _media_info(data: Mapping[str, Any]) -> MediaInfo | None:
+    """A MediaInfo rebuilt from a stored dict (for the cost estimate of a re-used output)."""
+    try:
+        from ltxdash.media import MediaInfo
+
+        names = {f.name for f in dataclasses.fields(MediaInfo)}
+        return MediaInfo(**{k: v for k, v in data.items() if k in names})
+    except (ImportError, TypeError):
+        return None
+
+
+_CONTAINERS = {"video/mp4": "mp4", "video/quicktime": "mov", "video/x-matroska": "mkv"}
+
+
+def output_media(output: Output) -> dict[str, Any]:
+    kind = output.content_type.split("/", 1)[0] if output.content_type else ""
+    return {
+        "kind": kind,
+        "mime": output.content_type,
+        "container": _CONTAINERS.get(output.content_type, ""),
+        "width": output.width,
+        "height": output.height,
+        "fps": output.fps,
+        "duration": output.duration,
+        "frames": round(output.duration * output.fps) if output.duration and output.fps else None,
+        "has_audio": output.has_audio,
+        "codec": output.codec,
+        "audio_codec": None,
+        "size": output.size,
+    }
+
+
+def _input_rows(inputs: Mapping[str, InputSource], saved: list[str]) -> dict[str, dict[str, Any]]:
+    """Field values for each role's GenerationInput; uploads are stored once and shared."""
+    field = GenerationInput._meta.get_field("file")
+    rows: dict[str, dict[str, Any]] = {}
+    for role, source in inputs.items():
+        if isinstance(source, Output):
+            rows[role] = {
+                "source_output": source,
+                "original_name": PurePath(source.file.name).name,
+                "content_type": source.content_type,
+                "size": source.size,
+                "sha256": source.sha256,
+                "media": output_media(source),
+            }
+            continue
+        upload, info = source
+        original = PurePath(getattr(upload, "name", "") or "input").name
+        sha256, size = files.hash_and_size(upload)
+        name = default_storage.save(field.generate_filename(None, original), upload)
+        saved.append(name)
+        media = media_dict(info)
+        rows[role] = {
+            "file": name,
+            "original_name": original,
+            "content_type": getattr(upload, "content_type", None) or media.get("mime") or "",
+            "size": size,
+            "sha256": sha256,
+            "media": media,
+        }
+    return rows
+
+
+def _estimate(endpoint: str, params: Mapping[str, Any], rows: Mapping[str, dict]) -> Decimal | None:
+    try:
+        from ltxdash.ltx import catalog
+
+        infos = {role: _media_info(row["media"]) for role, row in rows.items()}
+        return catalog.estimate_cost(
+            endpoint, params, {k: v for k, v in infos.items() if v is not None}
+        )
+    except Exception:  # an estimate is a nicety; never lose a user's request over it
+        logger.warning("No cost estimate for %s", endpoint, exc_info=True)
+        return None
+
+
+def _default_model(endpoint: str) -> str:
+    try:
+        from ltxdash.ltx import catalog
+
+        spec = catalog.ENDPOINTS.get(endpoint)
+        return (spec.default_model or "") if spec and spec.takes("model") else ""
+    except (ImportError, AttributeError):
+        return ""
+
+
+def create_generations(
+    *,
+    owner: AbstractBaseUser,
+    endpoint: str,
+    params: dict[str, Any],
+    inputs: Mapping[str, InputSource],
+    count: int = 1,
+    parent: Generation | None = None,
+) -> list[Generation]:
+    """Queue ``count`` generations of one request (already validated by the caller)."""
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    saved: list[str] = []
+    try:
+        rows = _input_rows(inputs, saved)
+        model = str(params.get("model") or "") or _default_model(endpoint)
+        estimate = _estimate(endpoint, params, rows)
+        created = []
+        with transaction.atomic():
+            for _ in range(count):
+                generation = Generation.objects.create(
+                    owner=owner,
+                    endpoint=endpoint,
+                    model=model,
+                    prompt=str(params.get("prompt") or ""),
+                    params=dict(params),
+                    parent=parent,
+                    estimated_cost=estimate,
+                )
+                for role, values in rows.items():
+                    GenerationInput.objects.create(generation=generation, role=role, **values)
+                _record_queued(generation, "")
+                created.append(generation)
+            nudge_dispatcher()
+    except BaseException:
+        files.delete_quietly(saved)
+        raise
+    return created
+
+
+def _record_queued(generation: Generation, detail: str) -> None:
+    GenerationEvent.objects.create(
+        generation=generation,
+        at=generation.created_at,
+        from_state="",
+        to_state=State.QUEUED,
+        detail=detail,
+    )
+
+
+# --- cancel, retry, copy again ----------------------------------------------------------------
+
+
+def cancel(generation: Generation) -> bool:
+    """Cancel a generation that has not been sent yet (the API has no cancel endpoint)."""
+    return generation.transition(
+        State.CANCELED, expected=State.QUEUED, detail="Canceled before it was sent."
+    )
+
+
+def retry(generation: Generation) -> Generation:
+    """A new queued generation with the same settings and inputs (also "resubmit" of unknown)."""
+    generation.refresh_from_db()
+    if generation.state not in RETRYABLE:
+        raise PipelineError(f"A {generation.get_state_display().lower()} clip cannot be retried.")
+    old_inputs = list(generation.inputs.select_related("source_output"))
+    for item in old_inputs:
+        if not item.file and item.source_output is None:
+            raise PipelineError(
+                f"The {item.get_role_display().lower()} of this clip is no longer stored."
+            )
+    with transaction.atomic():
+        clone = Generation.objects.create(
+            owner=generation.owner,
+            endpoint=generation.endpoint,
+            model=generation.model,
+            prompt=generation.prompt,
+            params=dict(generation.params),
+            parent=generation.parent,
+            estimated_cost=generation.estimated_cost,
+        )
+        for item in old_inputs:
+            GenerationInput.objects.create(
+                generation=clone,
+                role=item.role,
+                file=item.file.name,
+                source_output=item.source_output,
+                original_name=item.original_name,
+                content_type=item.content_type,
+                size=item.size,
+                sha256=item.sha256,
+                media=item.media,
+                storage_uri=item.storage_uri,
+                uploaded_at=item.uploaded_at,
+            )
+        _record_queued(clone, f"Retry of #{generation.pk} ({generation.state}).")
+        nudge_dispatcher()
+    return clone
+
+
+def copy_again(generation: Generation) -> bool:
+    """Fetch the output once more (admin): READY/EXPIRED -> REHOSTING while the API keeps it."""
+    generation.refresh_from_db()
+    now = timezone.now()
+    if generation.state not in COPYABLE or not generation.remote_id or not generation.completed_at:
+        return False
+    if generation.retention_ends_at and generation.retention_ends_at <= now:
+        return False
+    moved = generation.transition(
+        State.REHOSTING,
+        detail="Copy again requested.",
+        result_urls={},  # fetch fresh URLs: the old ones may be signed with a short expiry
+        claim_until=None,
+        next_attempt_at=later(now, pickup_grace_seconds()),
+        error_type="",
+        error_message="",
+    )
+    if moved:
+        enqueue("rehost_generation", generation.pk)
+    return moved
+
+
+# --- delete -----------------------------------------------------------------------------------
+
+
+def delete_generation(generation: Generation) -> None:
+    """Delete the row with its events, and every stored file nothing else uses."""
+    pk = generation.pk
+    with transaction.atomic():
+        names = []
+        for output in Output.objects.filter(generation_id=pk):
+            names += [output.file.name, output.poster.name]
+        for item in GenerationInput.objects.filter(generation_id=pk).exclude(file=""):
+            shared = (
+                GenerationInput.objects.filter(file=item.file.name)
+                .exclude(generation_id=pk)
+                .exists()
+            )
+            if not shared:
+                names.append(item.file.name)
+        Generation.objects.filter(pk=pk).delete()
+        files.delete_after_commit(names)
+        transaction.on_commit(lambda: files.sweep_generation_folders(pk, keep=set()))

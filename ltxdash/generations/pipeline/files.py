@@ -1,0 +1,120 @@
+"""Files the pipeline keeps in Django's default storage, and their clean-up.
+
+Everything goes through the storage API (``save``, ``open``, ``delete``, ``listdir``), never a
+local path, so the same code works with S3-like storages. Outputs and posters of a generation
+live under a folder named after it; that lets a re-run (or a delete) sweep away files a killed
+worker left behind without touching anything still referenced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 1024 * 1024
+
+
+def output_name(generation_id: int, label: str, attempt: int, ext: str) -> str:
+    return f"outputs/{generation_id}/{label}-{attempt}-{secrets.token_hex(4)}{ext}"
+
+
+def poster_name(generation_id: int, label: str, attempt: int) -> str:
+    return f"posters/{generation_id}/{label}-{attempt}-{secrets.token_hex(4)}.jpg"
+
+
+class LocalFile(File):
+    """A finished temp file handed to storage. FileSystemStorage moves it into place (one rename
+    instead of a second copy of a large video); other storages just read it."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = Path(path)
+        super().__init__(self._path.open("rb"), name=self._path.name)
+
+    def temporary_file_path(self) -> str:
+        return str(self._path)
+
+
+def save_local_file(path: Path, name: str) -> str:
+    """Store a local temp file under ``name`` (made unique by the storage); the stored name."""
+    content = LocalFile(path)
+    try:
+        return default_storage.save(name, content)
+    finally:
+        content.close()
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as file:
+        while chunk := file.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def hash_and_size(content: IO[bytes] | File) -> tuple[str, int]:
+    """sha256 and size of a file-like object, read in chunks and rewound."""
+    digest = hashlib.sha256()
+    size = 0
+    content.seek(0)
+    chunks = (
+        content.chunks() if isinstance(content, File) else iter(lambda: content.read(CHUNK), b"")
+    )
+    for chunk in chunks:
+        digest.update(chunk)
+        size += len(chunk)
+    content.seek(0)
+    return digest.hexdigest(), size
+
+
+def copy_to_temp(name: str, directory: Path) -> Path:
+    """A local copy of a stored file (for the API's upload, which sends from a local file)."""
+    suffix = Path(name).suffix
+    with default_storage.open(name, "rb") as source:
+        fd, tmp = tempfile.mkstemp(dir=directory, suffix=suffix)
+        with open(fd, "wb") as target:
+            shutil.copyfileobj(source, target, CHUNK)
+    return Path(tmp)
+
+
+def delete_quietly(names: Iterable[str]) -> None:
+    for name in names:
+        if not name:
+            continue
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.warning("Could not delete stored file %s", name, exc_info=True)
+
+
+def delete_after_commit(names: Iterable[str]) -> None:
+    names = [n for n in names if n]
+    if names:
+        transaction.on_commit(lambda: delete_quietly(names))
+
+
+def sweep_generation_folders(generation_id: int, keep: set[str]) -> list[str]:
+    """Delete files in the generation's output and poster folders that nothing references."""
+    removed = []
+    for folder in (f"outputs/{generation_id}", f"posters/{generation_id}"):
+        try:
+            _dirs, files = default_storage.listdir(folder)
+        except (FileNotFoundError, NotImplementedError):
+            continue
+        for filename in files:
+            name = f"{folder}/{filename}"
+            if name not in keep:
+                removed.append(name)
+    delete_quietly(removed)
+    return removed
