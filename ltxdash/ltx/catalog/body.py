@@ -25,7 +25,7 @@ def build_request(endpoint: str, params: Mapping[str, Any], uris: Mapping[str, s
     Fields the endpoint does not take are dropped. `fps` is always sent where the endpoint
     takes it (the documented default is unreliable), and so is `model` (the default if unset).
     """
-    errors = validate(endpoint, params)
+    errors = validate(endpoint, {**params, **uris})  # an image URI can stand in for a prompt (A2V)
     spec = data.ENDPOINTS[endpoint]
     for role, required in spec.input_roles.items():
         if required and blank(uris.get(role)):

@@ -51,6 +51,11 @@ class EndpointSpec:
     def takes(self, field_name: str) -> bool:
         return field_name in self.fields
 
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Alias of `required_fields`."""
+        return self.required_fields
+
 
 @dataclass(frozen=True)
 class Combo:
