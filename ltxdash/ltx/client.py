@@ -80,6 +80,19 @@ SIMULATOR_API_KEY = "ltxdash-simulator"
 # Failures that happen before any byte of the request left this machine.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
+
+class _Secret:
+    """Holds the API key so that no repr, debug page or ``vars()`` dump shows it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<secret>"
+
+
 # --- The client -------------------------------------------------------------------------------
 
 
@@ -105,7 +118,7 @@ class LTXClient:
             raise ValueError("the LTX API key is empty or contains characters a header cannot hold")
         if not base_url.startswith(("https://", "http://")):
             raise ValueError(f"LTX base URL must be http(s), got {base_url!r}")
-        self._api_key = api_key
+        self._api_key = _Secret(api_key)
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -310,8 +323,8 @@ class LTXClient:
 
     def _redact(self, error: LTXError) -> LTXError:
         # A server (or proxy) echoing request headers back must not put the key into our logs.
-        if self._api_key in error.message:
-            error.message = error.message.replace(self._api_key, "[redacted]")
+        if self._api_key.value in error.message:
+            error.message = error.message.replace(self._api_key.value, "[redacted]")
             error.args = (error.message,)
         return error
 

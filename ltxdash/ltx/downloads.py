@@ -97,7 +97,10 @@ def download_once(
                 watchdog.cancel()
             if watchdog.fired:  # an HTTP/1.0 body ends at EOF, so a forced close looks complete
                 raise DownloadError(f"{shown}: deadline passed", reason="deadline")
-            received = response.num_bytes_downloaded
+            # Content-Length counts bytes on the wire; they differ from the bytes written only if
+            # the host compressed the body despite our "Accept-Encoding: identity".
+            encoding = response.headers.get("content-encoding", "identity").strip().lower()
+            received = size if encoding in ("", "identity") else response.num_bytes_downloaded
             if expected is not None and received != expected:
                 raise DownloadError(
                     f"{shown}: received {received} of {expected} bytes", reason="truncated"
@@ -173,7 +176,7 @@ def _content_length(response: httpx.Response) -> int | None:
 def _download_status_error(response: httpx.Response, shown: str) -> DownloadError:
     # Storage error pages are small; read a little for the message, never the whole body.
     head = b""
-    for chunk in response.iter_raw():
+    for chunk in response.iter_bytes():
         head += chunk
         if len(head) >= 512:
             break
