@@ -36,6 +36,7 @@ def shares_context(generation: Generation, **extra: Any) -> dict[str, Any]:
         "generation": generation,
         "share_links": list(ShareLink.objects.filter(generation=generation)),
         "share_form": ShareForm(),
+        "can_share": generation.video is not None,
         "now": timezone.now(),
         **extra,
     }

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import template
+
+from ltxdash.gallery import details
+from ltxdash.generations.models import ACTIVE, PROBLEMS, State
+
+register = template.Library()
+
+
+@register.filter
+def mode_label(slug: str) -> str:
+    return details.mode_label(slug)
+
+
+@register.filter
+def took(delta: timedelta | None) -> str:
+    return details.duration_text(delta)
+
+
+@register.filter
+def state_class(state: str) -> str:
+    """The pill colour of a state: green done, blue under way, red problem."""
+    if state == State.READY:
+        return "pill-ok"
+    if state in ACTIVE:
+        return "pill-info"
+    if state in PROBLEMS:
+        return "pill-bad"
+    return "pill-muted"
+
+
+@register.filter
+def filesize(size: int | None) -> str:
+    # Decimal units, as file managers show them; Django's filesizeformat says "KB" for KiB.
+    value = float(size or 0)
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1000
+    return ""

@@ -1,0 +1,84 @@
+"""Every gallery URL is the owner's alone: 404 for anyone else, login for anonymous, CSRF on POST."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from ltxdash.gallery.models import ShareLink
+from ltxdash.generations.models import Generation
+
+
+@pytest.fixture
+def link(clip) -> ShareLink:
+    return ShareLink.create_for(clip, None)[0]
+
+
+def _get_urls(clip, video) -> list[str]:
+    return [
+        reverse("gallery:clip", args=[clip.pk]),
+        reverse("gallery:file", args=[video.pk]),
+        reverse("gallery:poster", args=[video.pk]),
+        reverse("gallery:download", args=[video.pk]),
+        reverse("gallery:delete", args=[clip.pk]),
+    ]
+
+
+def _post_urls(clip, link) -> list[tuple[str, dict]]:
+    return [
+        (reverse("gallery:favourite", args=[clip.pk]), {"favourite": "1"}),
+        (reverse("gallery:delete", args=[clip.pk]), {}),
+        (reverse("gallery:share_create", args=[clip.pk]), {"expires": "never"}),
+        (reverse("gallery:share_revoke", args=[link.pk]), {}),
+    ]
+
+
+@pytest.mark.parametrize("who", ["teammate", "stranger"])
+def test_others_get_404_on_every_url(request, clip, video, link, who):
+    client = Client()
+    client.force_login(request.getfixturevalue(who))
+    for url in _get_urls(clip, video):
+        assert client.get(url).status_code == 404, url
+        assert client.get(url, headers={"HX-Request": "true"}).status_code == 404, url
+    for url, data in _post_urls(clip, link):
+        assert client.post(url, data).status_code == 404, url
+        assert client.post(url, data, headers={"HX-Request": "true"}).status_code == 404, url
+    clip.refresh_from_db()
+    link.refresh_from_db()
+    assert not clip.favourite and link.revoked_at is None
+    assert ShareLink.objects.count() == 1
+    assert Generation.objects.filter(pk=clip.pk).exists()
+
+
+def test_others_do_not_see_the_clip_in_their_gallery(stranger_client, clip):
+    assert f"/gallery/{clip.pk}/" not in stranger_client.get("/gallery/").content.decode()
+
+
+def test_anonymous_visitors_are_sent_to_log_in(clip, video, link):
+    client = Client()
+    for url in _get_urls(clip, video) + [url for url, _ in _post_urls(clip, link)]:
+        response = client.get(url) if "favourite" not in url else client.post(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/accounts/login/?next="), url
+
+
+def test_posts_need_a_csrf_token(owner, clip, link):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    for url, data in _post_urls(clip, link):
+        assert client.post(url, data).status_code == 403, url
+    assert Generation.objects.filter(pk=clip.pk).exists()
+    link.refresh_from_db()
+    assert link.revoked_at is None
+
+
+def test_pages_reject_unsafe_methods(owner_client, clip, video):
+    assert owner_client.post(reverse("gallery:clip", args=[clip.pk])).status_code == 405
+    assert owner_client.post(reverse("gallery:file", args=[video.pk])).status_code == 405
+    assert owner_client.get(reverse("gallery:favourite", args=[clip.pk])).status_code == 405
+
+
+def test_share_media_needs_the_token_not_a_pk(clip, video, link):
+    """A share token opens only its own clip; media pk URLs stay closed to anonymous visitors."""
+    assert Client().get(reverse("gallery:file", args=[video.pk])).status_code == 302
