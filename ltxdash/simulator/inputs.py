@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ltxdash.ltx import catalog
+from ltxdash.media import MediaError
 
 from .state import Store
 
@@ -57,10 +58,8 @@ def resolve(
             continue  # an https URL: accepted unprobed (see the module docstring)
         try:
             resolved.media[name] = probe(path)
-        except Exception:
-            resolved.errors.setdefault(name, []).append(
-                "The file could not be read as an image, video or audio file."
-            )
+        except MediaError as exc:
+            resolved.errors.setdefault(name, []).append(str(exc))
     return resolved
 
 

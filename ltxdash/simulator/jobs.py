@@ -7,14 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ltxdash.ltx import catalog
+from ltxdash.media import probe
 
 from .config import SimConfig
 from .render import small_size
-
-try:  # ltxdash.media is being written in parallel; see _media_shim
-    from ltxdash.media import probe
-except ImportError:
-    from ._media_shim import probe
 
 __all__ = ["Plan", "catalog", "plan_job", "probe", "rejected_by_filter"]
 

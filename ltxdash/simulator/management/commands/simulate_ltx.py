@@ -15,6 +15,9 @@ from ltxdash.simulator.server import THREADS, SimulatorServer
 
 class Command(BaseCommand):
     help = "Serve the built-in LTX API simulator (v2 jobs, uploads, faults) until stopped."
+    # The simulator needs none of the project's URLs, models or database: skipping the checks
+    # keeps it starting quickly, and independent of the rest of the project.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--port", type=int, default=settings.LTXDASH_SIMULATOR_PORT)

@@ -1,0 +1,28 @@
+"""`manage.py simulate_ltx` as its own process: state shared through the state directory."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.fixtures.simulator import run_simulator_process
+
+from .conftest import T2V
+
+KEY = {"Authorization": "Bearer k"}
+
+
+def test_it_serves_from_a_separate_process_and_keeps_jobs_over_a_kill(tmp_path):
+    with run_simulator_process(
+        tmp_path, pending_seconds=0, processing_seconds=0, concurrency=5, error_rate=0
+    ) as sim:
+        assert sim.config()["concurrency"] == 5
+        job_id = httpx.post(f"{sim.url}/v2/text-to-video", json=T2V, headers=KEY).json()["id"]
+
+        sim.kill()  # no clean shutdown
+        sim.start()
+
+        response = httpx.get(f"{sim.url}/v2/text-to-video/{job_id}", headers=KEY)
+        assert response.json()["status"] == "completed"
+        video = httpx.get(response.json()["result"]["video_url"])
+        assert video.status_code == 200 and video.content[4:8] == b"ftyp"
+        assert sim.stats()["polls"] == 1
