@@ -257,6 +257,7 @@ def test_it_refuses_undocumented_requests_with_a_field_message(endpoint, params,
     errors = catalog.validate(endpoint, params)
     assert field in errors, errors
     assert all(isinstance(m, str) and m.endswith(".") for m in errors[field])
+    assert "None" not in str(errors)  # no half-parsed values leak into messages
 
 
 def test_it_names_the_replacement_of_a_removed_model():
