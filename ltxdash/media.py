@@ -294,27 +294,31 @@ def _scaled(width: int, height: int, max_width: int) -> dict[str, int]:
 
 def remux_faststart(src: StrPath, dst: StrPath) -> None:
     """Copy the video and audio streams, without re-encoding, into an MP4 whose index ('moov')
-    comes before the media data, so browsers can start playing before the download ends."""
+    comes before the media data, so browsers can start playing before the download ends.
+
+    On failure `dst` is removed and MediaError raised."""
     try:
-        with (
-            av.open(str(src)) as source,
-            av.open(
-                str(dst), "w", format="mp4", container_options={"movflags": "+faststart"}
-            ) as target,
-        ):
-            outputs = {
-                s.index: target.add_stream_from_template(s)
+        with av.open(str(src)) as source:
+            streams = [
+                s
                 for s in source.streams
                 if s.type in ("video", "audio") and not s.disposition & Disposition.attached_pic
-            }
-            if not outputs:
+            ]
+            if not streams:
                 raise MediaError(f"{_NOT_VIDEO}: it has no video or audio in it.")
-            for packet in source.demux(*(source.streams[i] for i in outputs)):
-                if packet.dts is None:
-                    continue  # the demuxer's end-of-stream marker carries no data
-                packet.stream = outputs[packet.stream.index]
-                target.mux(packet)
+            options = {"movflags": "+faststart"}
+            with av.open(str(dst), "w", format="mp4", container_options=options) as target:
+                outputs = {s.index: target.add_stream_from_template(s) for s in streams}
+                for packet in source.demux(*streams):
+                    if packet.dts is None:
+                        continue  # the demuxer's end-of-stream marker carries no data
+                    packet.stream = outputs[packet.stream.index]
+                    target.mux(packet)
+    except MediaError:
+        Path(dst).unlink(missing_ok=True)
+        raise
     except _FFMPEG_ERRORS as exc:
+        Path(dst).unlink(missing_ok=True)
         raise MediaError(f"{_NOT_VIDEO}: it could not be rewritten for streaming.") from exc
 
 
