@@ -508,6 +508,7 @@ def test_it_explains_unconfirmed_options():
     assert "camera_motion" not in catalog.choices("text-to-video", "ltx-2-3-pro").field_notes
     assert "ltx-2-5-pro" in catalog.choices("audio-to-video").caveats["model"]
     assert "last_frame_uri" in catalog.choices("image-to-video", "ltx-2-5-fast").field_notes
+    assert "video_uri" in catalog.choices("retake").field_notes
     assert catalog.caveat("text-to-video", "ltx-2-3-pro", "1920x1080", 24, 8) is None
 
 

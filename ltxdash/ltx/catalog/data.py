@@ -376,7 +376,13 @@ HDR_TIERS = (("1080p", 1920 * 1080, 181), ("1440p", 2560 * 1440, 101), ("4k", 38
 REFRAME_MAX_SECONDS, REFRAME_MAX_FRAMES = 60.0, 1800
 # Only the wiki states a prompt cap (5,000 characters); unverified, but a sane bound for a form.
 PROMPT_MAX_CHARS = 5000
-# Not enforced, unconfirmed: an older ComfyUI retake node limits the input to 20 s / 505 frames.
+# Unconfirmed limits, shown to the user but not enforced: {endpoint: {field: note}}.
+FIELD_NOTES: dict[str, dict[str, str]] = {
+    "retake": {
+        "video_uri": "An older ComfyUI retake node limits the input to 20 s and 505 frames "
+        "(unconfirmed; the OpenAPI spec states no maximum).",
+    },
+}
 
 # Accepted formats (docs "input formats" page). Canonical MIME types, as media.probe() reports them.
 MIME_TYPES: dict[str, tuple[str, ...]] = {

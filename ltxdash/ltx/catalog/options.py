@@ -60,7 +60,7 @@ def choices(
     else:
         fps = None
 
-    field_notes: dict[str, str] = {}
+    field_notes: dict[str, str] = dict(data.FIELD_NOTES.get(endpoint, {}))
     model_spec = data.MODELS.get(model) if model else None
     if spec.takes("camera_motion") and model_spec and model_spec.tier == "fast":
         field_notes["camera_motion"] = data.CAMERA_MOTION_FAST_NOTE
