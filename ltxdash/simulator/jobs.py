@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +66,15 @@ def _dimensions(value: Any) -> tuple[int, int] | None:
     return None
 
 
+def _number(value: Any, default: float) -> float:
+    """A number from the request, or ``default`` (validation has already refused nonsense)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return number if math.isfinite(number) and number > 0 else default
+
+
 def _info(media: dict[str, Any], *names: str) -> Any:
     for name in names:
         if name in media:
@@ -108,18 +118,18 @@ def plan_job(
         size = (1080, 1920) if portrait else (1920, 1080)
 
     if endpoint in ("text-to-video", "image-to-video"):
-        seconds = params.get("duration") or 8  # duration null: "automatic", pick 8 s
+        seconds = _number(params.get("duration"), 8)  # duration null: "automatic", pick 8 s
         audio = params.get("generate_audio", True) is not False
     else:
         seconds = source_seconds or DEFAULT_SECONDS
         if endpoint == "extend":
-            seconds += float(params.get("duration") or 0)
+            seconds += _number(params.get("duration"), 0)
         has_audio = getattr(_info(media, "audio_uri", "video_uri"), "has_audio", None)
         audio = endpoint == "audio-to-video" or has_audio is not False
 
-    fps = params.get("fps") or getattr(media.get("video_uri"), "fps", None) or 25
-    fps = max(1, min(60, round(float(fps))))
-    seconds = max(0.5, min(float(seconds), config.max_clip_seconds or 0.5))
+    fps = _number(params.get("fps"), getattr(media.get("video_uri"), "fps", None) or 25)
+    fps = max(1, min(60, round(fps)))
+    seconds = max(0.5, min(seconds, config.max_clip_seconds or 0.5))
     width, height = small_size(*size)
     model = params.get("model") or "default model"
     spec = {

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import os
 import struct
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,8 @@ import av
 from PIL import Image, ImageDraw, ImageFont
 
 from . import exr
+
+logger = logging.getLogger(__name__)
 
 LONG_SIDE = 320
 SAMPLE_RATE = 48000
@@ -54,6 +58,7 @@ class Renderer:
         self._on_render = on_render
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
 
     def path_for(self, spec: dict[str, Any]) -> Path:
         suffix = ".zip" if spec["kind"] == "exr" else ".mp4"
@@ -84,15 +89,20 @@ class Renderer:
         return path
 
     def ensure_in_background(self, spec: dict[str, Any]) -> None:
-        threading.Thread(target=self._quiet_ensure, args=(spec,), daemon=True).start()
+        """Start rendering now, so the file is usually ready by the time the job completes."""
+        if self.path_for(spec).exists():
+            return
+        with self._locks_guard:
+            if self._pool is None:
+                # Two workers: a burst of submits must not starve the request threads of CPU.
+                self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sim-render")
+            self._pool.submit(self._quiet_ensure, spec)
 
     def _quiet_ensure(self, spec: dict[str, Any]) -> None:
         try:
             self.ensure(spec)
-        except Exception:  # the download retries and reports it; nothing to do here
-            import logging
-
-            logging.getLogger(__name__).exception("background render failed")
+        except Exception:  # the download renders again and reports it
+            logger.exception("background render failed")
 
 
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -61,8 +60,6 @@ class SimulatorServer:
     def stop(self) -> None:
         """Close the listening socket and every connection, then wait for the loop to end."""
         server = self._server
-        # Quieten waitress: closing sockets under its loop makes it log harmless noise.
-        logging.getLogger("waitress").setLevel(logging.ERROR)
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
         from waitress import wasyncore
 
