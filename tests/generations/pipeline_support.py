@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import time
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -66,15 +68,66 @@ def task_names(tasks: list[dict[str, Any]]) -> list[str]:
     return [task["func"].rsplit(".", 1)[1] for task in tasks]
 
 
-def run_tasks(tasks: list[dict[str, Any]], **kwargs: Any) -> list[Any]:
-    """Run dequeued tasks in this process, as a worker would (extra kwargs: e.g. a client)."""
+def run_tasks(tasks: list[dict[str, Any]]) -> list[Any]:
+    """Run dequeued tasks in this process, as a worker would."""
     results = []
     for task in tasks:
         module, name = task["func"].rsplit(".", 1)
         func = getattr(importlib.import_module(module), name)
-        results.append(func(*task["args"], **{**task["kwargs"], **kwargs}))
+        results.append(func(*task["args"], **task["kwargs"]))
     return results
 
 
 def ago(seconds: float) -> Any:
     return timezone.now() - timedelta(seconds=seconds)
+
+
+# --- driving the pipeline against the simulator -----------------------------------------------
+
+
+def drain_broker() -> None:
+    broker = get_broker()
+    broker.purge_queue()
+
+
+def queued_tasks_now() -> list[dict[str, Any]]:
+    """Like queued_tasks, but never waits on an empty broker (Redis' dequeue blocks 1 s)."""
+    broker = get_broker()
+    if not broker.queue_size():
+        return []
+    return queued_tasks()
+
+
+def drive(until, *, timeout: float = 30.0, pause: float = 0.02) -> None:
+    """Run what workers and the loop would run, in this process, until ``until()`` is true."""
+    from ltxdash.generations.pipeline import loop
+
+    deadline = time.monotonic() + timeout
+    while True:
+        run_tasks(queued_tasks_now())
+        loop.run_pass()
+        run_tasks(queued_tasks_now())
+        if until():
+            return
+        if time.monotonic() > deadline:
+            states = list(Generation.objects.values_list("id", "state", "error_message"))
+            raise AssertionError(f"the pipeline did not get there in {timeout}s: {states}")
+        time.sleep(pause)
+
+
+def states() -> list[str]:
+    return list(Generation.objects.order_by("id").values_list("state", flat=True))
+
+
+@pytest.fixture
+def pipeline_settings(settings, ltx_simulator):
+    """The pipeline talks to the in-process simulator, polls fast, and has an empty broker."""
+    settings.LTX_API_BASE_URL = ltx_simulator.url
+    settings.LTX_API_KEY = "sk-test-key"
+    settings.LTX_POLL_INTERVAL = 0.1
+    settings.LTX_MAX_CONCURRENCY = 2
+    drain_broker()
+    from ltxdash.generations.pipeline.ordering import forget_typical_durations
+
+    forget_typical_durations()
+    return settings

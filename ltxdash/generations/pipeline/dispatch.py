@@ -1,0 +1,445 @@
+"""Submitting queued generations: fairly, within the concurrency limit, safely.
+
+Two steps. ``claim_slots`` is one short transaction that locks the dispatcher row, counts what
+is in flight and moves the next generations in fair order from QUEUED to SUBMITTING; two
+dispatchers therefore cannot both fill the same free slot. ``submit_generation`` (a task per
+claim) then uploads the inputs and POSTs, outside any transaction.
+
+The POST is the dangerous moment: the API has no idempotency key. ``post_started_at`` is
+written right before it; a SUBMITTING row without it certainly sent nothing and may go back to
+the queue, while one with it whose worker died can only become UNKNOWN.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ltxdash.generations import explain
+from ltxdash.generations.models import (
+    IN_FLIGHT,
+    DispatchState,
+    Generation,
+    GenerationInput,
+    State,
+)
+from ltxdash.generations.pipeline import files
+from ltxdash.generations.pipeline.claims import heartbeat
+from ltxdash.generations.pipeline.clients import client_for
+from ltxdash.generations.pipeline.jobs import enqueue, nudge_dispatcher
+from ltxdash.generations.pipeline.ordering import queued_in_order
+from ltxdash.generations.pipeline.poller import first_poll_at
+from ltxdash.generations.pipeline.timing import (
+    UPLOAD_FRESH_FOR,
+    backoff,
+    claim_seconds,
+    later,
+    pickup_grace_seconds,
+    poll_interval,
+    tunable,
+)
+from ltxdash.ltx import catalog
+from ltxdash.ltx.client import LTXClient
+from ltxdash.ltx.errors import (
+    ConcurrencyLimitError,
+    InvalidResponseError,
+    LTXError,
+    NotFoundError,
+    OutcomeUnknownError,
+    RateLimitError,
+)
+
+logger = logging.getLogger(__name__)
+
+# A job id no job has: GET of it answers 404 with a working key and 401 without one.
+PROBE_JOB_ID = "00000000-0000-0000-0000-000000000000"
+
+
+class InputMissing(Exception):
+    pass
+
+
+def _probe_delay(failures: int) -> float:
+    return backoff(failures, base=tunable("LTXDASH_PIPELINE_PROBE_SECONDS", 30.0), cap=600.0)
+
+
+# --- claiming slots ---------------------------------------------------------------------------
+
+
+def claim_slots(now: datetime | None = None, *, probe: bool = False) -> list[tuple[int, int]]:
+    """Move the next generations to SUBMITTING and enqueue their submit tasks.
+
+    Normally fills the free slots; with ``probe`` (dispatching is paused by an account error)
+    claims one generation to test whether the account works again. Returns (pk, attempt) pairs.
+    """
+    now = now or timezone.now()
+    DispatchState.get()  # the row must exist before it can be locked
+    with transaction.atomic():
+        dispatch = DispatchState.objects.select_for_update().get(pk=1)
+        if probe:
+            if not dispatch.paused or (dispatch.next_probe_at and dispatch.next_probe_at > now):
+                return []
+            dispatch.probe_failures += 1
+            dispatch.next_probe_at = later(now, _probe_delay(dispatch.probe_failures))
+            dispatch.save(update_fields=["probe_failures", "next_probe_at"])
+            free = 1
+        else:
+            if dispatch.paused or (dispatch.hold_until and dispatch.hold_until > now):
+                return []
+            in_flight = Generation.objects.filter(state__in=IN_FLIGHT).count()
+            free = settings.LTX_MAX_CONCURRENCY - in_flight
+        if free <= 0:
+            return []
+        claimed = []
+        for generation in queued_in_order():
+            if len(claimed) >= free:
+                break
+            if generation.next_attempt_at and generation.next_attempt_at > now:
+                continue
+            attempt = generation.submit_attempts + 1
+            moved = generation.transition(
+                State.SUBMITTING,
+                expected=State.QUEUED,
+                detail="Probe: is the account usable again?" if probe else "",
+                where={"submit_attempts": generation.submit_attempts},
+                submit_attempts=attempt,
+                submit_started_at=now,
+                post_started_at=None,
+                claim_until=later(now, pickup_grace_seconds()),
+                next_attempt_at=None,
+                error_type="",
+                error_message="",
+            )
+            if moved:
+                claimed.append((generation.pk, attempt))
+                enqueue("submit_generation", generation.pk, attempt)
+        if probe and not claimed:
+            # Nothing waits to be sent: nothing can be lost by resuming, and the next submit
+            # pauses again if the account is still unusable.
+            _resume(now, "nothing queued to probe with")
+        return claimed
+
+
+def dispatch(now: datetime | None = None) -> list[tuple[int, int]]:
+    """One dispatcher pass: probe a paused account when due, otherwise fill free slots."""
+    now = now or timezone.now()
+    state = DispatchState.get()
+    if state.paused:
+        if state.next_probe_at and state.next_probe_at > now:
+            return []
+        if state.reason_type == "authentication_error":
+            # A key problem can be checked without sending a generation (a free GET).
+            moved = DispatchState.objects.filter(
+                Q(next_probe_at__isnull=True) | Q(next_probe_at__lte=now), pk=1, paused=True
+            ).update(
+                probe_failures=state.probe_failures + 1,
+                next_probe_at=later(now, _probe_delay(state.probe_failures + 1)),
+            )
+            if moved:
+                enqueue("probe_account")
+            return []
+        if state.reason_type == "admin":
+            return []
+        return claim_slots(now, probe=True)
+    return claim_slots(now)
+
+
+# --- pausing and resuming ---------------------------------------------------------------------
+
+
+def pause(error: LTXError, now: datetime | None = None) -> None:
+    """Stop submitting for everyone after an account-level error (invalid key, no credits)."""
+    now = now or timezone.now()
+    DispatchState.get()
+    with transaction.atomic():
+        state = DispatchState.objects.select_for_update().get(pk=1)
+        if not state.paused:
+            state.paused_at = now
+            state.probe_failures = 0
+        state.paused = True
+        state.reason_type = error.error_type
+        state.reason_message = error.message[:2000]
+        state.next_probe_at = later(now, _probe_delay(max(1, state.probe_failures)))
+        state.save()
+    logger.warning("Dispatching paused: %s", error)
+
+
+def pause_by_admin(now: datetime | None = None) -> None:
+    DispatchState.get()
+    DispatchState.objects.filter(pk=1).update(
+        paused=True,
+        reason_type="admin",
+        reason_message="Paused by an admin.",
+        paused_at=now or timezone.now(),
+        next_probe_at=None,
+    )
+
+
+def _resume(now: datetime, why: str) -> bool:
+    resumed = DispatchState.objects.filter(pk=1, paused=True).update(
+        paused=False,
+        reason_type="",
+        reason_message="",
+        paused_at=None,
+        next_probe_at=None,
+        probe_failures=0,
+    )
+    if resumed:
+        logger.info("Dispatching resumed (%s)", why)
+        nudge_dispatcher()
+    return bool(resumed)
+
+
+def resume(why: str = "admin") -> bool:
+    """Resume dispatching (admin action, or a probe that worked); True if it was paused."""
+    return _resume(timezone.now(), why)
+
+
+def probe_account(client: LTXClient | None = None) -> str:
+    """Check a key problem with a GET of a job that cannot exist: 404 means the key works."""
+    client = client or client_for("submit")
+    try:
+        client.get_status("text-to-video", PROBE_JOB_ID)
+    except NotFoundError:
+        resume("the API key works again")
+        return "resumed"
+    except LTXError as error:
+        if error.account_level:
+            pause(error)
+        return f"still paused: {error.error_type}"
+    resume("the API key works again")
+    return "resumed"
+
+
+# --- submitting -------------------------------------------------------------------------------
+
+
+def submit_generation(
+    pk: int,
+    attempt: int,
+    *,
+    client: LTXClient | None = None,
+    upload_client: LTXClient | None = None,
+) -> str:
+    """Upload the inputs and POST one claimed generation. A duplicate delivery is a no-op."""
+    mine: dict[str, Any] = {
+        "state": State.SUBMITTING,
+        "submit_attempts": attempt,
+        "post_started_at__isnull": True,
+    }
+    # Take the claim from "waiting for a worker" to "being worked on".
+    now = timezone.now()
+    if not Generation.objects.filter(pk=pk, **mine).update(claim_until=later(now, claim_seconds())):
+        return "skipped"
+    generation = Generation.objects.get(pk=pk)
+    with heartbeat(pk, {"state": State.SUBMITTING, "submit_attempts": attempt}):
+        return _submit(
+            generation,
+            attempt,
+            client or client_for("submit"),
+            upload_client or client_for("transfer"),
+        )
+
+
+def _submit(
+    generation: Generation, attempt: int, client: LTXClient, upload_client: LTXClient
+) -> str:
+    mine = {"submit_attempts": attempt}
+    try:
+        uris = upload_inputs(generation, upload_client)
+        body = catalog.build_request(generation.endpoint, generation.params, uris)
+    except InputMissing as missing:
+        return _reject(generation, mine, explain.INPUT_MISSING, str(missing), "")
+    except catalog.InvalidRequest as invalid:
+        return _reject(generation, mine, "invalid_request_error", str(invalid), "")
+    except LTXError as error:  # the upload failed: certainly no job was created
+        return _refused(generation, mine, error, phase="upload")
+
+    now = timezone.now()
+    marked = Generation.objects.filter(
+        pk=generation.pk, state=State.SUBMITTING, post_started_at__isnull=True, **mine
+    ).update(post_started_at=now, request_body=body)
+    if not marked:
+        return "skipped"
+    generation.post_started_at = now
+    try:
+        job = client.submit(generation.endpoint, body)
+    except (OutcomeUnknownError, InvalidResponseError) as error:
+        return _unknown(generation, mine, explain.OUTCOME_UNKNOWN, error.message, error.request_id)
+    except LTXError as error:  # the API answered with an error, or no connection was made
+        return _refused(generation, mine, error, phase="submit")
+    except Exception as error:  # a bug after sending: whether a job exists is unknowable
+        logger.exception("Submit of generation %s failed unexpectedly", generation.pk)
+        return _unknown(generation, mine, explain.OUTCOME_UNKNOWN, repr(error), None)
+
+    moved = generation.transition(
+        State.PENDING,
+        expected=State.SUBMITTING,
+        where=mine,
+        request_id=job.request_id or "",
+        detail=f"LTX job {job.id}",
+        remote_id=job.id,
+        submit_request_id=job.request_id or "",
+        remote_created_at=job.created_at,
+        submitted_at=timezone.now(),
+        next_poll_at=first_poll_at(generation, now),
+        claim_until=None,
+    )
+    if not moved:
+        logger.error(
+            "Generation %s was submitted as LTX job %s but changed meanwhile", generation.pk, job.id
+        )
+        return "lost"
+    resume("a submit succeeded")  # a no-op unless this was the probe of a paused account
+    return "submitted"
+
+
+def upload_inputs(generation: Generation, client: LTXClient) -> dict[str, str]:
+    """Each input's ``storage_uri``, uploading it (again) unless a fresh upload exists."""
+    uris: dict[str, str] = {}
+    now = timezone.now()
+    for item in generation.inputs.select_related("source_output"):
+        if item.storage_uri and item.uploaded_at and now - item.uploaded_at < UPLOAD_FRESH_FOR:
+            uris[item.role] = item.storage_uri
+            continue
+        name = item.file.name or (item.source_output.file.name if item.source_output else "")
+        if not name:
+            raise InputMissing(f"The {item.get_role_display().lower()} of this clip is gone.")
+        with tempfile.TemporaryDirectory(prefix="ltxdash-upload-") as tmp:
+            try:
+                local = files.copy_to_temp(name, Path(tmp))
+            except FileNotFoundError as exc:
+                raise InputMissing(
+                    f"The {item.get_role_display().lower()} of this clip is no longer stored."
+                ) from exc
+            content_type = item.content_type or "application/octet-stream"
+            uri = client.upload_file(local, content_type)
+        # Siblings of a batch share the stored file: one upload serves them all.
+        same = Q(file=item.file.name) if item.file else Q(source_output_id=item.source_output_id)
+        GenerationInput.objects.filter(same).filter(
+            Q(pk=item.pk) | Q(generation__state__in=[State.QUEUED, State.SUBMITTING])
+        ).update(storage_uri=uri, uploaded_at=now)
+        uris[item.role] = uri
+    return uris
+
+
+def _reject(
+    generation: Generation, mine: dict, kind: str, message: str, request_id: str | None
+) -> str:
+    generation.transition(
+        State.REJECTED,
+        expected=State.SUBMITTING,
+        where=mine,
+        request_id=request_id or "",
+        detail=f"{kind}: {message}",
+        error_type=kind,
+        error_message=message,
+        claim_until=None,
+    )
+    nudge_dispatcher()  # a slot is free again
+    return "rejected"
+
+
+def _unknown(
+    generation: Generation, mine: dict, kind: str, message: str, request_id: str | None
+) -> str:
+    generation.transition(
+        State.UNKNOWN,
+        expected=State.SUBMITTING,
+        where=mine,
+        request_id=request_id or "",
+        detail=message,
+        error_type=kind,
+        error_message=message,
+        claim_until=None,
+    )
+    nudge_dispatcher()
+    return "unknown"
+
+
+def _refused(generation: Generation, mine: dict, error: LTXError, *, phase: str) -> str:
+    """The API said no, or could not be reached: nothing was created. Queue, pause or reject."""
+    now = timezone.now()
+    requeue: dict[str, Any] = {
+        "post_started_at": None,
+        "claim_until": None,
+        "error_type": error.error_type,
+        "error_message": error.message,
+    }
+    if isinstance(error, (ConcurrencyLimitError, RateLimitError)):
+        wait = error.retry_after if error.retry_after is not None else max(poll_interval(), 2.0)
+        until = later(now, wait)
+        DispatchState.objects.filter(
+            Q(hold_until__isnull=True) | Q(hold_until__lt=until), pk=1
+        ).update(hold_until=until)
+        detail = f"LTX is busy ({error.error_type}); waiting {wait:g} s before sending again."
+        outcome = "held"
+    elif error.account_level:
+        pause(error, now)
+        until = None
+        detail = f"Dispatching paused: {error.error_type}."
+        outcome = "paused"
+    elif error.retryable or phase == "upload":
+        wait = backoff(generation.submit_attempts, base=max(poll_interval(), 2.0), cap=300.0)
+        until = later(now, wait)
+        detail = f"Could not {phase} ({error}); trying again in {wait:.0f} s."
+        outcome = "backoff"
+    else:
+        return _reject(generation, mine, error.error_type, error.message, error.request_id)
+    generation.transition(
+        State.QUEUED,
+        expected=State.SUBMITTING,
+        where=mine,
+        request_id=error.request_id or "",
+        detail=detail,
+        next_attempt_at=until,
+        **requeue,
+    )
+    if outcome == "backoff":
+        nudge_dispatcher()  # the slot is free for another clip meanwhile
+    return outcome
+
+
+# --- crash recovery ---------------------------------------------------------------------------
+
+
+def recover_stale_submits(now: datetime | None = None) -> int:
+    """SUBMITTING rows whose worker is gone: back to the queue if nothing was sent, else UNKNOWN."""
+    now = now or timezone.now()
+    stale = Generation.objects.filter(state=State.SUBMITTING).filter(
+        Q(claim_until__isnull=True) | Q(claim_until__lt=now)
+    )
+    count = 0
+    for generation in stale:
+        guard = {
+            "submit_attempts": generation.submit_attempts,
+            "claim_until": generation.claim_until,
+        }
+        if generation.post_started_at is None:
+            moved = generation.transition(
+                State.QUEUED,
+                expected=State.SUBMITTING,
+                where={**guard, "post_started_at__isnull": True},
+                detail="The worker stopped before sending anything; queued again.",
+                claim_until=None,
+            )
+        else:
+            moved = generation.transition(
+                State.UNKNOWN,
+                expected=State.SUBMITTING,
+                where={**guard, "post_started_at": generation.post_started_at},
+                detail="The worker stopped after sending the request.",
+                error_type=explain.WORKER_LOST,
+                error_message="The worker stopped after the request to LTX went out.",
+                claim_until=None,
+            )
+        count += int(moved)
+    return count

@@ -1,0 +1,153 @@
+"""The pipeline's heartbeat: one loop, under the "poller" lease, that keeps everything moving.
+
+Each pass: recover submits whose worker died, poll what is due, re-enqueue or expire copies,
+probe a paused account, fill free slots. Between passes it sleeps until the next poll is due
+(at most one interval, so a freed slot is used within an interval).
+
+Exactly one loop runs across every cluster: the lease is taken with a conditional UPDATE and
+renewed each pass (``/healthz`` reads that renewal as the workers' heartbeat). A loop task runs
+for a few minutes, then enqueues its successor and hands the lease to it by name; a loop that
+dies (SIGKILL) stops renewing, and the next one (started by a worker starting, or by the
+once-a-minute watchdog schedule) takes over when the lease expires.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from django.db import close_old_connections
+from django.utils import timezone
+
+from ltxdash.core.health import POLLER_LEASE
+from ltxdash.core.models import Lease
+from ltxdash.generations.pipeline import dispatch, poller, rehost
+from ltxdash.generations.pipeline.timing import lease_seconds, loop_seconds, poll_interval
+from ltxdash.ltx.client import LTXClient
+
+logger = logging.getLogger(__name__)
+
+Outcome = Literal["handover", "stopped", "lost", "busy"]
+
+
+@dataclass
+class PassReport:
+    recovered: int = 0
+    polled: int = 0
+    poll_changes: dict[str, int] = field(default_factory=dict)
+    rehosts: dict[str, int] = field(default_factory=dict)
+    claimed: int = 0
+
+
+def new_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def run_pass(*, client: LTXClient | None = None, now: datetime | None = None) -> PassReport:
+    """One pass of everything the loop does; safe to call from tests or a shell."""
+    now = now or timezone.now()
+    report = PassReport()
+    report.recovered = dispatch.recover_stale_submits(now)
+    polled = poller.poll_due(now, client=client)
+    report.polled, report.poll_changes = polled.polled, polled.changed
+    report.rehosts = rehost.watch(timezone.now())
+    report.claimed = len(dispatch.dispatch(timezone.now()))
+    return report
+
+
+def seconds_until_next_pass(now: datetime | None = None) -> float:
+    """Until the next poll is due, but at least a tenth of an interval (passes batch the polls
+    that fall close together) and at most one interval (free slots, copies, probes)."""
+    now = now or timezone.now()
+    interval = poll_interval()
+    wait = interval
+    for when in (poller.next_due(), rehost.next_rehost_due()):
+        if when is not None:
+            wait = min(wait, (when - now).total_seconds())
+    return max(interval / 10, wait)
+
+
+def take_lease(holder: str, previous: str | None = None) -> bool:
+    """Take (or renew) the poller lease; ``previous`` hands it over from our predecessor."""
+    ttl = timedelta(seconds=lease_seconds())
+    if previous:
+        now = timezone.now()
+        if Lease.objects.filter(name=POLLER_LEASE, holder=previous).update(
+            holder=holder, expires_at=now + ttl, renewed_at=now
+        ):
+            return True
+    return Lease.acquire(POLLER_LEASE, holder, ttl)
+
+
+def _stand_by(holder: str, stop: threading.Event) -> bool:
+    """Wait while another loop may still be alive; True once we hold the lease.
+
+    A live holder renews at least every interval; one that stops renewing (killed) loses the
+    lease when it expires, and we take over then.
+    """
+    lease = Lease.objects.filter(name=POLLER_LEASE).first()
+    if lease is None:
+        return take_lease(holder)
+    last_renewal = lease.renewed_at
+    deadline = time.monotonic() + lease_seconds() + 1
+    while time.monotonic() < deadline:
+        if stop.wait(min(1.0, poll_interval())):
+            return False
+        if take_lease(holder):
+            return True
+        current = Lease.objects.filter(name=POLLER_LEASE).first()
+        if current is not None and current.renewed_at != last_renewal:
+            return False  # renewed: a live loop runs; we are not needed
+    return take_lease(holder)
+
+
+def run_loop(
+    holder: str,
+    *,
+    previous: str | None = None,
+    stop: threading.Event | None = None,
+    budget: float | None = None,
+    client: LTXClient | None = None,
+) -> Outcome:
+    """Run passes until ``budget`` seconds have gone by, ``stop`` is set or the lease is lost."""
+    stop = stop or threading.Event()
+    if not take_lease(holder, previous) and not _stand_by(holder, stop):
+        return "busy"
+    deadline = time.monotonic() + (loop_seconds() if budget is None else budget)
+    logger.info("Pipeline loop %s started", holder)
+    while True:
+        close_old_connections()
+        try:
+            run_pass(client=client)
+        except Exception:
+            # One bad pass (a database hiccup, a bug on one row) must not stop the pipeline.
+            logger.exception("Pipeline pass failed")
+        if stop.is_set():
+            Lease.release(POLLER_LEASE, holder)
+            return "stopped"
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return "handover"  # keep the lease: our successor takes it over by name
+        if stop.wait(min(seconds_until_next_pass(), remaining)):
+            Lease.release(POLLER_LEASE, holder)
+            return "stopped"
+        if not take_lease(holder):
+            logger.warning("Pipeline loop %s lost its lease; stopping", holder)
+            return "lost"
+
+
+def poller_alive() -> bool:
+    """A loop holds the lease and renewed it recently."""
+    lease = Lease.objects.filter(name=POLLER_LEASE).first()
+    if lease is None:
+        return False
+    now = timezone.now()
+    fresh = now - lease.renewed_at < timedelta(seconds=max(2 * poll_interval(), 5.0))
+    return lease.expires_at > now and fresh

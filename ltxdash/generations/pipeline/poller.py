@@ -1,0 +1,188 @@
+"""Polling every in-flight job that is due, in one concurrent pass.
+
+A job is polled when its ``next_poll_at`` has come, never sooner: each poll sets the next one
+to (the moment the pass began, before any request left) + the interval. Where past clips of
+the same kind say when this one should finish, a poll that would land shortly before that is
+pushed to just after it (never earlier than the interval allows), so a finished clip is seen at
+once instead of up to an interval late. A failed poll backs off that job alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from ltxdash.generations.models import Generation, State
+from ltxdash.generations.pipeline.clients import client_for
+from ltxdash.generations.pipeline.jobs import enqueue
+from ltxdash.generations.pipeline.ordering import expected_completion, typical_seconds
+from ltxdash.generations.pipeline.timing import (
+    RETENTION,
+    backoff,
+    later,
+    pickup_grace_seconds,
+    poll_interval,
+)
+from ltxdash.ltx.client import JobStatus, LTXClient
+from ltxdash.ltx.errors import LTXError, NotFoundError
+
+logger = logging.getLogger(__name__)
+
+POLLED = (State.PENDING, State.PROCESSING)
+MAX_PER_PASS = 2000
+MAX_CONNECTIONS = 16
+# Landing this long after the expected finish absorbs small clock and scheduling jitter.
+_AFTER_EXPECTED = timedelta(milliseconds=100)
+_BACKOFF_CAP = 300.0
+
+
+@dataclass
+class PollReport:
+    polled: int = 0
+    failures: int = 0
+    changed: dict[str, int] = field(default_factory=dict)
+
+
+def next_poll_after(generation: Generation, sent_at: datetime) -> datetime:
+    """When to poll next, given that the last poll left at ``sent_at``."""
+    interval = timedelta(seconds=poll_interval())
+    base = sent_at + interval
+    expected = expected_completion(generation)
+    if expected is not None and base < expected + _AFTER_EXPECTED < base + interval:
+        return expected + _AFTER_EXPECTED
+    return base
+
+
+def first_poll_at(generation: Generation, posted_at: datetime) -> datetime:
+    """The first poll of a job whose submit POST left at ``posted_at``."""
+    interval = timedelta(seconds=poll_interval())
+    base = posted_at + interval
+    typical = typical_seconds(generation)
+    if typical is not None:
+        expected = posted_at + timedelta(seconds=typical) + _AFTER_EXPECTED
+        if base < expected < base + interval:
+            return expected
+    return base
+
+
+def poll_due(
+    now: datetime | None = None, *, client: LTXClient | None = None, limit: int = MAX_PER_PASS
+) -> PollReport:
+    """Poll every PENDING/PROCESSING generation whose next poll is due, concurrently."""
+    now = now or timezone.now()
+    due = list(
+        Generation.objects.filter(state__in=POLLED)
+        .filter(Q(next_poll_at__lte=now) | Q(next_poll_at__isnull=True))
+        .order_by("next_poll_at")[:limit]
+    )
+    report = PollReport()
+    if not due:
+        return report
+    client = client or client_for("poll")
+    outcomes = client.poll_many(
+        [(g.endpoint, g.remote_id) for g in due], max_connections=MAX_CONNECTIONS
+    )
+    report.polled = len(due)
+    with transaction.atomic():
+        for generation in due:
+            outcome = outcomes.get(generation.remote_id)
+            if isinstance(outcome, JobStatus):
+                kind = _apply_status(generation, outcome, now)
+            else:
+                kind = _apply_failure(generation, outcome, now)
+                report.failures += kind == "backoff"
+            report.changed[kind] = report.changed.get(kind, 0) + 1
+    return report
+
+
+def _apply_status(generation: Generation, status: JobStatus, sent_at: datetime) -> str:
+    request_id = status.request_id or ""
+    counted = {"poll_count": generation.poll_count + 1, "poll_failures": 0}
+    if status.status == "completed":
+        completed = status.completed_at or timezone.now()
+        moved = generation.transition(
+            State.REHOSTING,
+            request_id=request_id,
+            detail="Finished at LTX; copying the output.",
+            completed_at=completed,
+            retention_ends_at=completed + RETENTION,
+            result_urls=dict(status.result),
+            next_poll_at=None,
+            next_attempt_at=later(timezone.now(), pickup_grace_seconds()),
+            claim_until=None,
+            **counted,
+        )
+        if moved:
+            enqueue("rehost_generation", generation.pk)
+        return "completed"
+    if status.status == "failed":
+        failure = status.error
+        generation.transition(
+            State.FAILED,
+            request_id=request_id,
+            detail=f"{failure.type}: {failure.message}" if failure else "failed",
+            error_type=failure.type if failure else "api_error",
+            error_message=failure.message if failure else "",
+            completed_at=status.completed_at,
+            **counted,
+        )
+        return "failed"
+    next_poll = next_poll_after(generation, sent_at)
+    if status.status == "processing" and generation.state == State.PENDING:
+        generation.transition(
+            State.PROCESSING, request_id=request_id, next_poll_at=next_poll, **counted
+        )
+        return "processing"
+    if status.status not in ("pending", "processing"):
+        logger.warning("LTX job %s has an unknown status %r", generation.remote_id, status.status)
+    # Nothing a card shows has changed: no version bump, no event.
+    Generation.objects.filter(pk=generation.pk, state=generation.state).update(
+        next_poll_at=next_poll,
+        poll_count=F("poll_count") + 1,
+        poll_failures=0,
+        last_request_id=request_id or F("last_request_id"),
+    )
+    return "unchanged"
+
+
+def _apply_failure(generation: Generation, error: LTXError | None, sent_at: datetime) -> str:
+    if isinstance(error, NotFoundError):
+        generation.transition(
+            State.EXPIRED,
+            request_id=error.request_id or "",
+            detail="LTX answered 404 for this job.",
+            error_type="not_found_error",
+            error_message="LTX no longer knows this job (404).",
+        )
+        return "expired"
+    if error is not None and error.account_level:
+        from ltxdash.generations.pipeline.dispatch import pause
+
+        pause(error)
+    failures = generation.poll_failures + 1
+    wait = backoff(failures, base=poll_interval(), cap=max(_BACKOFF_CAP, poll_interval()))
+    logger.warning(
+        "Poll of LTX job %s failed (%s); next try in %.1f s", generation.remote_id, error, wait
+    )
+    Generation.objects.filter(pk=generation.pk, state=generation.state).update(
+        poll_failures=failures,
+        poll_count=F("poll_count") + 1,
+        next_poll_at=later(sent_at, max(wait, poll_interval())),
+        last_request_id=(error.request_id if error and error.request_id else F("last_request_id")),
+    )
+    return "backoff"
+
+
+def next_due(now: datetime | None = None) -> datetime | None:
+    """The earliest next_poll_at among in-flight generations."""
+    return (
+        Generation.objects.filter(state__in=POLLED)
+        .order_by("next_poll_at")
+        .values_list("next_poll_at", flat=True)
+        .first()
+    )

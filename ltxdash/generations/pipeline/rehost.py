@@ -1,0 +1,316 @@
+"""Copying finished outputs into our storage, and watching the API's retention window.
+
+One attempt: claim the row, fetch fresh result URLs when this is a retry, download each output
+to a temp file (size and sha256 checked by the client), remux MP4s to faststart without
+re-encoding, store under a new unique name, read metadata and a poster, then in one transaction
+move to READY and point the ``Output`` rows at the new files. Files of the replaced or failed
+attempt are deleted; files a killed attempt left are swept by the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from ltxdash import media
+from ltxdash.generations import explain
+from ltxdash.generations.models import Generation, Output, State
+from ltxdash.generations.pipeline import files
+from ltxdash.generations.pipeline.claims import heartbeat
+from ltxdash.generations.pipeline.clients import client_for
+from ltxdash.generations.pipeline.jobs import enqueue
+from ltxdash.generations.pipeline.timing import (
+    AT_RISK_AFTER,
+    backoff,
+    claim_seconds,
+    later,
+    pickup_grace_seconds,
+    tunable,
+)
+from ltxdash.ltx.client import LTXClient
+from ltxdash.ltx.errors import LTXError, NotFoundError
+
+logger = logging.getLogger(__name__)
+
+_GENERIC_TYPES = {"", "application/octet-stream", "binary/octet-stream"}
+_LABEL_TYPES = {"video_url": "video/mp4", "exr_frames_url": "application/zip"}
+
+
+class LostClaim(Exception):
+    """Another worker took the row over (this one was presumed dead); drop our copy."""
+
+
+@dataclass
+class StoredOutput:
+    label: str
+    name: str
+    size: int
+    sha256: str
+    content_type: str
+    poster: str = ""
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def download_deadline() -> float:
+    timeout = float(settings.Q_CLUSTER.get("timeout") or 900)
+    return tunable("LTXDASH_PIPELINE_DOWNLOAD_SECONDS", max(60.0, min(600.0, timeout - 200)))
+
+
+def rehost_generation(pk: int, *, client: LTXClient | None = None) -> str:
+    """Copy a REHOSTING generation's outputs; a duplicate delivery is a no-op."""
+    now = timezone.now()
+    generation = Generation.objects.filter(pk=pk, state=State.REHOSTING).first()
+    if generation is None:
+        return "skipped"
+    attempt = generation.rehost_attempts + 1
+    claimed = (
+        Generation.objects.filter(
+            pk=pk, state=State.REHOSTING, rehost_attempts=generation.rehost_attempts
+        )
+        .filter(Q(claim_until__isnull=True) | Q(claim_until__lt=now))
+        .update(rehost_attempts=attempt, claim_until=later(now, claim_seconds()))
+    )
+    if not claimed:
+        return "skipped"
+    generation.rehost_attempts = attempt
+    mine = {"rehost_attempts": attempt}
+    if generation.retention_ends_at and generation.retention_ends_at <= now:
+        return _give_up(generation, mine, explain.RETENTION_ENDED, generation.error_message)
+    client = client or client_for("transfer")
+    with heartbeat(pk, {"state": State.REHOSTING, **mine}):
+        try:
+            return _copy(generation, attempt, client)
+        except NotFoundError as error:
+            return _give_up(generation, mine, explain.NOT_FOUND, error.message)
+        except LostClaim:
+            return "lost"
+        except (LTXError, media.MediaError, OSError) as error:
+            return _retry_later(generation, mine, error)
+
+
+def _copy(generation: Generation, attempt: int, client: LTXClient) -> str:
+    urls = dict(generation.result_urls or {})
+    if not urls or attempt > 1:
+        # A retry (or "copy again"): the URLs we hold may be stale; ask the API again.
+        status = client.get_status(generation.endpoint, generation.remote_id)
+        if status.status != "completed" or not status.result:
+            raise LTXError(f"the job is {status.status} and has no result URLs")
+        urls = dict(status.result)
+        Generation.objects.filter(pk=generation.pk, state=State.REHOSTING).update(result_urls=urls)
+    current = set()
+    for output in Output.objects.filter(generation=generation):
+        current |= {output.file.name, output.poster.name}
+    files.sweep_generation_folders(generation.pk, keep=current)
+
+    stored: list[StoredOutput] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="ltxdash-rehost-") as tmp:
+            for label, url in sorted(urls.items()):
+                stored.append(_fetch(generation, attempt, label, url, Path(tmp), client))
+        _commit(generation, attempt, stored)
+    except BaseException:
+        files.delete_quietly(n for item in stored for n in (item.name, item.poster))
+        raise
+    return "ready"
+
+
+def _content_type(reported: str | None, label: str, url: str) -> str:
+    kind = (reported or "").split(";", 1)[0].strip().lower()
+    if kind in _GENERIC_TYPES:
+        guessed, _ = mimetypes.guess_type(PurePosixPath(urlsplit(url).path).name)
+        kind = guessed or _LABEL_TYPES.get(label, "application/octet-stream")
+    return kind
+
+
+def _fetch(
+    generation: Generation, attempt: int, label: str, url: str, tmp: Path, client: LTXClient
+) -> StoredOutput:
+    folder = tmp / label
+    downloaded = client.download(
+        url,
+        folder,
+        max_bytes=settings.LTXDASH_MAX_OUTPUT_BYTES,
+        deadline_seconds=download_deadline(),
+    )
+    content_type = _content_type(downloaded.content_type, label, url)
+    path, sha256, poster, info = downloaded.path, downloaded.sha256, "", {}
+    if content_type.startswith(("video/", "audio/")):
+        probed = media.probe(path)
+        if probed.container == "mp4" and not media.is_faststart(path):
+            remuxed = folder / "faststart.mp4"
+            media.remux_faststart(path, remuxed)
+            path.unlink()  # keep at most one extra copy of a large file on disk
+            path, sha256 = remuxed, files.sha256_of(remuxed)
+            probed = media.probe(path)
+        content_type = probed.mime or content_type
+        info = {
+            "duration": probed.duration,
+            "width": probed.width,
+            "height": probed.height,
+            "fps": probed.fps,
+            "codec": probed.codec or "",
+            "has_audio": probed.has_audio,
+        }
+        if probed.kind == "video":
+            poster_path = folder / "poster.jpg"
+            media.make_poster(path, poster_path)
+            poster = files.save_local_file(
+                poster_path, files.poster_name(generation.pk, label, attempt)
+            )
+    size = path.stat().st_size
+    ext = mimetypes.guess_extension(content_type) or PurePosixPath(urlsplit(url).path).suffix
+    try:
+        name = files.save_local_file(
+            path, files.output_name(generation.pk, label, attempt, ext or ".bin")
+        )
+    except BaseException:
+        files.delete_quietly([poster])
+        raise
+    return StoredOutput(label, name, size, sha256, content_type, poster, info)
+
+
+def _commit(generation: Generation, attempt: int, stored: list[StoredOutput]) -> None:
+    """READY and the Output rows in one transaction; rows keep their ids (inputs of other clips
+    may point at them), their old files go once the transaction commits."""
+    now = timezone.now()
+    with transaction.atomic():
+        moved = generation.transition(
+            State.READY,
+            expected=State.REHOSTING,
+            where={"rehost_attempts": attempt},
+            detail=f"Copied {len(stored)} file(s) to storage.",
+            ready_at=now,
+            claim_until=None,
+            next_attempt_at=None,
+            error_type="",
+            error_message="",
+            at_risk=False,
+        )
+        if not moved:
+            raise LostClaim
+        existing = {o.label: o for o in Output.objects.filter(generation=generation)}
+        replaced: list[str] = []
+        for item in stored:
+            output = existing.pop(item.label, None) or Output(
+                generation=generation, label=item.label
+            )
+            if output.pk:
+                replaced += [output.file.name, output.poster.name]
+            output.file.name = item.name
+            output.poster.name = item.poster
+            output.size, output.sha256, output.content_type = (
+                item.size,
+                item.sha256,
+                item.content_type,
+            )
+            output.duration = item.info.get("duration")
+            output.width = item.info.get("width")
+            output.height = item.info.get("height")
+            output.fps = item.info.get("fps")
+            output.codec = item.info.get("codec", "")
+            output.has_audio = bool(item.info.get("has_audio"))
+            output.created_at = now
+            output.save()
+        for leftover in existing.values():
+            replaced += [leftover.file.name, leftover.poster.name]
+            leftover.delete()
+        files.delete_after_commit(replaced)
+
+
+def _retry_later(generation: Generation, mine: dict[str, Any], error: Exception) -> str:
+    now = timezone.now()
+    attempt = mine["rehost_attempts"]
+    wait = backoff(attempt, base=tunable("LTXDASH_PIPELINE_REHOST_RETRY_SECONDS", 10.0), cap=600)
+    when = later(now, wait)
+    if generation.retention_ends_at and when > generation.retention_ends_at:
+        when = generation.retention_ends_at  # one last look when the window closes
+    kind = getattr(error, "error_type", type(error).__name__)
+    message = str(getattr(error, "message", "") or error)
+    logger.warning("Copy of generation %s failed (%s); retry at %s", generation.pk, error, when)
+    Generation.objects.filter(pk=generation.pk, state=State.REHOSTING, **mine).update(
+        claim_until=None,
+        next_attempt_at=when,
+        error_type=kind[:64],
+        error_message=message,
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    return "retry"
+
+
+def _give_up(generation: Generation, mine: dict[str, Any], kind: str, last_problem: str) -> str:
+    """The API no longer has the output. A clip that already had a copy (a failed "copy again")
+    keeps it and goes back to READY; otherwise it is EXPIRED."""
+    if Output.objects.filter(generation=generation).exists():
+        moved = generation.transition(
+            State.READY,
+            expected=State.REHOSTING,
+            where=mine,
+            detail=f"Copy again failed ({kind}); the earlier copy is kept.",
+            claim_until=None,
+            next_attempt_at=None,
+        )
+        return "kept" if moved else "lost"
+    message = last_problem if kind == explain.RETENTION_ENDED else "LTX no longer knows this job."
+    generation.transition(
+        State.EXPIRED,
+        expected=State.REHOSTING,
+        where=mine,
+        detail=f"{kind}: {message}",
+        error_type=kind,
+        error_message=message,
+        claim_until=None,
+        next_attempt_at=None,
+    )
+    files.sweep_generation_folders(generation.pk, keep=set())
+    return "expired"
+
+
+# --- the loop's share: re-enqueue, expire, flag ------------------------------------------------
+
+
+def watch(now: datetime | None = None) -> dict[str, int]:
+    """Re-enqueue copies whose task died or whose backoff is over, expire those the API has
+    forgotten, and flag copies still missing long after the job finished."""
+    now = now or timezone.now()
+    free = Q(claim_until__isnull=True) | Q(claim_until__lt=now)
+    report = {"requeued": 0, "expired": 0, "at_risk": 0}
+    waiting = Generation.objects.filter(state=State.REHOSTING).filter(free)
+    for generation in waiting.filter(retention_ends_at__lte=now):
+        guard = {"rehost_attempts": generation.rehost_attempts}
+        if _give_up(generation, guard, explain.RETENTION_ENDED, generation.error_message):
+            report["expired"] += 1
+    due = waiting.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    for pk, attempts in due.values_list("pk", "rehost_attempts"):
+        moved = (
+            Generation.objects.filter(pk=pk, state=State.REHOSTING, rehost_attempts=attempts)
+            .filter(free)
+            .update(next_attempt_at=later(now, pickup_grace_seconds()))
+        )
+        if moved:
+            enqueue("rehost_generation", pk)
+            report["requeued"] += 1
+    report["at_risk"] = Generation.objects.filter(
+        state=State.REHOSTING, at_risk=False, completed_at__lte=now - AT_RISK_AFTER
+    ).update(at_risk=True, version=F("version") + 1, updated_at=now)
+    return report
+
+
+def next_rehost_due() -> datetime | None:
+    return (
+        Generation.objects.filter(state=State.REHOSTING, next_attempt_at__isnull=False)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )

@@ -1,0 +1,55 @@
+"""django-q2 tasks: thin wrappers that take ids, re-read rows and call the pipeline.
+
+Topology (see ``pipeline/loop.py``):
+- ``poller_loop``: the self-renewing loop (polls, dispatches, re-enqueues copies); enqueues
+  its successor when its time is up; one at a time under the "poller" lease.
+- ``watchdog``: a django-q2 Schedule, every minute: starts a loop if none is alive. Workers
+  also start one when they spawn (``apps.py``), so a restarted cluster does not wait a minute.
+- ``dispatch_queued``: nudge from a new clip, a retry or a freed slot: fill free slots now.
+- ``submit_generation(pk, attempt)``: upload inputs and POST one claimed generation.
+- ``rehost_generation(pk)``: copy one finished generation's outputs into storage.
+- ``probe_account``: check whether a rejected API key works again.
+"""
+
+from __future__ import annotations
+
+from django_q.tasks import async_task
+
+from ltxdash.generations.pipeline import dispatch, loop, rehost
+
+LOOP_TASK = "ltxdash.generations.tasks.poller_loop"
+
+
+def poller_loop(previous_holder: str | None = None) -> str:
+    holder = loop.new_holder()
+    outcome = loop.run_loop(holder, previous=previous_holder)
+    if outcome == "handover":
+        async_task(LOOP_TASK, holder, task_name="poller_loop")
+    return outcome
+
+
+def start_poller_if_needed() -> bool:
+    if loop.poller_alive():
+        return False
+    async_task(LOOP_TASK, task_name="poller_loop")
+    return True
+
+
+def watchdog() -> bool:
+    return start_poller_if_needed()
+
+
+def dispatch_queued() -> int:
+    return len(dispatch.dispatch())
+
+
+def submit_generation(pk: int, attempt: int) -> str:
+    return dispatch.submit_generation(pk, attempt)
+
+
+def rehost_generation(pk: int) -> str:
+    return rehost.rehost_generation(pk)
+
+
+def probe_account() -> str:
+    return dispatch.probe_account()
