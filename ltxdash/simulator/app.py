@@ -17,15 +17,17 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from . import faults, inputs, uploads
-from .config import ConfigError, SimConfig
+from ltxdash.ltx import catalog
+from ltxdash.media import probe
+
+from . import control, faults, files, inputs, uploads
+from .config import SimConfig
 from .http import Request, Reset, Response, error_response, iso, json_response
-from .jobs import catalog, plan_job, probe, rejected_by_filter
+from .jobs import plan_job, rejected_by_filter
 from .render import Renderer
 from .state import ConcurrencyLimited, Store, job_state
 
@@ -37,15 +39,6 @@ except ImportError:  # pragma: no cover - another WSGI server: it will answer 50
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 20 * 1024 * 1024  # larger submits are answered 413 request_too_large
-MEDIA_TYPES = {".mp4": "video/mp4", ".zip": "application/zip"}
-
-
-@dataclass
-class FileBody:
-    path: Path
-    start: int
-    length: int
-    truncated: bool
 
 
 class SimulatorApp:
@@ -76,20 +69,9 @@ class SimulatorApp:
         body = response.body
         if request.method == "HEAD":
             return [b""]
-        if isinstance(body, FileBody):
-            return self._file_iter(environ, body)
+        if isinstance(body, files.FileBody):
+            return body.iterable(environ)
         return [body] if isinstance(body, bytes) else body
-
-    @staticmethod
-    def _file_iter(environ: dict[str, Any], body: FileBody) -> Iterable[bytes]:
-        handle: BinaryIO = body.path.open("rb")
-        handle.seek(body.start)
-        if body.truncated:
-            return _short_read(handle, body.length // 2)
-        wrapper = environ.get("wsgi.file_wrapper")
-        if wrapper is not None:  # waitress streams it from the file, bounded by Content-Length
-            return wrapper(handle, 1024 * 1024)
-        return _short_read(handle, body.length)
 
     # --- routing -------------------------------------------------------------------------------
     def route(self, request: Request) -> Response:
@@ -132,28 +114,13 @@ class SimulatorApp:
     def route_sim(self, request: Request, parts: list[str]) -> Response:
         method = request.method
         if parts[:1] == ["files"] and len(parts) == 3 and method in ("GET", "HEAD"):
-            return self.download(request, parts[1], parts[2])
+            return files.serve(self.store, self.renderer, request, parts[1], parts[2])
         if parts[:1] == ["uploads"] and len(parts) == 2 and method == "PUT":
-            config = self.store.config()
-            fault = faults.pick("upload", config, self.store)
+            fault = faults.pick("upload", self.store.config(), self.store)
             if fault == faults.RESET:
                 raise Reset
             return fault or uploads.receive(self.store, request, parts[1])
-        routes: dict[tuple[str, ...], Callable[[], Response]] = {
-            ("GET", "health"): lambda: json_response(200, {"ok": True}),
-            ("GET", "config"): lambda: json_response(200, self.store.config().to_dict()),
-            ("POST", "config"): lambda: self.set_config(request),
-            ("GET", "jobs"): lambda: json_response(200, {"jobs": self.list_jobs(request)}),
-            ("GET", "stats"): lambda: json_response(200, self.stats()),
-            ("POST", "reset"): self.reset,
-        }
-        if (method, *parts) in routes:
-            return routes[(method, *parts)]()
-        if len(parts) == 3 and parts[0] == "jobs" and parts[2] == "expire" and method == "POST":
-            if self.store.expire_job(parts[1], time.time()):
-                return json_response(200, {"id": parts[1], "expired": True})
-            return error_response(404, "not_found_error", f"No job {parts[1]}.")
-        return error_response(404, "not_found_error", f"No such route: {method} {request.path}")
+        return control.route(self.store, self.startup, request, parts)
 
     # --- the API -------------------------------------------------------------------------------
     @staticmethod
@@ -277,125 +244,8 @@ class SimulatorApp:
             },
         )
 
-    def download(self, request: Request, job_id: str, name: str) -> Response:
-        config = self.store.config()
-        fault = faults.pick("download", config, self.store)
-        if fault == faults.RESET:
-            raise Reset
-        if isinstance(fault, Response):
-            return fault
-        row = self.store.job(job_id, count_download=request.method == "GET")
-        state = job_state(row, time.time(), config.retention_seconds) if row else None
-        if state is None or state.status != "completed" or name != row["result_name"]:
-            return error_response(404, "not_found_error", "No such file (or it has expired).")
-        path = self.renderer.ensure(json.loads(row["render_spec"]))
-        size = path.stat().st_size
-        start, end = 0, size - 1
-        status, headers = 200, [("Accept-Ranges", "bytes")]
-        wanted = _parse_range(request.header("Range"), size)
-        if wanted == "invalid":
-            return Response(
-                416, b"", [("Content-Range", f"bytes */{size}"), ("Content-Length", "0")]
-            )
-        if wanted is not None:
-            start, end = wanted
-            status = 206
-            headers.append(("Content-Range", f"bytes {start}-{end}/{size}"))
-        length = end - start + 1
-        truncated = request.method == "GET" and faults.truncate(config, self.store)
-        headers += [
-            ("Content-Type", MEDIA_TYPES.get(path.suffix, "application/octet-stream")),
-            ("Content-Length", str(length)),
-        ]
-        return Response(status, FileBody(path, start, length, truncated), headers)
-
-    # --- control -------------------------------------------------------------------------------
-    def set_config(self, request: Request) -> Response:
-        try:
-            changes = json.loads(request.read_body(1024 * 1024) or b"{}")
-            if not isinstance(changes, dict):
-                raise ConfigError("send a JSON object of knobs")
-            config = self.store.config().merged(changes)
-        except (ValueError, ConfigError) as exc:
-            return json_response(400, {"error": str(exc)})
-        self.store.save_config(config)
-        return json_response(200, config.to_dict())
-
-    def list_jobs(self, request: Request) -> list[dict[str, Any]]:
-        now, retention = time.time(), self.store.config().retention_seconds
-        endpoint = request.query().get("endpoint", [None])[0]
-        jobs = []
-        for row in self.store.jobs():
-            if endpoint and row["endpoint"] != endpoint:
-                continue
-            state = job_state(row, now, retention)
-            jobs.append(
-                {
-                    "id": row["id"],
-                    "endpoint": row["endpoint"],
-                    "prompt": row["prompt"],
-                    "status": state.status or "expired",
-                    "outcome": row["outcome"],
-                    "error_type": row["error_type"],
-                    "created_at": iso(row["created_at"]),
-                    "completed_at": iso(row["terminal_at"]),
-                    "submits": 1,
-                    "polls": row["polls"],
-                    "downloads": row["downloads"],
-                    "body": json.loads(row["body"]),
-                }
-            )
-        return jobs
-
-    def stats(self) -> dict[str, Any]:
-        totals = self.store.totals()
-        return {
-            "jobs": totals["jobs"],
-            "submits": totals["jobs"],
-            "polls": totals["polls"],
-            "downloads": totals["downloads"],
-            "in_flight": self.store.in_flight(time.time()),
-            "submits_by_prompt": self.store.submits_by_prompt(),
-            "fault_budget_left": self.store.fault_budget(),
-            "counters": self.store.counters(),
-        }
-
-    def reset(self) -> Response:
-        self.store.reset(self.startup)
-        uploads.clear(self.store)
-        return json_response(200, {"ok": True})
-
 
 def _method_not_allowed(request: Request) -> Response:
     return error_response(
         405, "invalid_request_error", f"{request.method} is not allowed on {request.path}."
     )
-
-
-def _parse_range(header: str | None, size: int) -> tuple[int, int] | str | None:
-    """One ``bytes=a-b`` / ``bytes=a-`` / ``bytes=-n`` range; anything else is ignored."""
-    if not header or not header.startswith("bytes=") or "," in header:
-        return None
-    first, _, last = header[6:].strip().partition("-")
-    try:
-        if first == "":
-            start, end = max(0, size - int(last)), size - 1
-        else:
-            start, end = int(first), min(int(last), size - 1) if last else size - 1
-    except ValueError:
-        return None
-    if start >= size or start > end:
-        return "invalid"
-    return start, end
-
-
-def _short_read(handle: BinaryIO, limit: int) -> Iterator[bytes]:
-    try:
-        while limit > 0:
-            chunk = handle.read(min(limit, 1024 * 1024))
-            if not chunk:
-                break
-            limit -= len(chunk)
-            yield chunk
-    finally:
-        handle.close()

@@ -8,12 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ltxdash.ltx import catalog
-from ltxdash.media import probe
 
 from .config import SimConfig
 from .render import small_size
-
-__all__ = ["Plan", "catalog", "plan_job", "probe", "rejected_by_filter"]
 
 _MARKER = re.compile(r"\[(reject|filter|funds|fail|size=(\d+(?:\.\d+)?)\s*([kmg])?i?b?)\]", re.I)
 _UNITS = {None: 1, "k": 1024, "m": 1024**2, "g": 1024**3}
