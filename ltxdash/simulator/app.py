@@ -97,6 +97,8 @@ class SimulatorApp:
     ) -> Response:
         """Faults, then the API key check, then the handler."""
         config = self.store.config()
+        if kind == "submit":
+            self.store.count_attempt(_prompt_of(request))
         fault = faults.pick(kind, config, self.store)
         if isinstance(fault, Response):
             return fault
@@ -243,6 +245,17 @@ class SimulatorApp:
                 "required_headers": uploads.required_headers(token),
             },
         )
+
+
+def _prompt_of(request: Request) -> str:
+    """The prompt of a submit, best effort ("" when there is none or the body is not JSON)."""
+    if (request.content_length or 0) > MAX_BODY:
+        return ""
+    try:
+        prompt = json.loads(request.read_body(MAX_BODY)).get("prompt")
+    except (ValueError, AttributeError):
+        return ""
+    return prompt if isinstance(prompt, str) else ""
 
 
 def _method_not_allowed(request: Request) -> Response:

@@ -79,13 +79,16 @@ def list_jobs(store: Store, endpoint: str | None = None) -> list[dict[str, Any]]
 
 def stats(store: Store) -> dict[str, Any]:
     totals = store.totals()
+    attempts = store.attempts_by_prompt()
     return {
         "jobs": totals["jobs"],
         "submits": totals["jobs"],
         "polls": totals["polls"],
         "downloads": totals["downloads"],
         "in_flight": store.in_flight(time.time()),
-        "submits_by_prompt": store.submits_by_prompt(),
+        "submits_by_prompt": store.submits_by_prompt(),  # accepted: one job each
+        "submit_attempts": sum(attempts.values()),
+        "submit_attempts_by_prompt": attempts,  # every POST, refused or faulted too
         "fault_budget_left": store.fault_budget(),
         "counters": store.counters(),
     }

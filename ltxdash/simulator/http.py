@@ -36,6 +36,7 @@ class Reset(Exception):
 @dataclass
 class Request:
     environ: dict[str, Any]
+    _body: bytes | None = None
 
     @property
     def method(self) -> str:
@@ -62,8 +63,11 @@ class Request:
         return parse_qs(self.environ.get("QUERY_STRING", ""))
 
     def read_body(self, limit: int) -> bytes:
-        length = min(self.content_length or 0, limit)
-        return self.environ["wsgi.input"].read(length) if length else b""
+        """The body (at most ``limit`` bytes), read once and kept."""
+        if self._body is None:
+            length = min(self.content_length or 0, limit)
+            self._body = self.environ["wsgi.input"].read(length) if length else b""
+        return self._body
 
     @property
     def base_url(self) -> str:

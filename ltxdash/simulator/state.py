@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS uploads (
     size INTEGER,
     content_type TEXT
 );
+CREATE TABLE IF NOT EXISTS submit_attempts (prompt TEXT PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS config (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -172,6 +173,18 @@ class Store:
         rows = self.conn().execute("SELECT name, value FROM counters ORDER BY name")
         return {row["name"]: row["value"] for row in rows}
 
+    def count_attempt(self, prompt: str) -> None:
+        """One POST /v2/... request, whatever became of it (faults and refusals included)."""
+        self.conn().execute(
+            "INSERT INTO submit_attempts (prompt, n) VALUES (?, 1) "
+            "ON CONFLICT (prompt) DO UPDATE SET n = n + 1",
+            (prompt,),
+        )
+
+    def attempts_by_prompt(self) -> dict[str, int]:
+        rows = self.conn().execute("SELECT prompt, n FROM submit_attempts ORDER BY prompt")
+        return {row["prompt"]: row["n"] for row in rows}
+
     # --- jobs ----------------------------------------------------------------------------------
     def create_job(self, job: dict[str, Any], concurrency: int, now: float) -> None:
         """Insert ``job`` unless ``concurrency`` unfinished jobs exist (ConcurrencyLimited)."""
@@ -269,6 +282,7 @@ class Store:
             conn.execute("DELETE FROM jobs")
             conn.execute("DELETE FROM uploads")
             conn.execute("DELETE FROM counters")
+            conn.execute("DELETE FROM submit_attempts")
         self.save_config(config)
 
 

@@ -136,7 +136,9 @@ def test_it_answers_429_over_the_concurrency_limit(api, ltx_simulator):
 
     _error(response, 429, "concurrency_limit_error")
     assert 1 <= int(response.headers["Retry-After"]) <= 4
-    assert ltx_simulator.stats()["in_flight"] == 2
+    stats = ltx_simulator.stats()
+    assert (stats["in_flight"], stats["jobs"], stats["submit_attempts"]) == (2, 2, 3)
+    assert stats["submit_attempts_by_prompt"] == {T2V["prompt"]: 3}
 
     ltx_simulator.configure(concurrency=0)
     assert api.post("/v2/text-to-video", json=T2V).status_code == 202
