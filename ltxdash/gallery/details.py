@@ -75,7 +75,11 @@ def settings_rows(generation: Generation) -> list[tuple[str, str]]:
     other = sorted(k for k in params if k not in PARAM_LABELS and k not in {"prompt", "model"})
     for key in known + other:
         label = PARAM_LABELS.get(key) or key.replace("_", " ").capitalize()
-        rows.append((label, _value_text(key, params[key])))
+        value = params[key]
+        if key == "mode":  # extend's "end"/"start", retake's "replace_audio" ...: not the endpoint
+            label = "Extend at" if generation.endpoint == "extend" else "Replace"
+            value = str(value).removeprefix("replace_")
+        rows.append((label, _value_text(key, value)))
     return rows
 
 

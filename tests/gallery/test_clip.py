@@ -143,13 +143,16 @@ def test_it_asks_before_deleting(owner_client, clip):
     assert Generation.objects.filter(pk=clip.pk).exists()
 
 
-def test_it_deletes_the_clip_and_its_files(owner_client, clip, video):
+def test_it_deletes_the_clip_and_its_files(
+    owner_client, clip, video, django_capture_on_commit_callbacks
+):
     paths = [
         Path(settings.MEDIA_ROOT) / video.file.name,
         Path(settings.MEDIA_ROOT) / video.poster.name,
     ]
     assert all(p.exists() for p in paths)
-    with_commit = owner_client.post(reverse("gallery:delete", args=[clip.pk]))
+    with django_capture_on_commit_callbacks(execute=True):  # files go once the delete commits
+        with_commit = owner_client.post(reverse("gallery:delete", args=[clip.pk]))
     assert with_commit.status_code == 302
     assert with_commit["Location"] == "/gallery/"
     assert not Generation.objects.filter(pk=clip.pk).exists()

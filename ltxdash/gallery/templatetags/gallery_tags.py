@@ -5,7 +5,7 @@ from datetime import timedelta
 from django import template
 
 from ltxdash.gallery import details
-from ltxdash.generations.models import ACTIVE, PROBLEMS, State
+from ltxdash.generations.models import ACTIVE, PROBLEMS, Output, State
 
 register = template.Library()
 
@@ -13,6 +13,11 @@ register = template.Library()
 @register.filter
 def mode_label(slug: str) -> str:
     return details.mode_label(slug)
+
+
+@register.filter
+def download_name(output: Output) -> str:
+    return details.download_name(output)
 
 
 @register.filter

@@ -16,6 +16,8 @@ from ltxdash.gallery import details
 from ltxdash.gallery.access import owned_generation
 from ltxdash.gallery.forms import ShareForm
 from ltxdash.gallery.models import ShareLink
+from ltxdash.generations import pipeline
+from ltxdash.generations.explain import reason
 from ltxdash.generations.models import Generation, Output
 
 MAX_CHILDREN = 24
@@ -52,15 +54,8 @@ def clip_context(generation: Generation, **extra: Any) -> dict[str, Any]:
         "steps": details.timings(generation),
         "children": list(children.order_by("-created_at", "-id")[:MAX_CHILDREN]),
         "follow_ups": details.FOLLOW_UPS,
-        "reason": _reason(generation) if generation.has_problem else "",
+        "reason": reason(generation) if generation.has_problem else "",
     }
-
-
-def _reason(generation: Generation) -> str:
-    # Imported here: explain.py belongs to the pipeline and may load after the URL conf.
-    from ltxdash.generations.explain import reason
-
-    return reason(generation)
 
 
 @require_safe
@@ -91,9 +86,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     generation = owned_generation(request, pk)
     if request.method != "POST":
         return render(request, "gallery/delete.html", {"generation": generation})
-    from ltxdash.generations.pipeline import delete_generation
-
-    delete_generation(generation)  # the row, its outputs' files and inputs' files
+    pipeline.delete_generation(generation)  # the row, its outputs' files and inputs' files
     messages.success(request, f"Clip #{pk} and its files were deleted.")
     if request.htmx:
         return HttpResponseClientRedirect(reverse("gallery:index"))

@@ -1,0 +1,72 @@
+"""The gallery's cost doesn't grow with the number of clips: same queries for 10 and 10,000."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from ltxdash.gallery.listing import encode_cursor
+from ltxdash.generations.models import Generation, Output, State
+
+
+def _bulk_clips(owner, count: int) -> None:
+    now = timezone.now()
+    generations = Generation.objects.bulk_create(
+        Generation(
+            owner=owner,
+            endpoint="text-to-video",
+            model="ltx-2-3-fast",
+            prompt=f"clip number {i}",
+            state=State.READY,
+            created_at=now - timedelta(seconds=i),
+        )
+        for i in range(count)
+    )
+    Output.objects.bulk_create(
+        Output(
+            generation=g,
+            label="video_url",
+            file=f"outputs/{g.pk}.mp4",
+            poster=f"posters/{g.pk}.jpg",
+            size=1000,
+            sha256="0" * 64,
+            content_type="video/mp4",
+            width=320,
+            height=180,
+        )
+        for g in generations
+    )
+
+
+def _queries(client, params: dict) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/gallery/", params)
+    assert response.status_code == 200
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def test_it_runs_the_same_queries_for_10_and_10000_clips(
+    owner, make_clip, client, django_user_model
+):
+    few_owner = django_user_model.objects.create_user("few")
+    _bulk_clips(few_owner, 10)
+    _bulk_clips(owner, 10_000)
+
+    client.force_login(few_owner)
+    few = _queries(client, {})
+    client.force_login(owner)
+    many = _queries(client, {})
+    html = client.get("/gallery/").content.decode()
+    assert len(re.findall(r'class="clip-card"', html)) == 24
+    assert len(few) == len(many)
+    assert not any("COUNT(" in sql.upper() for sql in many)
+
+    # A deep page (past 9,000 clips) with a filter costs the same number of queries.
+    deep = Generation.objects.filter(owner=owner).order_by("-created_at", "-id")[9000]
+    cursor = encode_cursor(deep)
+    deep_queries = _queries(client, {"after": cursor, "q": "clip", "state": "ready"})
+    assert len(deep_queries) == len(many)
