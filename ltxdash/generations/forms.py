@@ -1,0 +1,541 @@
+"""The create form. Its fields follow the chosen endpoint (``catalog.ENDPOINTS[slug].fields``):
+the catalog decides what is valid and offers the choices; this form parses values, probes
+uploaded files by their content and puts every message next to the field it is about.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Exists, OuterRef, QuerySet
+
+from ltxdash import media
+from ltxdash.generations.models import Generation, Output, State
+from ltxdash.ltx import catalog
+from ltxdash.ltx.catalog.data import EXTEND_MAX_CONTEXT_SECONDS, PROMPT_MAX_CHARS, ROLE_KINDS
+
+DEFAULT_ENDPOINT = "text-to-video"
+MAX_COUNT = 4
+AUTO = "auto"  # the duration value for "let the model choose" (LTX-2.5)
+
+# The API calls retake's and extend's variant "mode"; the page already uses ?mode= for the tab.
+API_TO_FORM = {"mode": "edit_mode"}
+FORM_TO_API = {form: api for api, form in API_TO_FORM.items()}
+# Roles whose input may be one of the user's own clips instead of an upload.
+CLIP_ROLES = frozenset({"video_uri"})
+# Settings whose options depend on each other: the block the HTMX fragment re-renders.
+SETTINGS_FIELDS = ("model", "resolution", "fps", "duration", "context")
+
+ROLE_LABELS = {
+    "image_uri": "Image",
+    "last_frame_uri": "Last frame",
+    "audio_uri": "Audio",
+    "video_uri": "Video",
+}
+ROLE_HELP = {
+    "image_uri": "The first frame. PNG, JPEG or WEBP.",
+    "last_frame_uri": "Optional: the clip moves towards this frame.",
+    "audio_uri": "2 to 20 seconds of WAV, MP3, M4A or OGG; the clip is as long as the audio.",
+    "video_uri": "Pick one of your clips, or upload an MP4, MOV or MKV (H.264 or H.265).",
+}
+EDIT_MODE_LABELS = {
+    "replace_audio_and_video": "Picture and sound",
+    "replace_audio": "Sound only",
+    "replace_video": "Picture only",
+    "end": "After the end",
+    "start": "Before the start",
+}
+# Defaults for the fields the catalog leaves to the form (seconds).
+FLOAT_DEFAULTS = {
+    ("retake", "start_time"): 0.0,
+    ("retake", "duration"): 2.0,
+    ("extend", "duration"): 4.0,
+}
+
+
+def endpoint_from(value: str | None) -> str:
+    """The endpoint a request asks for; anything unknown falls back to text-to-video."""
+    return value if value in catalog.ENDPOINTS else DEFAULT_ENDPOINT
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def selection(endpoint: str, values: Mapping[str, Any]) -> catalog.Choices:
+    """The options valid together with the model/resolution/fps found in ``values``."""
+    return catalog.choices(
+        endpoint,
+        model=str(values.get("model") or "") or None,
+        resolution=str(values.get("resolution") or "") or None,
+        fps=_int_or_none(values.get("fps")),
+    )
+
+
+def probe_upload(upload: UploadedFile) -> media.MediaInfo:
+    """Probe an uploaded file by its content (small uploads live in memory: spill them first)."""
+    if hasattr(upload, "temporary_file_path"):
+        return media.probe(upload.temporary_file_path())
+    with tempfile.NamedTemporaryFile(suffix=".upload") as spill:
+        for chunk in upload.chunks():
+            spill.write(chunk)
+        spill.flush()
+        upload.seek(0)
+        return media.probe(spill.name)
+
+
+def output_info(output: Output) -> media.MediaInfo:
+    """What we already measured about a stored clip, in the shape the catalog checks."""
+    container = Path(output.file.name).suffix.lstrip(".").lower() or "mp4"
+    return media.MediaInfo(
+        kind="video",
+        mime=output.content_type,
+        container=container,
+        codec=output.codec or None,
+        width=output.width,
+        height=output.height,
+        fps=output.fps,
+        duration=output.duration,
+        frames=round(output.duration * output.fps) if output.duration and output.fps else None,
+        has_audio=output.has_audio,
+        audio_codec=None,
+        size=output.size,
+    )
+
+
+def ready_clips(owner: AbstractBaseUser) -> QuerySet[Generation]:
+    """The owner's finished clips that have a playable video (the input picker's source).
+
+    EXISTS rather than a join: newest first, the scan stops after the first few matches.
+    """
+    videos = Output.objects.filter(generation=OuterRef("pk"), content_type__startswith="video/")
+    return Generation.objects.filter(owner=owner, state=State.READY).filter(Exists(videos))
+
+
+def resolution_choice_label(resolution: str) -> str:
+    """ "1080x1920" -> "1080p · 9:16": short enough for a phone-width select."""
+    width, _, height = resolution.partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        return resolution
+    w, h = int(width), int(height)
+    divisor = math.gcd(w, h)
+    tier = catalog.resolution_label(resolution).split(" ")[0]
+    return f"{tier} · {w // divisor}:{h // divisor}"
+
+
+def _browser_hint(role: str, meta: str) -> media.MediaInfo | None:
+    """ "seconds:width:height" measured by the page from a chosen file (static/js/create.js).
+
+    Only for the estimate: the server probes the file itself when the form is submitted.
+    """
+    parts = [_float_or_none(p) for p in meta.split(":")][:3]
+    if not parts or parts[0] is None or parts[0] <= 0:
+        return None
+    seconds = parts[0]
+    width, height = (int(p) if p else None for p in [*parts, None, None][1:3])
+    kind = ROLE_KINDS[role]
+    return media.MediaInfo(kind, "", "", None, width, height, None, seconds, None, False, None, 0)
+
+
+def _float_or_none(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if number == number and abs(number) < 1e7 else None  # no NaN, no inf
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.0f} MB" if size >= 1_000_000 else f"{size / 1000:.0f} kB"
+
+
+def _option(value: Any, label: str, caveats: Mapping[Any, str]) -> tuple[Any, str]:
+    # An asterisk marks what only secondary sources confirm; the help text explains it.
+    return (value, f"{label} *" if value in caveats else label)
+
+
+class GenerateForm(forms.Form):
+    """One generation request (and how many takes of it), for one endpoint."""
+
+    count = forms.TypedChoiceField(
+        label="Takes",
+        choices=[(n, str(n)) for n in range(1, MAX_COUNT + 1)],
+        coerce=int,
+        initial=1,
+        widget=forms.RadioSelect(attrs={"data-refresh": "1"}),
+        help_text="Several takes of the same request, made one after another.",
+    )
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        files: Mapping[str, Any] | None = None,
+        *,
+        endpoint: str,
+        owner: AbstractBaseUser,
+        initial: Mapping[str, Any] | None = None,
+        known_inputs: Mapping[str, media.MediaInfo] | None = None,
+    ) -> None:
+        super().__init__(data, files, initial=dict(initial or {}))
+        self.endpoint = endpoint
+        self.spec = catalog.ENDPOINTS[endpoint]
+        self.owner = owner
+        self.choices = selection(endpoint, self.data if self.is_bound else self.initial)
+        self.probed: dict[str, tuple[UploadedFile, media.MediaInfo]] = {}
+        self.source: Generation | None = None
+        self.source_output: Output | None = None
+        # What a previous submit measured (files re-sent by the browser): for the estimate.
+        self.known_inputs = dict(known_inputs or {})
+        if not self.is_bound:
+            self._settle_initial()
+        for name in self.spec.fields:
+            if name in ROLE_KINDS:
+                self._add_input(name)
+            else:
+                self.fields[API_TO_FORM.get(name, name)] = self._field_for(name)
+        self.order_fields(["prompt"])
+
+    # --- building ------------------------------------------------------------------------
+    def _settle_initial(self) -> None:
+        """Replace initial values the catalog doesn't offer with its defaults."""
+        c, initial = self.choices, self.initial
+        initial["model"] = c.model or ""
+        initial["resolution"] = c.resolution or ""
+        initial["fps"] = c.fps_value
+        if self.spec.duration_kind == "int":
+            wanted = str(initial.get("duration") or "")
+            offered = {str(d) for d in c.durations} | ({AUTO} if c.auto_duration else set())
+            initial["duration"] = wanted if wanted in offered else c.duration
+        for (endpoint, name), value in FLOAT_DEFAULTS.items():
+            if endpoint == self.endpoint and initial.get(name) in (None, ""):
+                initial[name] = value
+        initial.setdefault("generate_audio", True)
+        if self.choices.modes:
+            initial.setdefault("edit_mode", self.choices.modes[0])
+
+    def _field_for(self, name: str) -> forms.Field:
+        c = self.choices
+        notes = c.caveats.get(name, {})
+        if name == "prompt":
+            required = "prompt" in self.spec.required_fields
+            return forms.CharField(
+                label="Prompt",
+                required=False,  # the catalog decides (audio-to-video: prompt or image)
+                max_length=PROMPT_MAX_CHARS,
+                widget=forms.Textarea(
+                    attrs={
+                        "rows": 4,
+                        "placeholder": self._prompt_placeholder(),
+                        **({"required": True} if required else {}),
+                    }
+                ),
+            )
+        if name == "model":
+            options = [_option(m, catalog.model_label(m), notes) for m in c.models]
+            return self._select("model", "Model", options)
+        if name == "resolution":
+            options = [_option(r, resolution_choice_label(r), notes) for r in c.resolutions]
+            if c.resolution_optional:
+                options.insert(0, ("", "Automatic (follows the input)"))
+            label = "New frame" if self.endpoint == "video-to-video-reframe" else "Resolution"
+            return self._select("resolution", label, options)
+        if name == "fps":
+            return self._select("fps", "Frame rate", [_option(f, f"{f} fps", notes) for f in c.fps])
+        if name == "duration" and self.spec.duration_kind == "int":
+            options = [_option(d, f"{d} s", notes) for d in c.durations]
+            if c.auto_duration:
+                options.append((AUTO, "Automatic"))
+            return self._select("duration", "Duration", options)
+        if name in ("duration", "start_time", "context"):
+            return self._seconds_field(name)
+        if name == "guidance_scale":
+            return forms.FloatField(
+                label="Guidance",
+                required=False,
+                widget=forms.NumberInput(
+                    attrs={"step": "0.5", "min": "0.5", "placeholder": "auto"}
+                ),
+                help_text="Higher follows the prompt more closely. Empty: 5, or 9 with an image.",
+            )
+        if name == "generate_audio":
+            return forms.BooleanField(label="Generate sound", required=False)
+        if name == "camera_motion":
+            options = [("", "None")] + [
+                (m, m.replace("_", " ").capitalize()) for m in c.camera_motions
+            ]
+            return forms.ChoiceField(
+                label="Camera motion",
+                choices=options,
+                required=False,
+                help_text=c.field_notes.get("camera_motion", ""),
+            )
+        if name == "mode":
+            return forms.ChoiceField(
+                label="What to replace" if self.endpoint == "retake" else "Where to add",
+                choices=[(m, EDIT_MODE_LABELS.get(m, m)) for m in c.modes],
+                required=False,
+                widget=forms.RadioSelect,
+            )
+        return forms.CharField(label=name.replace("_", " ").capitalize(), required=False)
+
+    def _prompt_placeholder(self) -> str:
+        if self.endpoint in ("retake", "extend"):
+            return "What happens in the new part (optional)…"
+        if self.endpoint == "audio-to-video":
+            return "What we see while the audio plays (optional with an image)…"
+        if self.endpoint == "image-to-video":
+            return "How the image comes to life…"
+        return "A slow dolly shot through a neon-lit night market, light rain, reflections…"
+
+    def _select(self, name: str, label: str, options: list[tuple[Any, str]]) -> forms.Field:
+        # Not a ChoiceField: the catalog checks the combination and says what is wrong with it,
+        # which is more useful than "not one of the available choices".
+        value = self.data.get(name) if self.is_bound else None
+        if value not in (None, "") and str(value) not in {str(v) for v, _ in options}:
+            options = [*options, (value, f"{value} (not available)")]
+        return forms.CharField(
+            label=label,
+            required=False,
+            widget=forms.Select(choices=options),
+            help_text=self._caveat_help(name),
+        )
+
+    def _caveat_help(self, name: str) -> str:
+        c = self.choices
+        selected = {"model": c.model, "resolution": c.resolution, "fps": c.fps_value}.get(
+            name, c.duration
+        )
+        if self.is_bound:
+            raw = self.data.get(name)
+            selected = _int_or_none(raw) if name in ("fps", "duration") else raw
+        note = c.caveats.get(name, {}).get(selected) if selected is not None else None
+        return f"* Unconfirmed: {note}" if note else ""
+
+    def _seconds_field(self, name: str) -> forms.Field:
+        low, high = self.choices.duration_range or (None, None)
+        attrs: dict[str, Any] = {"step": "0.1", "inputmode": "decimal"}
+        if name == "duration":
+            attrs["min"] = low
+            if high is not None:
+                attrs["max"] = high
+            label = "Add (seconds)" if self.endpoint == "extend" else "Section length (seconds)"
+            help_text = f"{low:g} to {high:g} s." if high else f"At least {low:g} s."
+        elif name == "start_time":
+            attrs["min"] = 0
+            label, help_text = "Section starts at (seconds)", ""
+        else:
+            attrs.update(min=0, max=EXTEND_MAX_CONTEXT_SECONDS, placeholder="auto")
+            label = "Context (seconds)"
+            help_text = "How much of the clip the model looks at. Empty: as much as fits."
+        return forms.FloatField(
+            label=label,
+            required=False,
+            widget=forms.NumberInput(attrs=attrs),
+            help_text=help_text,
+        )
+
+    def _add_input(self, role: str) -> None:
+        limit = catalog.input_limit(role)
+        help_text = self.choices.field_notes.get(role) or ROLE_HELP[role]
+        self.fields[role] = forms.FileField(
+            label=ROLE_LABELS[role],
+            required=False,  # a clip from the gallery may stand in; the catalog checks presence
+            widget=forms.ClearableFileInput(
+                attrs={"accept": catalog.accept_attribute(role), "data-max-bytes": limit.max_bytes}
+            ),
+            help_text=help_text,
+        )
+        if role in CLIP_ROLES:
+            self.fields["source"] = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    # --- cleaning ------------------------------------------------------------------------
+    def clean_source(self) -> int | None:
+        pk = self.cleaned_data.get("source")
+        if pk is None:
+            return None
+        clip = ready_clips(self.owner).filter(pk=pk).prefetch_related("outputs").first()
+        output = clip.video if clip else None
+        if output is None:
+            # The same words for someone else's clip and a missing one: nothing leaks.
+            raise forms.ValidationError("That clip isn't available: pick another one.")
+        self.source, self.source_output = clip, output
+        return pk
+
+    def _clean_upload(self, role: str) -> UploadedFile | None:
+        upload = self.cleaned_data.get(role)
+        if not upload:
+            return None
+        limit = catalog.input_limit(role)
+        if upload.size > limit.max_bytes:
+            raise forms.ValidationError(
+                f"“{upload.name}” is {_megabytes(upload.size)}; the limit is "
+                f"{_megabytes(limit.max_bytes)}."
+            )
+        try:
+            info = probe_upload(upload)
+        except media.MediaError as exc:
+            raise forms.ValidationError(f"“{upload.name}”: {exc}") from exc
+        self.probed[role] = (upload, info)
+        return upload
+
+    def _clean_uploads(self) -> None:
+        for role in self.spec.input_roles:
+            if role in self.fields and role not in self._errors:
+                try:
+                    self._clean_upload(role)
+                except forms.ValidationError as exc:
+                    self.add_error(role, exc)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self._clean_uploads()
+        if self.probed.get("video_uri") and self.source:
+            self.add_error("video_uri", "Pick a clip or upload a video, not both.")
+            return data
+        errors = catalog.validate(self.endpoint, self.params(), self.input_infos())
+        for api_name, messages in errors.items():
+            field = API_TO_FORM.get(api_name, api_name)
+            if field not in self.fields:
+                field = None  # "__all__" and anything without its own field: the top
+            if field is not None and field in self._errors:
+                continue  # already explained (e.g. the upload could not be read at all)
+            for message in messages:
+                self.add_error(field, message)
+        return data
+
+    # --- results -------------------------------------------------------------------------
+    def params(self) -> dict[str, Any]:
+        """The request's settings in API names and types (no inputs), from cleaned data."""
+        return self._api_params(getattr(self, "cleaned_data", {}))
+
+    def _api_params(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {}
+        for name in self.spec.fields:
+            if name in ROLE_KINDS:
+                continue
+            value = data.get(API_TO_FORM.get(name, name))
+            if name == "duration" and self.spec.duration_kind == "int":
+                if value == AUTO:
+                    params[name] = None  # automatic duration: sent as null
+                    continue
+                value = _int_or_none(value) if value not in (None, "") else None
+            elif name == "fps":
+                value = _int_or_none(value)
+            if name == "generate_audio":
+                params[name] = bool(value)
+            elif value not in (None, ""):
+                params[name] = value
+        return params
+
+    def input_infos(self) -> dict[str, media.MediaInfo]:
+        infos = {role: info for role, (_, info) in self.probed.items()}
+        if self.source_output is not None:
+            infos["video_uri"] = output_info(self.source_output)
+        return infos
+
+    def inputs(self) -> dict[str, Any]:
+        """What the pipeline stores: (file, probed info) for uploads, an Output for a clip."""
+        inputs: dict[str, Any] = dict(self.probed)
+        if self.source_output is not None:
+            inputs["video_uri"] = self.source_output
+        return inputs
+
+    def submission(self) -> dict[str, Any]:
+        """Keyword arguments for ``pipeline.create_generations``."""
+        return {
+            "endpoint": self.endpoint,
+            "params": self.params(),
+            "inputs": self.inputs(),
+            "count": self.cleaned_data.get("count") or 1,
+            "parent": self.source,
+        }
+
+    def settings_values(self) -> dict[str, Any]:
+        """What the form held, as initial values for the next take (files aside)."""
+        values = {k: v for k, v in self.cleaned_data.items() if k not in ROLE_KINDS}
+        values["count"] = self.cleaned_data.get("count") or 1
+        return values
+
+    # --- drafts: the cost estimate while the form is being filled in ----------------------
+    def _values(self) -> Mapping[str, Any]:
+        return self.data if self.is_bound else self.initial
+
+    def draft_count(self) -> int:
+        count = _int_or_none(self._values().get("count")) or 1
+        return min(max(count, 1), MAX_COUNT)
+
+    def draft_infos(self) -> dict[str, media.MediaInfo]:
+        """Inputs as far as they are known: a picked clip, or what the browser measured."""
+        infos = dict(self.known_inputs)
+        values = self._values()
+        for role in self.spec.input_roles:
+            if role in infos:
+                continue
+            if role in CLIP_ROLES and (pk := _int_or_none(values.get("source"))):
+                clip = ready_clips(self.owner).filter(pk=pk).prefetch_related("outputs").first()
+                if clip and clip.video:
+                    infos[role] = output_info(clip.video)
+                    continue
+            if hint := _browser_hint(role, str(values.get(f"{role}_meta") or "")):
+                infos[role] = hint
+        return infos
+
+    def estimate(self) -> dict[str, Any]:
+        """The cost of what the form holds now, for one take and for all of them."""
+        values = {k: v for k, v in self._values().items() if k not in ROLE_KINDS}
+        if self.is_bound and hasattr(self, "cleaned_data"):
+            values = {**values, **self.cleaned_data}
+        params = self._api_params(values)
+        if self.spec.duration_kind == "int" and str(values.get("duration")) == AUTO:
+            return {"unknown": "Automatic length: the cost is known once the clip is made."}
+        found = catalog.estimate(self.endpoint, params, self.draft_infos())
+        if found is None:
+            bills_on = self.spec.bills_on
+            if bills_on != "output_seconds":
+                return {"unknown": "The cost depends on the input's length: add it to see it."}
+            return {"unknown": "No price is known for this combination."}
+        count = self.draft_count()
+        return {
+            "each": found.usd,
+            "total": found.usd * count,
+            "count": count,
+            "seconds": found.billed_seconds,
+            "rate": found.usd_per_second,
+            "confirmed": found.confirmed,
+            "note": found.note,
+        }
+
+    # --- for templates -------------------------------------------------------------------
+    def input_roles(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "role": role,
+                "required": required,
+                "field": self[role],
+                "kind": ROLE_KINDS[role],
+                "clips": role in CLIP_ROLES,
+                "max_bytes": catalog.input_limit(role).max_bytes,
+            }
+            for role, required in self.spec.input_roles.items()
+        ]
+
+    def settings_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in SETTINGS_FIELDS if name in self.fields]
+
+    def more_fields(self) -> list[forms.BoundField]:
+        skip = {"prompt", "count", "source", *SETTINGS_FIELDS, *ROLE_KINDS}
+        return [bf for bf in self if bf.name not in skip]
+
+    def selected_source(self) -> int | None:
+        value = self.data.get("source") if self.is_bound else self.initial.get("source")
+        return _int_or_none(value)

@@ -1,0 +1,322 @@
+"""Status cards: what a card shows about one generation, which cards a page holds, and how a
+refresh finds the ones that changed.
+
+A card carries a *stamp* (``version.state[.queue position]``). The page sends back the stamps it
+shows; the server answers with the cards whose stamp differs. ``version`` is bumped on every
+change a card shows; the queue position moves without a change to the row, so it is part of
+the stamp too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from ltxdash.generations import explain, pipeline
+from ltxdash.generations.models import ACTIVE, IN_FLIGHT, PROBLEMS, Generation, Output, State
+from ltxdash.ltx import catalog
+
+RECENT_FINISHED = 12  # finished cards shown under the ones in flight
+MAX_ACTIVE = 60  # a page never shows more live cards than this (a huge batch pages in later)
+MAX_NEW = 20  # new cards (e.g. from another tab) added by one refresh
+
+TONES = {
+    State.QUEUED: "muted",
+    State.SUBMITTING: "info",
+    State.PENDING: "info",
+    State.PROCESSING: "info",
+    State.REHOSTING: "info",
+    State.READY: "ok",
+    State.CANCELED: "muted",
+    State.EXPIRED: "warn",
+    State.REJECTED: "bad",
+    State.FAILED: "bad",
+    State.UNKNOWN: "bad",
+}
+
+
+def url_or_none(name: str, *args: Any) -> str | None:
+    """A URL of another app that may not be installed yet (the page works without it)."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def about_left(seconds: float | None) -> str:
+    """ "about 40 s left": rounded so the number doesn't pretend to precision it lacks.
+    static/js/status.js counts down with the same wording."""
+    if seconds is None:
+        return ""
+    if seconds <= 5:
+        return "any moment now"
+    if seconds < 60:
+        return f"about {max(5, round(seconds / 5) * 5)} s left"
+    return f"about {round(seconds / 60)} min left"
+
+
+def clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@dataclass
+class Card:
+    """One generation as its card shows it. Build lists with ``build_cards`` (batched queries)."""
+
+    g: Generation
+    position: int | None = None
+    seconds_left: float | None = None
+    now: Any = field(default_factory=timezone.now)
+
+    @property
+    def pk(self) -> int:
+        return self.g.pk
+
+    @property
+    def state(self) -> str:
+        return self.g.state
+
+    @property
+    def stamp(self) -> str:
+        stamp = f"{self.g.version}.{self.g.state}"
+        return f"{stamp}.{self.position}" if self.position is not None else stamp
+
+    @property
+    def title(self) -> str:
+        return catalog.endpoint_label(self.g.endpoint)
+
+    @property
+    def tone(self) -> str:
+        return TONES.get(self.g.state, "muted")
+
+    @property
+    def state_label(self) -> str:
+        return self.g.get_state_display()
+
+    @property
+    def is_active(self) -> bool:
+        return self.g.state in ACTIVE
+
+    @property
+    def in_flight(self) -> bool:
+        return self.g.state in IN_FLIGHT
+
+    @property
+    def has_problem(self) -> bool:
+        return self.g.state in PROBLEMS
+
+    @property
+    def summary(self) -> list[str]:
+        params = self.g.params or {}
+        parts = [catalog.model_label(self.g.model)] if self.g.model else []
+        if params.get("resolution"):
+            parts.append(catalog.resolution_label(str(params["resolution"])))
+        if params.get("fps"):
+            parts.append(f"{params['fps']} fps")
+        if "duration" in params:
+            duration = params["duration"]
+            parts.append("auto length" if duration is None else f"{duration:g} s")
+        return parts
+
+    @cached_property
+    def reason(self) -> str:
+        return explain.reason(self.g)
+
+    @cached_property
+    def video(self) -> Output | None:
+        return self.g.video
+
+    @property
+    def poster_url(self) -> str | None:
+        video = self.video
+        return url_or_none("gallery:poster", video.pk) if video and video.poster else None
+
+    @property
+    def clip_url(self) -> str | None:
+        return url_or_none("gallery:clip", self.g.pk)
+
+    @property
+    def duration(self) -> str:
+        video = self.video
+        return f"{video.duration:.1f} s" if video and video.duration else ""
+
+    # Timing: the server renders the first text, static/js/status.js keeps it ticking.
+    @property
+    def since(self) -> Any:
+        g = self.g
+        return g.processing_at or g.submitted_at or g.created_at
+
+    @property
+    def since_epoch_ms(self) -> int:
+        return int(self.since.timestamp() * 1000)
+
+    @property
+    def elapsed(self) -> str:
+        return clock(max(0.0, (self.now - self.since).total_seconds()))
+
+    @property
+    def eta_epoch_ms(self) -> int | None:
+        if self.seconds_left is None:
+            return None
+        return int((self.now + timedelta(seconds=self.seconds_left)).timestamp() * 1000)
+
+    @property
+    def time_left(self) -> str:
+        return about_left(self.seconds_left)
+
+    @property
+    def took(self) -> str:
+        end = self.g.ready_at or self.g.finished_at
+        return clock((end - self.g.created_at).total_seconds()) if end else ""
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.g.can_cancel
+
+    @property
+    def can_retry(self) -> bool:
+        return self.g.state in pipeline.actions.RETRYABLE
+
+    @property
+    def retry_label(self) -> str:
+        if self.g.state == State.UNKNOWN:
+            return "Resubmit"
+        if self.g.state in (State.EXPIRED, State.CANCELED):
+            return "Generate again"
+        return "Try again"
+
+    @property
+    def takes_video_input(self) -> bool:
+        return self.g.state == State.READY and self.video is not None
+
+
+def build_cards(generations: Iterable[Generation]) -> list[Card]:
+    """Cards for generations (prefetch ``outputs``); one query for all queue positions."""
+    generations = list(generations)
+    positions = pipeline.queue_positions(generations)
+    now = timezone.now()
+    return [
+        Card(
+            g,
+            position=positions.get(g.pk),
+            seconds_left=pipeline.estimate_seconds_left(g, now) if g.state in IN_FLIGHT else None,
+            now=now,
+        )
+        for g in generations
+    ]
+
+
+def _cards_queryset(owner: AbstractBaseUser) -> QuerySet[Generation]:
+    return Generation.objects.filter(owner=owner).prefetch_related("outputs")
+
+
+def page_generations(owner: AbstractBaseUser) -> list[Generation]:
+    """What the create page shows: everything in flight, then the latest finished ones."""
+    active = list(_cards_queryset(owner).filter(state__in=ACTIVE)[:MAX_ACTIVE])
+    finished = list(_cards_queryset(owner).exclude(state__in=ACTIVE)[:RECENT_FINISHED])
+    return sorted([*active, *finished], key=lambda g: (g.created_at, g.pk), reverse=True)
+
+
+MAX_STAMPS = 200  # more than a page ever shows: the rest of a forged request is ignored
+
+
+def parse_stamps(values: Iterable[str]) -> dict[int, str]:
+    """ "12:5.queued.3" -> {12: "5.queued.3"}; malformed entries are ignored."""
+    stamps: dict[int, str] = {}
+    for value in list(values)[:MAX_STAMPS]:
+        pk, _, stamp = value.partition(":")
+        if pk.isdigit() and stamp:
+            stamps[int(pk)] = stamp[:60]
+    return stamps
+
+
+@dataclass
+class Changes:
+    changed: list[Card]
+    new: list[Card]
+    gone: list[int]
+    finished: list[Card]  # were in flight on the page, now terminal: toast + notification
+    moved: list[Card] = field(default_factory=list)  # changed state (not just queue position)
+    active: bool = False  # anything on the page still in flight: keep polling
+
+    def __bool__(self) -> bool:
+        return bool(self.changed or self.new or self.gone)
+
+
+def _state_of(stamp: str) -> str:
+    parts = stamp.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def changes(owner: AbstractBaseUser, seen: dict[int, str]) -> Changes:
+    """Compare the page's stamps with the database: one small query when nothing changed."""
+    if not seen:
+        return Changes([], [], [], [])
+    # The page's cards, plus anything newer (made in another tab). Ids grow with time, so
+    # "newer than the newest card" is an index range, not a scan of the user's history.
+    rows = list(
+        Generation.objects.filter(owner=owner)
+        .filter(Q(pk__in=list(seen)) | Q(pk__gt=max(seen)))
+        .order_by("-pk")
+        .values_list("pk", "version", "state")
+    )
+    rows = [row for row in rows if row[0] in seen] + [row for row in rows if row[0] not in seen][
+        :MAX_NEW
+    ]
+    queued = [pk for pk, _, state in rows if state == State.QUEUED]
+    positions = _queue_positions(queued) if queued else {}
+    current: dict[int, str] = {}
+    for pk, version, state in rows:
+        stamp = f"{version}.{state}"
+        current[pk] = f"{stamp}.{positions[pk]}" if pk in positions else stamp
+    wanted = [pk for pk, stamp in current.items() if seen.get(pk) != stamp]
+    gone = [pk for pk in seen if pk not in current]
+    active = any(state in ACTIVE for _, _, state in rows)
+    if not wanted:
+        return Changes([], [], gone, [], active=active)
+    fresh = {g.pk: g for g in _cards_queryset(owner).filter(pk__in=wanted)}
+    cards = build_cards(fresh[pk] for pk in wanted if pk in fresh)
+    changed = [c for c in cards if c.pk in seen]
+    new = [c for c in cards if c.pk not in seen]
+    finished = [c for c in changed if not c.is_active and _state_of(seen[c.pk]) in ACTIVE]
+    moved = [c for c in changed if c.state != _state_of(seen[c.pk])]
+    return Changes(changed, new, gone, finished, moved, active)
+
+
+def _queue_positions(pks: Sequence[int]) -> dict[int, int]:
+    # queue_positions() only needs id and state of the rows it is asked about.
+    stubs = [Generation(pk=pk, state=State.QUEUED) for pk in pks]
+    return pipeline.queue_positions(stubs)
+
+
+def any_active(cards: Iterable[Card]) -> bool:
+    return any(card.is_active for card in cards)
+
+
+def announcement(changes: Changes) -> str:
+    """One sentence for screen readers about what changed (the cards themselves are not live)."""
+    parts = [f"{c.title} #{c.pk}: {c.state_label.lower()}." for c in [*changes.new, *changes.moved]]
+    return " ".join(parts[:5])
+
+
+def finished_events(cards: Sequence[Card]) -> list[dict[str, Any]]:
+    """The HX-Trigger payload static/js/status.js turns into toasts and notifications."""
+    return [
+        {
+            "id": c.pk,
+            "ok": c.state == State.READY,
+            "title": f"{c.title} #{c.pk} is {c.state_label.lower()}",
+            "body": (c.g.prompt or "")[:120] if c.state == State.READY else c.reason[:160],
+            "url": c.clip_url if c.state == State.READY else None,
+        }
+        for c in cards
+    ]

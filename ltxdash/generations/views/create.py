@@ -1,0 +1,148 @@
+"""The create page (also the home page): one view serves the page, its HTMX fragments (the
+composer when a tab is picked, the settings block when a choice changes) and the submit."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from ltxdash.generations import pipeline
+from ltxdash.generations.forms import (
+    API_TO_FORM,
+    CLIP_ROLES,
+    ROLE_LABELS,
+    GenerateForm,
+    endpoint_from,
+    ready_clips,
+)
+from ltxdash.generations.models import Generation
+from ltxdash.generations.views.cards import build_cards
+from ltxdash.generations.views.common import (
+    POLL_SECONDS,
+    TEMPLATE,
+    get_own_generation,
+    status_context,
+)
+from ltxdash.ltx import catalog
+
+CLIP_PICKER = 12  # the latest clips offered as inputs (a picked older one is added)
+# HX-Target -> the partial that answers it.
+FRAGMENTS = {"settings": "#settings", "composer": "#composer"}
+
+
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return submit(request)
+    endpoint, initial, notes = initial_values(request)
+    form = GenerateForm(endpoint=endpoint, owner=request.user, initial=initial)
+    fragment = FRAGMENTS.get(request.htmx.target or "") if request.htmx else None
+    context = composer_context(form, notes=notes)
+    if fragment is None:
+        context |= status_context(request.user)
+    return render(request, TEMPLATE + (fragment or ""), context)
+
+
+def submit(request: HttpRequest) -> HttpResponse:
+    endpoint = endpoint_from(request.POST.get("mode"))
+    form = GenerateForm(request.POST, request.FILES, endpoint=endpoint, owner=request.user)
+    if not form.is_valid():
+        # HTMX keeps the chosen files in the page (hx-preserve); a plain POST cannot.
+        dropped = [] if request.htmx else [role for role in request.FILES if role in form.fields]
+        context = composer_context(form, dropped=dropped)
+        if request.htmx:
+            return render(request, TEMPLATE + "#composer", context, status=422)
+        return render(request, TEMPLATE, context | status_context(request.user), status=422)
+    generations = pipeline.create_generations(owner=request.user, **form.submission())
+    if not request.htmx:
+        messages.success(request, _queued_message(generations))
+        return redirect(f"{reverse('generations:create')}?mode={endpoint}")
+    # The next take starts from the same settings; the browser keeps the chosen files.
+    next_form = GenerateForm(
+        endpoint=endpoint,
+        owner=request.user,
+        initial=form.settings_values(),
+        known_inputs=form.input_infos(),
+    )
+    context = composer_context(next_form) | {
+        "new_cards": build_cards(sorted(generations, key=lambda g: g.pk, reverse=True)),
+        "polling": True,
+        "poll_seconds": POLL_SECONDS,
+        "announcement": _queued_message(generations),
+    }
+    return render(request, TEMPLATE + "#submitted", context)
+
+
+def _queued_message(generations: list[Generation]) -> str:
+    if len(generations) == 1:
+        return f"Queued #{generations[0].pk}."
+    return f"Queued {len(generations)} takes: #{generations[-1].pk} to #{generations[0].pk}."
+
+
+def initial_values(request: HttpRequest) -> tuple[str, dict[str, Any], list[str]]:
+    """The endpoint and starting values: the query string, ?from=<pk> ("use these settings")
+    and ?source=<pk> (a clip as the input). Both 404 for anyone else's clip."""
+    values = request.GET.dict()
+    notes: list[str] = []
+    endpoint = values.get("mode")
+    if "from" in values:
+        earlier = get_own_generation(request, values.pop("from"))
+        endpoint = earlier.endpoint
+        values = {**settings_of(earlier, notes), **values, "mode": endpoint}
+    if "source" in values:
+        clip = get_own_generation(request, values["source"], ready_clips(request.user))
+        if "mode" not in request.GET and "from" not in request.GET:
+            endpoint = "extend"
+        values["source"] = clip.pk
+    return endpoint_from(endpoint), values, notes
+
+
+def settings_of(generation: Generation, notes: list[str]) -> dict[str, Any]:
+    """An earlier request's settings as form values; uploaded files can't be re-sent from here,
+    so they are named in ``notes`` instead."""
+    values: dict[str, Any] = {API_TO_FORM.get(k, k): v for k, v in generation.params.items()}
+    values["prompt"] = generation.prompt or values.get("prompt", "")
+    values["model"] = generation.model or values.get("model", "")
+    if values.get("duration", "") is None:
+        values["duration"] = "auto"
+    for item in generation.inputs.select_related("source_output"):
+        if item.role in CLIP_ROLES and item.source_output_id:
+            values["source"] = item.source_output.generation_id
+        else:
+            label = ROLE_LABELS.get(item.role, item.role).lower()
+            notes.append(
+                f"That clip used an uploaded {label} (“{item.original_name}”): add it again."
+            )
+    return values
+
+
+def composer_context(
+    form: GenerateForm, *, notes: list[str] | None = None, dropped: list[str] | None = None
+) -> dict[str, Any]:
+    return {
+        "form": form,
+        "tabs": [(slug, spec.label) for slug, spec in catalog.ENDPOINTS.items()],
+        # A callable: the template calls it only when it renders the picker (not for #settings).
+        "clips": partial(_picker_clips, form),
+        "estimate": form.estimate(),
+        "notes": notes or [],
+        "dropped": dropped or [],
+    }
+
+
+def _picker_clips(form: GenerateForm) -> list[Any]:
+    """The user's latest clips with a video, for the inputs that can take one (plus the one
+    already picked, however old)."""
+    if not CLIP_ROLES & set(form.spec.input_roles):
+        return []
+    clips = list(ready_clips(form.owner).prefetch_related("outputs")[:CLIP_PICKER])
+    picked = form.selected_source()
+    if picked and picked not in {c.pk for c in clips}:
+        clips += list(ready_clips(form.owner).filter(pk=picked).prefetch_related("outputs"))
+    return build_cards(clips)

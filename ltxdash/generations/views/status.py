@@ -1,0 +1,98 @@
+"""The status cards: one refresh request per page per interval, a single card, cancel, retry."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import trigger_client_event
+
+from ltxdash.generations import pipeline
+from ltxdash.generations.models import Generation
+from ltxdash.generations.views import cards
+from ltxdash.generations.views.common import POLL_SECONDS, TEMPLATE, get_own_generation
+
+CANCEL_REFUSED = (
+    "It was already sent to LTX, and the API has no way to cancel a job: it will finish."
+)
+
+
+@require_safe
+def refresh(request: HttpRequest) -> HttpResponse:
+    """Only the cards whose stamp differs from the page's; 204 when nothing changed."""
+    found = cards.changes(request.user, cards.parse_stamps(request.GET.getlist("c")))
+    if not found and found.active:
+        return HttpResponse(status=204)
+    # Nothing changed and nothing is in flight (the last change came with a cancel or a
+    # submit answer): the answer only switches the poller off.
+    context = {
+        "changed": found.changed,
+        "new_cards": found.new,
+        "gone": found.gone,
+        "polling": found.active,
+        "poll_seconds": POLL_SECONDS,
+        "announcement": cards.announcement(found),
+    }
+    response = render(request, TEMPLATE + "#refresh", context)
+    if found.finished:
+        items = cards.finished_events(found.finished)
+        trigger_client_event(response, "generation-finished", {"items": items})
+    return response
+
+
+@require_safe
+def card(request: HttpRequest, pk: int) -> HttpResponse:
+    generation = get_own_generation(request, pk, Generation.objects.prefetch_related("outputs"))
+    return render(request, "_generation_card.html", {"card": cards.build_cards([generation])[0]})
+
+
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    generation = get_own_generation(request, pk)
+    canceled = pipeline.cancel(generation)
+    notice = "" if canceled else CANCEL_REFUSED
+    if not request.htmx:
+        if canceled:
+            messages.success(request, f"Canceled #{generation.pk}.")
+        else:
+            messages.error(request, f"#{generation.pk} can't be canceled. {CANCEL_REFUSED}")
+        return redirect("generations:create")
+    return _card_response(request, generation, notice=notice, status=200 if canceled else 409)
+
+
+@require_POST
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    generation = get_own_generation(request, pk)
+    try:
+        clone = pipeline.retry(generation)
+    except pipeline.PipelineError as exc:
+        if not request.htmx:
+            messages.error(request, str(exc))
+            return redirect("generations:create")
+        return _card_response(request, generation, notice=str(exc), status=409)
+    if not request.htmx:
+        messages.success(request, f"Queued #{clone.pk} (a new try of #{generation.pk}).")
+        return redirect("generations:create")
+    return _card_response(request, generation, notice=f"Sent again as #{clone.pk}.", new=[clone])
+
+
+def _card_response(
+    request: HttpRequest,
+    generation: Generation,
+    *,
+    notice: str,
+    status: int = 200,
+    new: list[Generation] | None = None,
+) -> HttpResponse:
+    """The card re-rendered in place, plus any new card and the poller, out of band."""
+    fresh = Generation.objects.prefetch_related("outputs").get(pk=generation.pk)
+    built = cards.build_cards([fresh, *(new or [])])
+    context = {
+        "card": built[0],
+        "notice": notice,
+        "new_cards": built[1:],
+        "polling": any(c.is_active for c in built) or None,
+        "poll_seconds": POLL_SECONDS,
+    }
+    return render(request, TEMPLATE + "#card_response", context, status=status)

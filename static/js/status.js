@@ -1,0 +1,146 @@
+// Status cards: what HTMX can't do on its own. Toasts and browser notifications when a clip
+// finishes (the server sends HX-Trigger "generation-finished"), a "Notify me" toggle, copy
+// buttons, and ticking clocks between refreshes (elapsed time, time left).
+(function () {
+  "use strict";
+  var NOTIFY_KEY = "ltxdash-notify";
+  var TOAST_MS = 9000;
+
+  // ---- toasts ----
+  function toast(title, body, url, ok) {
+    var box = document.getElementById("toasts");
+    if (!box) return;
+    var el = document.createElement("div");
+    el.className = "toast " + (ok ? "toast-ok" : "toast-bad");
+    var strong = document.createElement("strong");
+    strong.textContent = title;
+    el.append(strong);
+    if (body) { var p = document.createElement("p"); p.textContent = body; el.append(p); }
+    if (url) { var a = document.createElement("a"); a.href = url; a.textContent = "Open the clip"; el.append(a); }
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-close";
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "×";
+    close.onclick = function () { el.remove(); };
+    el.append(close);
+    box.append(el);
+    setTimeout(function () { el.remove(); }, TOAST_MS);
+  }
+
+  // ---- notifications ----
+  function notifySupported() { return "Notification" in window; }
+  function notifyWanted() {
+    try { return localStorage.getItem(NOTIFY_KEY) === "on"; } catch (e) { return false; }
+  }
+  function setNotifyWanted(on) {
+    try { localStorage.setItem(NOTIFY_KEY, on ? "on" : "off"); } catch (e) {}
+  }
+  function syncToggle() {
+    document.querySelectorAll("[data-notify-toggle]").forEach(function (button) {
+      if (!notifySupported()) return;
+      button.hidden = false;
+      var on = notifyWanted() && Notification.permission === "granted";
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      button.textContent = on ? "Notifying" : "Notify me";
+      button.title = Notification.permission === "denied"
+        ? "Notifications are blocked for this site in the browser's settings."
+        : "A browser notification when a clip finishes.";
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-notify-toggle]");
+    if (!button || !notifySupported()) return;
+    if (notifyWanted() && Notification.permission === "granted") {
+      setNotifyWanted(false);
+      syncToggle();
+      return;
+    }
+    Notification.requestPermission().then(function (permission) {
+      setNotifyWanted(permission === "granted");
+      syncToggle();
+      if (permission === "denied") toast("Notifications are blocked", "Allow them for this site in the browser's settings.", null, false);
+    });
+  });
+
+  function notify(item) {
+    if (!notifySupported() || !notifyWanted() || Notification.permission !== "granted") return;
+    try {
+      var n = new Notification(item.title, { body: item.body || "", tag: "ltxdash-" + item.id });
+      n.onclick = function () { window.focus(); if (item.url) location.href = item.url; n.close(); };
+    } catch (e) { /* some browsers only allow notifications from a service worker */ }
+  }
+
+  document.body.addEventListener("generation-finished", function (event) {
+    var items = (event.detail && event.detail.items) || [];
+    items.forEach(function (item) {
+      toast(item.title, item.body, item.url, item.ok);
+      notify(item);
+    });
+  });
+
+  // ---- copy buttons ----
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var text = button.dataset.copy;
+    var done = function () {
+      var label = button.textContent;
+      button.textContent = "Copied";
+      setTimeout(function () { button.textContent = label; }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () { fallbackCopy(text); done(); });
+    } else { fallbackCopy(text); done(); }
+  });
+  function fallbackCopy(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.append(area);
+    area.select();
+    try { document.execCommand("copy"); } catch (e) {}
+    area.remove();
+  }
+
+  // ---- clocks: same wording as cards.about_left() on the server ----
+  function clock(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    var s = seconds % 60;
+    return Math.floor(seconds / 60) + ":" + (s < 10 ? "0" : "") + s;
+  }
+  function aboutLeft(seconds) {
+    if (seconds <= 5) return "any moment now";
+    if (seconds < 60) return "about " + Math.max(5, Math.round(seconds / 5) * 5) + " s left";
+    return "about " + Math.round(seconds / 60) + " min left";
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-since]").forEach(function (el) {
+      el.textContent = clock((now - Number(el.dataset.since)) / 1000);
+    });
+    document.querySelectorAll("[data-eta]").forEach(function (el) {
+      if (el.dataset.eta) el.textContent = aboutLeft((Number(el.dataset.eta) - now) / 1000);
+    });
+  }
+  setInterval(tick, 1000);
+
+  // ---- losing the server: say so once, not on every poll ----
+  var warned = false;
+  function lost() {
+    if (warned) return;
+    warned = true;
+    toast("Can't reach ltxdash", "The cards will update again when the connection is back.", null, false);
+  }
+  document.body.addEventListener("htmx:sendError", lost);
+  document.body.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status >= 500) lost();
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful) warned = false;
+  });
+
+  syncToggle();
+})();
