@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import re
 import secrets
 import socket
@@ -16,6 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import httpx
@@ -80,7 +82,7 @@ def download_once(
                     f"{shown}: {expected} bytes announced, limit is {max_bytes}", reason="too_large"
                 )
             watchdog = DeadlineWatchdog(response, deadline - clock())
-            digest = hashlib.sha256()
+            sink = HashingWriter(out)
             size = 0
             try:
                 for chunk in response.iter_bytes():
@@ -89,12 +91,13 @@ def download_once(
                         raise DownloadError(
                             f"{shown}: more than {max_bytes} bytes", reason="too_large"
                         )
-                    digest.update(chunk)
-                    out.write(chunk)
+                    sink.write(chunk)
                     if clock() > deadline:
                         raise DownloadError(f"{shown}: deadline passed", reason="deadline")
             finally:
                 watchdog.cancel()
+                sink.close()
+            sha256 = sink.hexdigest()
             if watchdog.fired:  # an HTTP/1.0 body ends at EOF, so a forced close looks complete
                 raise DownloadError(f"{shown}: deadline passed", reason="deadline")
             # Content-Length counts bytes on the wire; they differ from the bytes written only if
@@ -117,9 +120,53 @@ def download_once(
     except BaseException:
         part.unlink(missing_ok=True)
         raise
-    return DownloadedFile(
-        path=final, size=size, sha256=digest.hexdigest(), content_type=content_type
-    )
+    return DownloadedFile(path=final, size=size, sha256=sha256, content_type=content_type)
+
+
+class HashingWriter:
+    """Hashes and writes chunks on a helper thread, so SHA-256 and disk overlap the network.
+
+    Both ``hashlib`` and file writes release the GIL on large buffers, so this runs in parallel
+    with the socket reads and HTTP parsing of the downloading thread. Memory stays bounded: at
+    most ``depth`` chunks (64 KiB each from httpcore) wait in the queue.
+    """
+
+    def __init__(self, out: BinaryIO, depth: int = 16) -> None:
+        self._out = out
+        self._digest = hashlib.sha256()
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="ltx-download-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # keep draining so the producer never blocks on a full queue
+            try:
+                self._digest.update(chunk)
+                self._out.write(chunk)
+            except BaseException as exc:  # disk full, I/O error: reported to the producer
+                self._error = exc
+
+    def write(self, chunk: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(chunk)
+
+    def close(self) -> None:
+        """Wait until every chunk is written; raises the writer's error, if any."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put(None)
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def hexdigest(self) -> str:
+        self.close()
+        return self._digest.hexdigest()
 
 
 class DeadlineWatchdog:
