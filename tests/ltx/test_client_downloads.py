@@ -7,6 +7,7 @@ import time
 import httpx
 import pytest
 
+from ltxdash.ltx.downloads import HashingWriter
 from ltxdash.ltx.errors import DownloadError
 from tests.ltx import FakeTime, Script, make_client, reply
 
@@ -184,6 +185,32 @@ def test_it_rejects_non_http_urls(tmp_path):
 
     assert caught.value.reason == "invalid_url"
     assert script.requests == []
+
+
+def test_it_reports_a_failing_disk_from_the_writer_thread():
+    class FullDisk:
+        def write(self, chunk):
+            raise OSError(28, "No space left on device")
+
+    sink = HashingWriter(FullDisk(), depth=2)
+    with pytest.raises(OSError, match="No space"):
+        for _ in range(100):  # the producer learns of it on a later write ...
+            sink.write(b"x" * 1024)
+            time.sleep(0.001)
+    with pytest.raises(OSError, match="No space"):  # ... and again when closing
+        sink.close()
+
+
+def test_it_hashes_what_it_writes_in_order(tmp_path):
+    pieces = [bytes([n]) * (1000 + n) for n in range(200)]
+    with (tmp_path / "f").open("wb") as out:
+        sink = HashingWriter(out, depth=3)
+        for piece in pieces:
+            sink.write(piece)
+        digest = sink.hexdigest()
+
+    assert (tmp_path / "f").read_bytes() == b"".join(pieces)
+    assert digest == hashlib.sha256(b"".join(pieces)).hexdigest()
 
 
 # --- Over real sockets: what a mock transport cannot show -------------------------------------

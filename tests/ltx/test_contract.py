@@ -6,6 +6,7 @@ retention, the concurrency limit's Retry-After, and what injected faults turn in
 """
 
 import hashlib
+import logging
 import math
 import struct
 import time
@@ -254,6 +255,19 @@ def test_it_waits_out_the_concurrency_limit_then_submits(client, ltx_simulator, 
     assert second.id
     assert sleeps and sleeps[0] >= 1  # the simulator's Retry-After, not the 0.05 s backoff
     assert ltx_simulator.stats()["jobs"] == 2
+
+
+def test_it_keeps_the_key_out_of_every_log_line_over_real_sockets(client, ltx_simulator, caplog):
+    for name in (None, "httpx", "httpcore", "ltxdash"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    job = client.submit("text-to-video", T2V)
+    wait_until_terminal(client, "text-to-video", job.id)
+    ltx_simulator.configure(invalid_key=True)
+    with pytest.raises(errors.AuthenticationError):
+        client.get_status("text-to-video", job.id)
+
+    assert {"httpx", "httpcore", "ltxdash"} <= {r.name.split(".")[0] for r in caplog.records}
+    assert KEY not in caplog.text
 
 
 # --- Injected faults --------------------------------------------------------------------------
