@@ -33,7 +33,7 @@ ENDPOINTS = frozenset(
 JOB_STATUSES = frozenset({"pending", "processing", "completed", "failed"})
 TERMINAL_STATUSES = frozenset({"completed", "failed"})
 
-_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
 
 
@@ -128,9 +128,10 @@ def parse_submitted_job(response: httpx.Response) -> SubmittedJob:
             request_id=error.request_id,
         ) from error
     job_id = body.get("id")
-    if not isinstance(job_id, str) or not job_id.strip():
+    if not _usable_job_id(job_id):
+        # Polling it later would fail; better to say now that this job cannot be followed.
         raise OutcomeUnknownError(
-            "the API accepted the job but its answer has no job id",
+            "the API accepted the job but its answer has no usable job id",
             status=response.status_code,
             request_id=request_id_of(response),
         )
@@ -212,7 +213,7 @@ def parse_upload_target(response: httpx.Response) -> UploadTarget:
         if isinstance(value, int | float) and not isinstance(value, bool):
             value = str(value)
         if not (
-            _HEADER_NAME.match(name)
+            _HEADER_NAME.fullmatch(name)
             and isinstance(value, str)
             and value.isascii()
             and value.isprintable()
@@ -233,13 +234,18 @@ def check_endpoint(endpoint: str) -> str:
     return endpoint
 
 
+def _usable_job_id(job_id: object) -> bool:
+    """One printable path segment: what ``GET /v2/{endpoint}/{id}`` can carry."""
+    return (
+        isinstance(job_id, str)
+        and 0 < len(job_id) <= 200
+        and job_id.strip() not in ("", ".", "..")
+        and job_id.isprintable()
+        and "/" not in job_id
+    )
+
+
 def check_job_id(job_id: str) -> str:
-    if (
-        not isinstance(job_id, str)
-        or not 0 < len(job_id) <= 200
-        or job_id in (".", "..")
-        or not job_id.isprintable()
-        or "/" in job_id
-    ):
+    if not _usable_job_id(job_id):
         raise ValueError(f"not a usable job id: {str(job_id)[:80]!r}")
     return job_id

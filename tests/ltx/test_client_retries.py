@@ -263,6 +263,14 @@ def test_it_does_not_resend_a_rejected_submit():
     assert len(script.requests) == 1
 
 
+@pytest.mark.parametrize("job_id", [None, "", "   ", "a/b", "x\ny", 42])
+def test_it_reports_an_accepted_submit_with_an_unusable_id_as_an_unknown_outcome(job_id):
+    script = Script(reply(202, {"id": job_id, "created_at": CREATED["created_at"]}))
+
+    with pytest.raises(errors.OutcomeUnknownError, match="no usable job id"):
+        make_client(script).submit("text-to-video", BODY)
+
+
 def test_it_reports_an_accepted_submit_without_a_readable_id_as_an_unknown_outcome():
     script = Script(reply(202, content=b"<html>ok</html>", headers={"x-request-id": "r7"}))
 

@@ -94,6 +94,7 @@ def test_it_reports_a_failed_upload_request():
         ({"required_headers": ["x"]}, "required_headers"),
         ({"required_headers": {"x-evil": "a\r\nInjected: 1"}}, "cannot be sent"),
         ({"required_headers": {"bad name": "1"}}, "cannot be sent"),
+        ({"required_headers": {"x-trailing\n": "1"}}, "cannot be sent"),
         ({"required_headers": {"x-n": None}}, "cannot be sent"),
     ],
 )

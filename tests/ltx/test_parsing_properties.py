@@ -113,7 +113,7 @@ def test_it_reads_any_submit_answer_safely(status, body, answer_headers):
     else:
         assert 200 <= status < 300
         assert isinstance(job, SubmittedJob)
-        assert isinstance(job.id, str) and job.id.strip()
+        assert job.id.strip() and job.id.isprintable() and "/" not in job.id
         assert isinstance(job.created_at, datetime) and job.created_at.tzinfo is not None
 
 
