@@ -155,10 +155,12 @@ def test_it_orders_the_queue_round_robin_across_users(owner):
     assert pipeline.queue_position(make_generation(owner, State.READY)) is None
 
 
-def test_it_counts_clips_in_flight_when_ordering_the_queue(owner):
+def test_it_puts_the_user_served_longest_ago_first(owner):
+    from tests.generations.pipeline_support import ago
+
     bob = user("bob")
-    make_generation(owner, State.PENDING, remote_id="a")
-    make_generation(owner, State.PROCESSING, remote_id="b")
+    make_generation(bob, State.READY, submit_started_at=ago(60))
+    make_generation(owner, State.PENDING, remote_id="a", submit_started_at=ago(30))
     alice_next = make_generation(owner)
     bob_next = make_generation(bob)
 

@@ -1,9 +1,10 @@
 """The order queued generations leave in, and how long a clip usually takes.
 
-Fairness: each user's queued clips are ranked 0, 1, 2 ... by age, counting the clips that user
-already has in flight first. Ordering by (rank, age) makes a round-robin across users without
-any stored turn: one user's batch of 20 waits in line with a colleague's single clip instead of
-in front of it.
+Fairness is a round-robin across users, kept without any stored turn: each user's queued clips
+are ranked 0, 1, 2 ... by age, and the order is (rank, when that user last had a clip sent,
+age). Everyone's next clip goes before anyone's second, and among those the user served
+longest ago goes first, so one user's batch of 20 takes turns with a colleague's single clip
+instead of standing in front of it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Max
 from django.utils import timezone
 
 from ltxdash.generations.models import IN_FLIGHT, Generation, State
@@ -26,33 +27,38 @@ _CACHE_SECONDS = 60.0
 _duration_cache: dict[tuple[str, str, str, str], tuple[float, float | None]] = {}
 
 
-def in_flight_by_owner() -> Counter[int]:
+def last_sent_by_owner(owner_ids: Iterable[int]) -> dict[int, datetime]:
     rows = (
-        Generation.objects.filter(state__in=IN_FLIGHT)
+        Generation.objects.filter(owner_id__in=set(owner_ids), submit_started_at__isnull=False)
         .values("owner_id")
-        .annotate(n=Count("id"))
+        .annotate(last=Max("submit_started_at"))
         .order_by()
     )
-    return Counter({row["owner_id"]: row["n"] for row in rows})
+    return {row["owner_id"]: row["last"] for row in rows}
 
 
-def fair_order(queued: Iterable[Any], in_flight: Counter[int]) -> list[Any]:
+def fair_order(queued: Iterable[Any], last_sent: dict[int, datetime]) -> list[Any]:
     """``queued`` rows (with owner_id, created_at, id) in the order the dispatcher submits them."""
     seen: Counter[int] = Counter()
     keyed = []
     for row in sorted(queued, key=lambda r: (r.created_at, r.id)):
-        rank = in_flight[row.owner_id] + seen[row.owner_id]
+        rank = seen[row.owner_id]
         seen[row.owner_id] += 1
-        keyed.append(((rank, row.created_at, row.id), row))
+        served = last_sent.get(row.owner_id)
+        keyed.append(
+            ((rank, served is not None, served or row.created_at, row.created_at, row.id), row)
+        )
     keyed.sort(key=lambda pair: pair[0])
     return [row for _, row in keyed]
 
 
 def queued_in_order() -> list[Generation]:
-    queued = Generation.objects.filter(state=State.QUEUED).only(
-        "id", "owner_id", "created_at", "next_attempt_at", "state"
+    queued = list(
+        Generation.objects.filter(state=State.QUEUED).only(
+            "id", "owner_id", "created_at", "next_attempt_at", "state", "submit_attempts"
+        )
     )
-    return fair_order(queued, in_flight_by_owner())
+    return fair_order(queued, last_sent_by_owner(g.owner_id for g in queued))
 
 
 def queue_positions(generations: Sequence[Generation]) -> dict[int, int]:
