@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -249,8 +249,14 @@ class LTXClient:
         truncated or broken transfers) are retried from the start while time remains. Nothing is
         left in ``dest_dir`` on failure.
         """
-        if not url.startswith(("https://", "http://")):
-            raise DownloadError("the output URL is not http(s)", reason="invalid_url")
+        try:
+            valid = url.startswith(("https://", "http://")) and bool(
+                httpx.URL(url).host and urlsplit(url).hostname
+            )
+        except (httpx.InvalidURL, ValueError):
+            valid = False
+        if not valid:
+            raise DownloadError("the output URL is not a usable http(s) URL", reason="invalid_url")
         dest_dir = Path(dest_dir)
         dest_dir.mkdir(parents=True, exist_ok=True)
         clock = self.retry.clock

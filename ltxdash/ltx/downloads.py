@@ -39,7 +39,8 @@ class DownloadedFile:
 def display_url(url: str) -> str:
     """A URL fit for logs and messages: pre-signed query strings are credentials, so drop them."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+    host = parts.netloc.rpartition("@")[2]  # and never any user:password@
+    return f"{parts.scheme}://{host}{parts.path}"
 
 
 def download_once(

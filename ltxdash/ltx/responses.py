@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -200,9 +201,11 @@ def parse_upload_target(response: httpx.Response) -> UploadTarget:
     if not isinstance(upload_url, str) or not upload_url.startswith(("https://", "http://")):
         raise invalid("upload_url is not an http(s) URL")
     try:
-        httpx.URL(upload_url)
-    except httpx.InvalidURL as exc:
-        raise invalid("upload_url is not a valid URL") from exc
+        valid = bool(httpx.URL(upload_url).host and urlsplit(upload_url).hostname)
+    except (httpx.InvalidURL, ValueError):
+        valid = False
+    if not valid:
+        raise invalid("upload_url is not a valid URL")
     if not isinstance(storage_uri, str) or not storage_uri.strip():
         raise invalid("storage_uri is missing")
     raw_headers = body.get("required_headers", {})

@@ -175,13 +175,12 @@ def test_it_does_not_retry_a_refused_or_expired_url(tmp_path, status):
     assert leftovers(tmp_path) == []
 
 
-def test_it_rejects_non_http_urls(tmp_path):
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "https://[bad", "https://", "ftp://x/y"])
+def test_it_rejects_unusable_urls(tmp_path, url):
     script = Script(reply(200, content=b"x"))
 
     with pytest.raises(DownloadError) as caught:
-        make_client(script).download(
-            "file:///etc/passwd", tmp_path, max_bytes=10, deadline_seconds=5
-        )
+        make_client(script).download(url, tmp_path, max_bytes=10, deadline_seconds=5)
 
     assert caught.value.reason == "invalid_url"
     assert script.requests == []

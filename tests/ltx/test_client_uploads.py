@@ -90,6 +90,8 @@ def test_it_reports_a_failed_upload_request():
     [
         ({"upload_url": None}, "upload_url"),
         ({"upload_url": "ftp://host/x"}, "upload_url"),
+        ({"upload_url": "https://[bad"}, "upload_url"),
+        ({"upload_url": "https://"}, "upload_url"),
         ({"storage_uri": ""}, "storage_uri"),
         ({"required_headers": ["x"]}, "required_headers"),
         ({"required_headers": {"x-evil": "a\r\nInjected: 1"}}, "cannot be sent"),

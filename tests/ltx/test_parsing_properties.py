@@ -7,6 +7,7 @@ error mapping and body parsing are all exercised together.
 import json
 import math
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import httpx
 from hypothesis import HealthCheck, given, settings
@@ -146,6 +147,7 @@ def test_it_reads_any_upload_answer_safely(status, body, answer_headers):
         assert 200 <= status < 300
         assert isinstance(target, UploadTarget)
         assert target.upload_url.startswith(("https://", "http://"))
+        assert urlsplit(target.upload_url).hostname
         httpx.Headers(target.required_headers)  # every header can actually be sent
 
 
