@@ -171,6 +171,8 @@ class GenerateForm(forms.Form):
         label="Takes",
         choices=[(n, str(n)) for n in range(1, MAX_COUNT + 1)],
         coerce=int,
+        required=False,
+        empty_value=1,
         initial=1,
         widget=forms.RadioSelect(attrs={"data-refresh": "1"}),
         help_text="Several takes of the same request, made one after another.",

@@ -33,7 +33,7 @@ from ltxdash.ltx import catalog
 
 CLIP_PICKER = 12  # the latest clips offered as inputs (a picked older one is added)
 # HX-Target -> the partial that answers it.
-FRAGMENTS = {"settings": "#settings", "composer": "#composer"}
+FRAGMENTS = {"settings": "#settings_response", "composer": "#composer"}
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,0 +1,114 @@
+"""The create page and the status refresh cost the same number of SQL queries whether a user
+has 10 clips or 10,000."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from ltxdash.generations.models import Generation, Output, State
+from ltxdash.generations.pipeline.ordering import forget_typical_durations
+from tests.generations.test_views import HTMX, make_generation
+
+pytestmark = pytest.mark.django_db
+
+PARAMS = {"prompt": "A fox in snow", "resolution": "1920x1080", "fps": 24, "duration": 6}
+
+
+def populate(owner, clips: int) -> None:
+    """`clips` ready clips with a video each, plus a few in flight (what a busy page shows)."""
+    start = timezone.now() - timedelta(days=30)
+    rows = [
+        Generation(
+            owner=owner,
+            endpoint="text-to-video",
+            model="ltx-2-3-fast",
+            prompt=f"Clip {i}",
+            params=PARAMS,
+            state=State.READY,
+            created_at=start + timedelta(seconds=i),
+            ready_at=start + timedelta(seconds=i + 40),
+            finished_at=start + timedelta(seconds=i + 40),
+        )
+        for i in range(clips)
+    ]
+    Generation.objects.bulk_create(rows, batch_size=2000)
+    ids = Generation.objects.filter(owner=owner, state=State.READY).values_list("pk", flat=True)
+    Output.objects.bulk_create(
+        [
+            Output(
+                generation_id=pk,
+                label="video_url",
+                file=f"outputs/{pk}.mp4",
+                poster=f"posters/{pk}.jpg",
+                size=1000,
+                sha256="0" * 64,
+                content_type="video/mp4",
+                duration=6.0,
+                width=1920,
+                height=1080,
+                fps=24.0,
+            )
+            for pk in ids
+        ],
+        batch_size=2000,
+    )
+    make_generation(owner, State.QUEUED)
+    make_generation(owner, State.QUEUED)
+    make_generation(owner, State.PROCESSING, submitted_at=timezone.now())
+
+
+def count_queries(client, method: str, url: str, **kwargs) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(client, method)(url, **kwargs)
+    assert response.status_code in (200, 204), (url, response.status_code)
+    return len(captured), response
+
+
+def measure(client, owner) -> dict[str, int]:
+    """Queries per request type; `owner` has the clips. Also checks what the answers hold."""
+    forget_typical_durations()  # the time-left estimate caches one query for a minute
+    counts: dict[str, int] = {}
+    counts["page"], page = count_queries(client, "get", "/")
+    counts["extend page"], _ = count_queries(client, "get", "/?mode=extend")
+    latest = Generation.objects.filter(owner=owner, state=State.READY).first()
+    counts["source page"], _ = count_queries(client, "get", f"/?source={latest.pk}")
+    counts["settings"], _ = count_queries(
+        client,
+        "get",
+        f"/?mode=retake&source={latest.pk}",
+        headers={**HTMX, "HX-Target": "settings"},
+    )
+    stamps = re.findall(r'class="card-stamp" name="c" value="([^"]+)"', page.content.decode())
+    counts["refresh unchanged"], unchanged = count_queries(
+        client, "get", "/generations/refresh", data={"c": stamps}, headers=HTMX
+    )
+    assert unchanged.status_code == 204
+    processing = Generation.objects.get(owner=owner, state=State.PROCESSING)
+    processing.transition(State.REHOSTING)
+    counts["refresh changed"], changed = count_queries(
+        client, "get", "/generations/refresh", data={"c": stamps}, headers=HTMX
+    )
+    assert changed.content.decode().count("<article") == 1
+    return counts
+
+
+def test_queries_do_not_grow_with_the_number_of_clips(client, owner, teammate):
+    populate(owner, 10)
+    client.force_login(owner)
+    small = measure(client, owner)
+
+    populate(teammate, 10_000)
+    client.force_login(teammate)
+    large = measure(client, teammate)
+
+    assert Generation.objects.filter(owner=teammate).count() == 10_003
+    assert large == small
+    # And they are few: session, user, pause banner, cards (+ outputs, queue), picker...
+    assert small["page"] <= 10
+    assert small["refresh unchanged"] <= 5
