@@ -4,6 +4,8 @@ favourites and share links. Debian's /usr/bin/chromium, no browser download."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
@@ -20,85 +22,94 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser_page(live_server, owner, monkeypatch):
+def browser(live_server, owner):
+    """browser() opens a logged-in page as a context manager. Do database work outside it:
+    inside, Playwright's event loop makes Django open (and leak) a second connection."""
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API keeps an event loop in this thread; the test's own database reads
-    # are plain synchronous code, which Django's async guard cannot tell.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     client = Client()
     client.force_login(owner)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+
+    @contextmanager
+    def open_page() -> Iterator:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            context = chromium.new_context(viewport={"width": 1280, "height": 800})
+            context.add_cookies(
+                [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+            )
+            page = context.new_page()
+            page.base_url = live_server.url
+            try:
+                yield page
+            finally:
+                chromium.close()
+
+    return open_page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hover_plays_a_muted_preview_and_leaving_stops_it(browser, clip):
+    with browser() as page:
+        page.goto(page.base_url + "/gallery/")
+        page.locator(".clip-thumb").first.hover()
+        page.wait_for_selector(".clip-thumb.previewing video", timeout=10_000)
+        assert page.eval_on_selector(".clip-thumb video", "v => v.muted && !v.paused")
+        page.mouse.move(5, 5)
+        page.wait_for_selector(".clip-thumb video", state="detached", timeout=5_000)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_player_seeks_through_range_requests(browser, clip):
+    with browser() as page:
+        page.goto(f"{page.base_url}/gallery/{clip.pk}/")
+        page.wait_for_function(
+            "document.querySelector('video.player').readyState >= 1", timeout=10_000
         )
-        page = context.new_page()
-        page.base_url = live_server.url
-        yield page
-        browser.close()
+        page.eval_on_selector("video.player", "v => { v.currentTime = 1.5; }")
+        page.wait_for_function(
+            "(() => { const v = document.querySelector('video.player');"
+            " return !v.seeking && v.readyState >= 2 && Math.abs(v.currentTime - 1.5) < 0.2; })()",
+            timeout=10_000,
+        )
 
 
 @pytest.mark.django_db(transaction=True)
-def test_hover_plays_a_muted_preview_and_leaving_stops_it(browser_page, clip):
-    page = browser_page
-    page.goto(page.base_url + "/gallery/")
-    thumb = page.locator(".clip-thumb").first
-    thumb.hover()
-    page.wait_for_selector(".clip-thumb.previewing video", timeout=10_000)
-    assert page.eval_on_selector(".clip-thumb video", "v => v.muted && !v.paused")
-    page.mouse.move(5, 5)
-    page.wait_for_selector(".clip-thumb video", state="detached", timeout=5_000)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_player_seeks_through_range_requests(browser_page, clip):
-    page = browser_page
-    page.goto(f"{page.base_url}/gallery/{clip.pk}/")
-    page.wait_for_function("document.querySelector('video.player').readyState >= 1", timeout=10_000)
-    page.eval_on_selector("video.player", "v => { v.currentTime = 1.5; }")
-    page.wait_for_function(
-        "(() => { const v = document.querySelector('video.player');"
-        " return !v.seeking && v.readyState >= 2 && Math.abs(v.currentTime - 1.5) < 0.2; })()",
-        timeout=10_000,
-    )
-
-
-@pytest.mark.django_db(transaction=True)
-def test_scrolling_loads_older_clips_and_filters_swap_the_grid(browser_page, owner, make_clip):
+def test_scrolling_loads_older_clips_and_filters_swap_the_grid(browser, owner, make_clip):
     for i in range(30):
         make_clip(owner, video=False, prompt=f"clip {i} " + ("otter" if i == 3 else "heron"))
-    page = browser_page
-    page.goto(page.base_url + "/gallery/")
-    assert page.locator(".clip-card").count() == 24
-    page.locator(".load-more").scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelectorAll('.clip-card').length === 30")
-    assert page.locator(".load-more").count() == 0
+    with browser() as page:
+        page.goto(page.base_url + "/gallery/")
+        assert page.locator(".clip-card").count() == 24
+        page.locator(".load-more").scroll_into_view_if_needed()
+        page.wait_for_function("document.querySelectorAll('.clip-card').length === 30")
+        assert page.locator(".load-more").count() == 0
 
-    page.fill("input[name=q]", "otter")
-    page.wait_for_function("document.querySelectorAll('.clip-card').length === 1")
-    assert "q=otter" in page.url  # the filtered state is in the address bar, shareable
+        page.fill("input[name=q]", "otter")
+        page.wait_for_function("document.querySelectorAll('.clip-card').length === 1")
+        assert "q=otter" in page.url  # the filtered state is in the address bar, shareable
 
 
 @pytest.mark.django_db(transaction=True)
-def test_favourite_and_share_without_a_reload(browser_page, clip):
-    page = browser_page
-    page.goto(f"{page.base_url}/gallery/{clip.pk}/")
-    page.evaluate("window.notReloaded = true")
-    page.click(".clip-title .fav-button")
-    page.wait_for_selector('.clip-title .fav-button[aria-pressed="true"]')
-    page.select_option("select[name=expires]", "never")
-    page.click(".share-form button[type=submit]")
-    page.wait_for_selector("#new-share-url")
-    share_url = page.input_value("#new-share-url")
-    assert page.evaluate("window.notReloaded") is True
+def test_favourite_and_share_without_a_reload(browser, clip):
+    with browser() as page:
+        page.goto(f"{page.base_url}/gallery/{clip.pk}/")
+        page.evaluate("window.notReloaded = true")
+        page.click(".clip-title .fav-button")
+        page.wait_for_selector('.clip-title .fav-button[aria-pressed="true"]')
+        page.select_option("select[name=expires]", "never")
+        page.click(".share-form button[type=submit]")
+        page.wait_for_selector("#new-share-url")
+        share_url = page.input_value("#new-share-url")
+        assert page.evaluate("window.notReloaded") is True
 
-    page.goto(share_url)
-    assert page.locator("video.player").count() == 1
-    assert page.locator("meta[property='og:video']").get_attribute("content").endswith("/video")
-    page.wait_for_function("document.querySelector('video.player').readyState >= 1", timeout=10_000)
-
+        page.goto(share_url)
+        assert page.locator("video.player").count() == 1
+        og_video = page.locator("meta[property='og:video']").get_attribute("content")
+        assert og_video.endswith("/video")
+        page.wait_for_function(
+            "document.querySelector('video.player').readyState >= 1", timeout=10_000
+        )
     assert Generation.objects.get(pk=clip.pk).favourite
     assert ShareLink.objects.get().views == 1
