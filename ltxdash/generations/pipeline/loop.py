@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from ltxdash.core.health import POLLER_LEASE
@@ -68,7 +68,11 @@ def seconds_until_next_pass(now: datetime | None = None) -> float:
     now = now or timezone.now()
     interval = poll_interval()
     wait = interval
-    for when in (poller.next_due(), rehost.next_rehost_due()):
+    try:
+        upcoming = (poller.next_due(), rehost.next_rehost_due())
+    except DatabaseError:
+        return interval
+    for when in upcoming:
         if when is not None:
             wait = min(wait, (when - now).total_seconds())
     return max(interval / 10, wait)
@@ -108,6 +112,18 @@ def _stand_by(holder: str, stop: threading.Event) -> bool:
     return take_lease(holder)
 
 
+def _renew(holder: str) -> bool | None:
+    """True: we hold the lease; False: someone else does; None: the database did not answer
+    (a blip must not end the loop: we try again next pass, and if it lasts, the lease lapses
+    and another loop takes over)."""
+    try:
+        return take_lease(holder)
+    except DatabaseError:
+        logger.warning("Could not renew the poller lease", exc_info=True)
+        close_old_connections()
+        return None
+
+
 def run_loop(
     holder: str,
     *,
@@ -122,23 +138,25 @@ def run_loop(
         return "busy"
     deadline = time.monotonic() + (loop_seconds() if budget is None else budget)
     logger.info("Pipeline loop %s started", holder)
+    held: bool | None = True
     while True:
-        close_old_connections()
-        try:
-            run_pass(client=client)
-        except Exception:
-            # One bad pass (a database hiccup, a bug on one row) must not stop the pipeline.
-            logger.exception("Pipeline pass failed")
-        if stop.is_set():
+        if held:
+            close_old_connections()
+            try:
+                run_pass(client=client)
+            except Exception:
+                # One bad pass (a database hiccup, a bug on one row) must not stop the pipeline.
+                logger.exception("Pipeline pass failed")
+        remaining = deadline - time.monotonic()
+        if stop.is_set() or (
+            remaining > 0 and stop.wait(min(seconds_until_next_pass(), remaining))
+        ):
             Lease.release(POLLER_LEASE, holder)
             return "stopped"
-        remaining = deadline - time.monotonic()
         if remaining <= 0:
             return "handover"  # keep the lease: our successor takes it over by name
-        if stop.wait(min(seconds_until_next_pass(), remaining)):
-            Lease.release(POLLER_LEASE, holder)
-            return "stopped"
-        if not take_lease(holder):
+        held = _renew(holder)
+        if held is False:
             logger.warning("Pipeline loop %s lost its lease; stopping", holder)
             return "lost"
 

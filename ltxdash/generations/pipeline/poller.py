@@ -1,7 +1,7 @@
 """Polling every in-flight job that is due, in one concurrent pass.
 
 A job is polled when its ``next_poll_at`` has come, never sooner: each poll sets the next one
-to (the moment the pass began, before any request left) + the interval. Where past clips of
+to (the moment every request of the pass had been answered) + the interval. Where past clips of
 the same kind say when this one should finish, a poll that would land shortly before that is
 pushed to just after it (never earlier than the interval allows), so a finished clip is seen at
 once instead of up to an interval late. A failed poll backs off that job alone.
@@ -87,6 +87,10 @@ def poll_due(
     outcomes = client.poll_many(
         [(g.endpoint, g.remote_id) for g in due], max_connections=MAX_CONNECTIONS
     )
+    # The next poll counts from now, after every request of this pass has left: counting
+    # from before them would let a request sent late in this pass and one sent early in the
+    # next come closer together than the interval.
+    now = timezone.now()
     report.polled = len(due)
     with transaction.atomic():
         for generation in due:

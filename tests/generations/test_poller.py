@@ -1,0 +1,357 @@
+"""The poller and the loop around it: intervals, per-job backoff, outcomes, one loop at a time."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections import defaultdict
+from datetime import timedelta
+
+import httpx
+import pytest
+from django.db import OperationalError, connections
+from django.utils import timezone
+from django_q.models import Schedule
+
+from ltxdash.core.health import POLLER_LEASE, check_workers
+from ltxdash.core.models import Lease
+from ltxdash.generations import explain, pipeline, tasks
+from ltxdash.generations.apps import WATCHDOG_SCHEDULE
+from ltxdash.generations.models import Generation, State
+from ltxdash.generations.pipeline import loop, poller
+from ltxdash.ltx.client import LTXClient
+from ltxdash.ltx.retry import NO_RETRY
+from tests.generations.pipeline_support import (
+    T2V,
+    ago,
+    drive,
+    make_generation,
+    pipeline_settings,  # noqa: F401 (a fixture)
+    queued_tasks_now,
+    states,
+    task_names,
+)
+
+JOB = "11111111-2222-3333-4444-555555555555"
+
+
+def mock_client(handler) -> LTXClient:
+    return LTXClient(
+        "sk-test", "https://api.test", transport=httpx.MockTransport(handler), retry=NO_RETRY
+    )
+
+
+def pending_answer(request: httpx.Request) -> httpx.Response:
+    job_id = request.url.path.rsplit("/", 1)[1]
+    return httpx.Response(
+        200,
+        json={"id": job_id, "status": "pending", "created_at": "2026-01-15T10:00:00.000Z"},
+        headers={"x-request-id": "req-1"},
+    )
+
+
+# --- unit tests with a mocked transport -------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_it_never_polls_a_job_more_often_than_the_interval(owner, settings):
+    settings.LTX_POLL_INTERVAL = 0.2
+    for n in range(3):
+        make_generation(owner, State.PENDING, remote_id=f"{JOB[:-1]}{n}", next_poll_at=ago(0))
+    sent: dict[str, list[float]] = defaultdict(list)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent[request.url.path].append(time.monotonic())
+        return pending_answer(request)
+
+    client = mock_client(handler)
+    started = time.monotonic()
+    while time.monotonic() - started < 1.5:
+        poller.poll_due(client=client)
+        time.sleep(0.005)
+
+    assert len(sent) == 3
+    for times in sent.values():
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert min(gaps) >= 0.2
+        assert 6 <= len(times) <= 8  # about 1.5 / 0.2, none skipped
+    assert Generation.objects.filter(poll_count__gte=6).count() == 3
+
+
+@pytest.mark.django_db
+def test_it_backs_off_only_the_job_whose_poll_failed(owner, settings):
+    settings.LTX_POLL_INTERVAL = 1.0
+    bad = make_generation(owner, State.PENDING, remote_id=JOB, next_poll_at=ago(0))
+    good = make_generation(owner, State.PENDING, remote_id=JOB[:-1] + "6", next_poll_at=ago(0))
+    answers = {"status": 503}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(JOB) and answers["status"] != 200:
+            return httpx.Response(
+                answers["status"],
+                json={"type": "error", "error": {"type": "service_unavailable", "message": "x"}},
+            )
+        return pending_answer(request)
+
+    client = mock_client(handler)
+    gaps = []
+    for _ in range(3):
+        Generation.objects.filter(pk=bad.pk).update(next_poll_at=ago(0))
+        before = timezone.now()
+        poller.poll_due(client=client)
+        bad.refresh_from_db()
+        gaps.append((bad.next_poll_at - before).total_seconds())
+
+    assert bad.state == State.PENDING and bad.poll_failures == 3
+    assert gaps[0] >= 1.0 and gaps[1] >= 2.0 and gaps[2] >= 4.0  # exponential, with jitter
+    assert gaps[2] <= 4.0 * 1.5 + 0.1
+    good.refresh_from_db()
+    assert good.poll_failures == 0
+    assert (good.next_poll_at - good.updated_at).total_seconds() <= 1.1
+
+    answers["status"] = 200
+    Generation.objects.filter(pk=bad.pk).update(next_poll_at=ago(0))
+    poller.poll_due(client=client)
+    bad.refresh_from_db()
+    assert bad.poll_failures == 0
+
+
+@pytest.mark.django_db
+def test_it_caps_the_backoff_of_a_job_that_keeps_failing(owner, settings):
+    settings.LTX_POLL_INTERVAL = 5.0
+    bad = make_generation(
+        owner, State.PENDING, remote_id=JOB, next_poll_at=ago(0), poll_failures=30
+    )
+    client = mock_client(lambda request: httpx.Response(500))
+
+    before = timezone.now()
+    poller.poll_due(client=client)
+
+    bad.refresh_from_db()
+    assert (bad.next_poll_at - before).total_seconds() <= 300 * 1.5 + 1
+
+
+@pytest.mark.django_db
+def test_it_pushes_a_poll_to_just_after_the_expected_finish(owner, settings):
+    settings.LTX_POLL_INTERVAL = 5.0
+    for _ in range(3):
+        make_generation(owner, State.READY, submitted_at=ago(100), completed_at=ago(93))
+    pipeline_ordering_cache_clear()
+    running = make_generation(
+        owner, State.PENDING, remote_id=JOB, submitted_at=ago(1), next_poll_at=ago(0)
+    )
+
+    poller.poll_due(client=mock_client(pending_answer))
+
+    running.refresh_from_db()
+    # Plain polling would come back 6 s after the submit (too early) and then at 11 s. Clips
+    # like this one take 7 s, so the next poll waits until just after that, once.
+    since_submit = (running.next_poll_at - running.submitted_at).total_seconds()
+    assert 7.0 < since_submit < 7.3
+
+
+def pipeline_ordering_cache_clear() -> None:
+    from ltxdash.generations.pipeline.ordering import forget_typical_durations
+
+    forget_typical_durations()
+
+
+# --- against the simulator --------------------------------------------------------------------
+
+sim = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("pipeline_settings")]
+
+
+def submitted(owner, prompt: str = "a lighthouse") -> Generation:
+    (generation,) = pipeline.create_generations(
+        owner=owner, endpoint="text-to-video", params={**T2V, "prompt": prompt}, inputs={}
+    )
+    drive(lambda: Generation.objects.get(pk=generation.pk).state != State.QUEUED)
+    generation.refresh_from_db()
+    return generation
+
+
+@pytest.mark.parametrize("_", [None], ids=[""])
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("pipeline_settings")
+def test_it_moves_a_finished_job_to_rehosting_with_the_apis_times(_, ltx_simulator, owner):
+    ltx_simulator.configure(pending_seconds=0.2, processing_seconds=0.4)
+    generation = submitted(owner)
+    seen = set()
+    deadline = time.monotonic() + 20
+    while generation.state != State.REHOSTING:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+        poller.poll_due()
+        generation.refresh_from_db()
+        seen.add(generation.state)
+
+    assert State.PROCESSING in seen
+    (job,) = ltx_simulator.jobs()
+    completed = timezone.datetime.fromisoformat(job["completed_at"].replace("Z", "+00:00"))
+    assert abs((generation.completed_at - completed).total_seconds()) < 0.01
+    assert generation.retention_ends_at == generation.completed_at + timedelta(hours=24)
+    assert generation.result_urls["video_url"].startswith("http")
+    assert task_names(queued_tasks_now()) == ["rehost_generation"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("pipeline_settings")
+def test_it_fails_a_job_the_api_failed_with_its_type_and_message(ltx_simulator, owner):
+    generation = submitted(owner, prompt="something [filter]")
+
+    drive(lambda: Generation.objects.get(pk=generation.pk).state == State.FAILED)
+
+    generation.refresh_from_db()
+    assert generation.error_type == "content_filtered_error"
+    assert generation.error_message
+    assert "safety filter" in explain.reason(generation)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("pipeline_settings")
+def test_it_expires_a_job_the_api_no_longer_knows(ltx_simulator, owner):
+    ltx_simulator.configure(pending_seconds=30)
+    generation = submitted(owner)
+    ltx_simulator.expire(generation.remote_id)
+
+    drive(lambda: Generation.objects.get(pk=generation.pk).state == State.EXPIRED)
+
+    generation.refresh_from_db()
+    assert generation.error_type == "not_found_error"
+    assert "no longer knows this job" in explain.reason(generation)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("pipeline_settings")
+def test_it_keeps_polling_through_5xx_answers(ltx_simulator, owner):
+    ltx_simulator.configure(error_rate=1.0, fault_targets=["poll"], fault_limit=2)
+    generation = submitted(owner)
+
+    drive(lambda: Generation.objects.get(pk=generation.pk).state == State.READY)
+
+    generation.refresh_from_db()
+    assert generation.poll_failures == 0
+    assert ltx_simulator.stats()["fault_budget_left"] == 0
+
+
+# --- the loop and its lease -------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("pipeline_settings")
+def test_it_runs_a_single_poller_under_two_concurrent_runners(ltx_simulator, owner, settings):
+    settings.LTXDASH_POLLER_LEASE_SECONDS = 1.0
+    settings.LTX_POLL_INTERVAL = 0.2
+    ltx_simulator.configure(pending_seconds=60)
+    for n in range(2):
+        submitted(owner, prompt=f"clip {n}")
+    polls_before = ltx_simulator.stats()["polls"]
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def runner(name: str) -> None:
+        barrier.wait()
+        try:
+            while True:
+                try:
+                    outcomes[name] = loop.run_loop(name, budget=2.0)
+                    return
+                except OperationalError:
+                    # SQLite in memory (the test database) fails a locked write at once where
+                    # the real file database waits for the lock.
+                    time.sleep(0.01)
+        finally:
+            connections.close_all()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=runner, args=(f"runner-{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+
+    assert sorted(outcomes.values()) == ["busy", "handover"]
+    winner = next(name for name, outcome in outcomes.items() if outcome == "handover")
+    assert Lease.objects.get(name=POLLER_LEASE).holder == winner
+    polls = ltx_simulator.stats()["polls"] - polls_before
+    # One poller: each job at most once per interval over the whole run.
+    assert polls <= 2 * (elapsed / 0.2 + 1)
+    assert polls >= 2 * 5
+
+
+@pytest.mark.django_db
+def test_it_stops_a_loop_on_request_and_releases_the_lease(settings):
+    settings.LTX_POLL_INTERVAL = 0.1
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+
+    assert loop.run_loop("only", stop=stop, budget=30) == "stopped"
+    assert not Lease.is_held(POLLER_LEASE)
+
+
+@pytest.mark.django_db
+def test_it_hands_the_lease_over_to_its_successor_by_name(settings):
+    settings.LTX_POLL_INTERVAL = 0.1
+    assert loop.run_loop("first", budget=0.2) == "handover"
+    assert Lease.objects.get(name=POLLER_LEASE).holder == "first"
+    assert check_workers()["ok"] is True  # the renewal is the workers' heartbeat
+
+    stop = threading.Event()
+    stop.set()
+    assert loop.run_loop("second", previous="first", stop=stop) == "stopped"
+    # A copy of the first task delivered again later cannot take the lease back.
+    Lease.objects.filter(name=POLLER_LEASE).update(
+        holder="third", expires_at=timezone.now() + timedelta(seconds=30)
+    )
+    assert loop.take_lease("first") is False
+
+
+@pytest.mark.django_db
+def test_it_takes_over_from_a_loop_that_died(settings):
+    settings.LTX_POLL_INTERVAL = 0.1
+    settings.LTXDASH_POLLER_LEASE_SECONDS = 0.5
+    assert loop.take_lease("dead")  # ... and never renewed again
+
+    assert loop.run_loop("heir", budget=0.1) == "handover"
+    assert Lease.objects.get(name=POLLER_LEASE).holder == "heir"
+
+
+@pytest.mark.django_db
+def test_it_starts_a_loop_from_the_watchdog_only_when_none_is_alive(settings):
+    from tests.generations.pipeline_support import drain_broker
+
+    drain_broker()
+    settings.LTX_POLL_INTERVAL = 0.1
+    assert tasks.watchdog() is True
+    assert task_names(queued_tasks_now()) == ["poller_loop"]
+
+    loop.take_lease("alive")
+    assert tasks.watchdog() is False
+    assert queued_tasks_now() == []
+
+
+@pytest.mark.django_db
+def test_it_has_a_watchdog_schedule_every_minute():
+    schedule = Schedule.objects.get(name=WATCHDOG_SCHEDULE)
+    assert schedule.func == "ltxdash.generations.tasks.watchdog"
+    assert schedule.schedule_type == Schedule.MINUTES and schedule.minutes == 1
+    assert schedule.repeats == -1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("pipeline_settings")
+def test_it_polls_every_due_job_in_one_pass(ltx_simulator, owner, settings):
+    settings.LTX_MAX_CONCURRENCY = 10
+    ltx_simulator.configure(pending_seconds=60, concurrency=0)
+    pipeline.create_generations(
+        owner=owner, endpoint="text-to-video", params=dict(T2V), inputs={}, count=10
+    )
+    drive(lambda: states().count(State.PENDING) == 10)
+    Generation.objects.update(next_poll_at=ago(0))
+
+    report = loop.run_pass()
+
+    assert report.polled == 10
+    assert ltx_simulator.stats()["polls"] >= 10
