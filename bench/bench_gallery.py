@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -31,6 +32,13 @@ def main() -> None:
     args = parser.parse_args()
 
     data_dir = tempfile.mkdtemp(prefix="ltxdash-bench-")
+    try:
+        run(args, data_dir)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, data_dir: str) -> None:
     os.environ["LTXDASH_DATA_DIR"] = data_dir
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
     os.environ["DJANGO_SETTINGS_MODULE"] = "ltxdash.settings"
@@ -94,7 +102,7 @@ def main() -> None:
         ),
         batch_size=2000,
     )
-    print(f"setup: {args.clips} clips in {time.perf_counter() - started:.1f} s ({data_dir})")
+    print(f"setup: {args.clips} clips in {time.perf_counter() - started:.1f} s")
 
     client = Client()
     client.force_login(user)
