@@ -1,0 +1,174 @@
+"""Create page and status refresh server times with 10,000 clips for one user.
+
+    .venv/bin/python bench/bench_pages.py [--clips 10000] [--runs 100]
+
+Builds a throw-away SQLite database in a temp LTXDASH_DATA_DIR (the default deployment), fills
+it with bulk_create (ready clips with a video each, plus a few in flight), then times requests
+through Django's test client (middleware, session, templates; no network). Prints the median
+and p90 in milliseconds and the SQL queries per request.
+Targets: create page median <= 50 ms; unchanged status refresh median <= 10 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGETS_MS = {"create page": 50.0, "status refresh, unchanged": 10.0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clips", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=100)
+    args = parser.parse_args()
+
+    os.environ["LTXDASH_DATA_DIR"] = tempfile.mkdtemp(prefix="ltxdash-bench-pages-")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "ltxdash.settings"
+    os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
+    os.environ.pop("DATABASE_URL", None)  # always the embedded SQLite default
+
+    warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic needed
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from ltxdash.generations.models import Generation, Output, State
+
+    settings.STORAGES["staticfiles"] = {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+    }
+    call_command("migrate", verbosity=0)
+    user = get_user_model().objects.create_user("bench", password="bench-pass-123")
+    now = timezone.now()
+    started = time.perf_counter()
+    Generation.objects.bulk_create(
+        (
+            Generation(
+                owner=user,
+                endpoint="text-to-video",
+                model="ltx-2-3-fast",
+                prompt=f"A red fox number {i} runs through fresh snow at dawn",
+                params={"duration": 6, "resolution": "1920x1080", "fps": 24},
+                state=State.READY,
+                created_at=now - timedelta(minutes=10, seconds=37 * i),
+                ready_at=now - timedelta(minutes=9, seconds=37 * i),
+                finished_at=now - timedelta(minutes=9, seconds=37 * i),
+            )
+            for i in range(args.clips)
+        ),
+        batch_size=2000,
+    )
+    Output.objects.bulk_create(
+        (
+            Output(
+                generation_id=pk,
+                label="video_url",
+                file=f"outputs/{pk}.mp4",
+                poster=f"posters/{pk}.jpg",
+                size=1_000_000,
+                sha256="0" * 64,
+                content_type="video/mp4",
+                duration=6.0,
+                width=1920,
+                height=1080,
+                fps=24.0,
+                codec="h264",
+            )
+            for pk in Generation.objects.filter(owner=user).values_list("pk", flat=True)
+        ),
+        batch_size=2000,
+    )
+    in_flight = [
+        Generation.objects.create(
+            owner=user,
+            endpoint="text-to-video",
+            model="ltx-2-3-fast",
+            prompt=f"In flight {n}",
+            params={"duration": 6, "resolution": "1920x1080", "fps": 24},
+            state=state,
+            submitted_at=now if state != State.QUEUED else None,
+        )
+        for n, state in enumerate((State.QUEUED, State.QUEUED, State.PROCESSING, State.PENDING))
+    ]
+    print(f"{args.clips:,} clips for one user in {time.perf_counter() - started:.1f} s")
+
+    client = Client()
+    client.force_login(user)
+    page = client.get("/").content.decode()
+    stamps = re.findall(r'class="card-stamp" name="c" value="([^"]+)"', page)
+    latest = Generation.objects.filter(owner=user, state=State.READY).first()
+    htmx = {"HX-Request": "true"}
+    processing = in_flight[2]
+
+    def changed_refresh():
+        # One card moves on each run, so every run returns exactly one changed card.
+        processing.touch(poll_count=processing.poll_count + 1)
+        return client.get("/generations/refresh", {"c": stamps}, headers=htmx)
+
+    cases: list[tuple[str, Callable, int]] = [
+        ("create page", lambda: client.get("/"), 200),
+        ("create page, extend (clip picker)", lambda: client.get("/?mode=extend"), 200),
+        (
+            "settings fragment (model change)",
+            lambda: client.get(
+                "/?mode=text-to-video&model=ltx-2-5-pro&count=2",
+                headers={**htmx, "HX-Target": "settings"},
+            ),
+            200,
+        ),
+        (
+            "?source= prefill",
+            lambda: client.get(f"/?source={latest.pk}"),
+            200,
+        ),
+        (
+            "status refresh, unchanged",
+            lambda: client.get("/generations/refresh", {"c": stamps}, headers=htmx),
+            204,
+        ),
+        ("status refresh, one card changed", changed_refresh, 200),
+    ]
+    print(f"{'request':38} {'median':>8} {'p90':>8} {'queries':>8}  target")
+    for name, call, status in cases:
+        for _ in range(5):  # warm caches (templates, the time-left estimate, SQLite pages)
+            call()
+        timings = []
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            response = call()
+            timings.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == status, (name, response.status_code)
+        with CaptureQueriesContext(connection) as queries:
+            call()
+        median = statistics.median(timings)
+        p90 = statistics.quantiles(timings, n=10)[-1]
+        target = TARGETS_MS.get(name)
+        verdict = (
+            "" if target is None else f"<= {target:g} ms {'ok' if median <= target else 'MISSED'}"
+        )
+        print(f"{name:38} {median:7.1f}ms {p90:7.1f}ms {len(queries):8}  {verdict}")
+
+
+if __name__ == "__main__":
+    main()
