@@ -527,6 +527,7 @@ class GenerateForm(forms.Form):
                 "kind": ROLE_KINDS[role],
                 "clips": role in CLIP_ROLES,
                 "max_bytes": catalog.input_limit(role).max_bytes,
+                "max_size": _megabytes(catalog.input_limit(role).max_bytes),
             }
             for role, required in self.spec.input_roles.items()
         ]

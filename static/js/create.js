@@ -49,6 +49,7 @@
       el = document.createElement("img");
       el.alt = "Preview of the chosen image";
       el.onload = function () { setMeta(drop, "0:" + el.naturalWidth + ":" + el.naturalHeight); };
+      el.onerror = function () { showProblem(drop, "This browser can't show the file: it may not be an image. It is checked again when you press Generate."); };
     } else {
       el = document.createElement(kind === "audio" ? "audio" : "video");
       el.controls = true;
@@ -59,7 +60,11 @@
         var seconds = isFinite(el.duration) ? el.duration.toFixed(2) : "";
         setMeta(drop, seconds + ":" + (el.videoWidth || "") + ":" + (el.videoHeight || ""));
       };
-      el.onerror = function () { setMeta(drop, ""); };
+      el.onerror = function () {
+        setMeta(drop, "");
+        el.remove();
+        showProblem(drop, "This browser can't play the file: it may not be " + (kind === "audio" ? "audio" : "a video") + ". It is checked again when you press Generate.");
+      };
     }
     el.src = url;
     var name = document.createElement("span");
