@@ -2,8 +2,10 @@
 
 Starts the simulator as a separate process, asks it for a job whose MP4 is padded to 512 MiB
 (the ``[size=...]`` prompt marker), then alternates ``curl -o`` and ``LTXClient.download`` of the
-same URL into the same folder. Prints wall times, their ratio (target <= 1.3x curl) and the
-peak RSS growth of the downloading process (target <= 64 MiB).
+same URL into the same folder. Prints wall and CPU times (the client's CPU includes the SHA-256
+it computes on the way, which curl does not), the ratio of median wall times (target <= 1.3x
+curl) and the peak RSS growth of the downloading process (target <= 64 MiB). The simulator
+shares this machine's cores with both downloaders, so run it on a quiet machine.
 
     .venv/bin/python bench/bench_download.py [--mib 512] [--rounds 5]
 
