@@ -1,0 +1,284 @@
+"""Copying outputs into our storage: verified, faststart, retried, expired cleanly, no orphans."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from ltxdash import media
+from ltxdash.generations import explain, pipeline
+from ltxdash.generations.models import Generation, GenerationInput, Output, State
+from ltxdash.generations.pipeline import poller, rehost
+from tests.generations.pipeline_support import (
+    T2V,
+    ago,
+    drive,
+    make_generation,
+    pipeline_settings,  # noqa: F401 (a fixture)
+    queued_tasks_now,
+    run_tasks,
+    task_names,
+    upload_source,
+)
+from tests.media_factory import make_video
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("pipeline_settings"),
+]
+
+
+def finished(owner, prompt: str = "a lighthouse", **params) -> Generation:
+    """A generation the API has finished; its copy task is taken from the broker, not run."""
+    (generation,) = pipeline.create_generations(
+        owner=owner, endpoint="text-to-video", params={**T2V, "prompt": prompt, **params}, inputs={}
+    )
+    deadline = time.monotonic() + 20
+    while Generation.objects.get(pk=generation.pk).state != State.REHOSTING:
+        assert time.monotonic() < deadline, "the job did not finish"
+        run_tasks([t for t in queued_tasks_now() if "rehost" not in t["func"]])
+        poller.poll_due()
+        time.sleep(0.02)
+    queued_tasks_now()  # drop the rehost task: each test runs the copy itself
+    generation.refresh_from_db()
+    return generation
+
+
+def stored_files(generation: Generation) -> list[str]:
+    names = []
+    for folder in (f"outputs/{generation.pk}", f"posters/{generation.pk}"):
+        with contextlib.suppress(FileNotFoundError):
+            names += [f"{folder}/{n}" for n in default_storage.listdir(folder)[1]]
+    return sorted(names)
+
+
+def sha256(name: str) -> str:
+    with default_storage.open(name, "rb") as file:
+        return hashlib.sha256(file.read()).hexdigest()
+
+
+def test_it_stores_a_verified_faststart_copy_with_metadata_and_a_poster(ltx_simulator, owner):
+    generation = finished(owner)
+
+    assert rehost.rehost_generation(generation.pk) == "ready"
+
+    generation.refresh_from_db()
+    assert generation.state == State.READY and generation.ready_at
+    output = generation.outputs.get()
+    assert output.sha256 == sha256(output.file.name)
+    assert output.size == default_storage.size(output.file.name)
+    local = default_storage.path(output.file.name)
+    assert media.is_faststart(local)
+    info = media.probe(local)
+    assert (output.width, output.height) == (info.width, info.height)
+    assert output.fps == pytest.approx(24)
+    assert output.duration == pytest.approx(info.duration)
+    assert output.codec == "h264"
+    assert output.poster.name and default_storage.size(output.poster.name) > 0
+    assert stored_files(generation) == sorted([output.file.name, output.poster.name])
+
+
+def test_it_retries_a_truncated_download_then_succeeds(ltx_simulator, owner, settings):
+    settings.LTXDASH_PIPELINE_DOWNLOAD_SECONDS = 1.0
+    generation = finished(owner)
+    ltx_simulator.configure(truncate_rate=1.0, fault_targets=["download"], fault_limit=20)
+
+    assert rehost.rehost_generation(generation.pk) == "retry"
+
+    generation.refresh_from_db()
+    assert generation.state == State.REHOSTING
+    assert generation.error_type == "download_error"
+    assert generation.next_attempt_at > timezone.now()
+    assert generation.claim_until is None
+    assert not generation.outputs.exists() and stored_files(generation) == []
+    assert "taking longer than usual" in explain.reason(generation)
+
+    ltx_simulator.configure(truncate_rate=0.0)
+    Generation.objects.filter(pk=generation.pk).update(next_attempt_at=ago(1))
+    assert rehost.watch()["requeued"] == 1
+    assert run_tasks(queued_tasks_now()) == ["ready"]
+    generation.refresh_from_db()
+    assert generation.state == State.READY and generation.error_message == ""
+    assert generation.rehost_attempts == 2
+
+
+def test_it_gives_up_cleanly_when_the_retention_ends_before_a_copy_works(
+    ltx_simulator, owner, settings
+):
+    settings.LTXDASH_PIPELINE_DOWNLOAD_SECONDS = 1.0
+    generation = finished(owner)
+    ltx_simulator.configure(truncate_rate=1.0, fault_targets=["download"])
+
+    for _ in range(2):
+        assert rehost.rehost_generation(generation.pk) == "retry"
+        Generation.objects.filter(pk=generation.pk).update(next_attempt_at=ago(1))
+    Generation.objects.filter(pk=generation.pk).update(retention_ends_at=ago(1))
+
+    assert rehost.watch()["expired"] == 1
+
+    generation.refresh_from_db()
+    assert generation.state == State.EXPIRED
+    assert generation.error_type == explain.RETENTION_ENDED
+    reason = explain.reason(generation)
+    assert "24 hours" in reason and "Last problem" in reason
+    assert stored_files(generation) == [] and not generation.outputs.exists()
+    assert queued_tasks_now() == []
+
+
+def test_it_retries_then_fails_cleanly_an_output_over_the_size_limit(
+    ltx_simulator, owner, settings
+):
+    settings.LTXDASH_MAX_OUTPUT_BYTES = 4096
+    generation = finished(owner)
+
+    assert rehost.rehost_generation(generation.pk) == "retry"
+    generation.refresh_from_db()
+    assert "4096" in generation.error_message or "limit" in generation.error_message.lower()
+    Generation.objects.filter(pk=generation.pk).update(next_attempt_at=ago(1))
+    assert rehost.rehost_generation(generation.pk) == "retry"
+    assert stored_files(generation) == []
+
+    Generation.objects.filter(pk=generation.pk).update(
+        retention_ends_at=ago(0), next_attempt_at=ago(1)
+    )
+    assert rehost.rehost_generation(generation.pk) == "expired"
+    generation.refresh_from_db()
+    assert generation.state == State.EXPIRED and generation.error_type == explain.RETENTION_ENDED
+
+
+def test_it_expires_when_the_api_has_forgotten_the_job_on_a_retry(ltx_simulator, owner):
+    generation = finished(owner)
+    Generation.objects.filter(pk=generation.pk).update(rehost_attempts=1)  # a retry: URLs refreshed
+    ltx_simulator.expire(generation.remote_id)
+
+    assert rehost.rehost_generation(generation.pk) == "expired"
+
+    generation.refresh_from_db()
+    assert generation.state == State.EXPIRED and generation.error_type == explain.NOT_FOUND
+    assert "no longer knows" in explain.reason(generation)
+
+
+def test_it_sweeps_files_a_killed_attempt_left_behind(ltx_simulator, owner, tmp_path):
+    generation = finished(owner)
+    stray = default_storage.save(
+        f"outputs/{generation.pk}/video_url-1-dead.mp4", make_video(tmp_path / "x.mp4").open("rb")
+    )
+    # The killed worker's claim has lapsed.
+    Generation.objects.filter(pk=generation.pk).update(rehost_attempts=1, claim_until=ago(5))
+
+    assert rehost.rehost_generation(generation.pk) == "ready"
+
+    assert not default_storage.exists(stray)
+    output = generation.outputs.get()
+    assert stored_files(generation) == sorted([output.file.name, output.poster.name])
+
+
+def test_it_leaves_a_copy_alone_while_its_worker_is_alive(ltx_simulator, owner):
+    generation = finished(owner)
+    Generation.objects.filter(pk=generation.pk).update(
+        claim_until=timezone.now() + timedelta(seconds=30), next_attempt_at=ago(1)
+    )
+
+    assert rehost.rehost_generation(generation.pk) == "skipped"
+    assert rehost.watch()["requeued"] == 0
+    assert queued_tasks_now() == []
+
+
+def test_it_re_enqueues_a_copy_whose_task_died(ltx_simulator, owner):
+    generation = finished(owner)
+    Generation.objects.filter(pk=generation.pk).update(
+        rehost_attempts=1, claim_until=ago(1), next_attempt_at=ago(1)
+    )
+
+    assert rehost.watch()["requeued"] == 1
+    assert task_names(queued_tasks_now()) == ["rehost_generation"]
+    assert rehost.watch()["requeued"] == 0  # not again while it waits for a worker
+
+
+def test_it_copies_again_into_the_same_output_row_and_deletes_the_old_file(
+    ltx_simulator, owner, tmp_path
+):
+    generation = finished(owner)
+    rehost.rehost_generation(generation.pk)
+    output = generation.outputs.get()
+    old_file, old_poster = output.file.name, output.poster.name
+    child = make_generation(owner, State.QUEUED)
+    GenerationInput.objects.create(generation=child, role="video_uri", source_output=output)
+
+    assert pipeline.copy_again(generation) is True
+    assert run_tasks(queued_tasks_now()) == ["ready"]
+
+    again = Output.objects.get(generation=generation)
+    assert again.pk == output.pk and again.file.name != old_file
+    assert not default_storage.exists(old_file) and not default_storage.exists(old_poster)
+    assert default_storage.exists(again.file.name)
+    assert child.inputs.get().source_output_id == output.pk
+    assert ltx_simulator.stats()["downloads"] == 2
+
+
+def test_it_refuses_to_copy_again_once_the_api_has_forgotten_the_job(owner):
+    generation = make_generation(
+        owner, State.READY, remote_id="r", completed_at=ago(90000), retention_ends_at=ago(3600)
+    )
+    assert pipeline.copy_again(generation) is False
+    assert pipeline.copy_again(make_generation(owner, State.FAILED)) is False
+
+
+def test_it_keeps_the_earlier_copy_when_copy_again_cannot_finish(ltx_simulator, owner):
+    generation = finished(owner)
+    rehost.rehost_generation(generation.pk)
+    output = generation.outputs.get()
+    pipeline.copy_again(generation)
+    queued_tasks_now()
+    ltx_simulator.expire(generation.remote_id)
+
+    assert rehost.rehost_generation(generation.pk) == "kept"
+
+    generation.refresh_from_db()
+    assert generation.state == State.READY
+    assert default_storage.exists(output.file.name)
+
+
+def test_it_flags_a_copy_still_missing_two_hours_after_completion(owner):
+    late = make_generation(
+        owner,
+        State.REHOSTING,
+        completed_at=ago(2 * 3600 + 5),
+        claim_until=timezone.now() + timedelta(minutes=1),
+    )
+    recent = make_generation(
+        owner,
+        State.REHOSTING,
+        completed_at=ago(3600),
+        claim_until=timezone.now() + timedelta(minutes=1),
+    )
+
+    assert rehost.watch()["at_risk"] == 1
+
+    late.refresh_from_db()
+    recent.refresh_from_db()
+    assert late.at_risk and not recent.at_risk
+
+
+def test_it_copies_every_result_label_of_an_hdr_job(ltx_simulator, owner, tmp_path):
+    clip = make_video(tmp_path / "sdr.mp4", seconds=1, width=320, height=180)
+    (generation,) = pipeline.create_generations(
+        owner=owner,
+        endpoint="video-to-video-hdr",
+        params={},
+        inputs={"video_uri": upload_source(clip, "video/mp4")},
+    )
+
+    drive(lambda: Generation.objects.get(pk=generation.pk).state == State.READY, timeout=60)
+
+    output = generation.outputs.get()
+    assert output.label == "exr_frames_url"
+    assert output.content_type == "application/zip"
+    assert output.file.name.endswith(".zip") and not output.poster
+    assert output.sha256 == sha256(output.file.name)
