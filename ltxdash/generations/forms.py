@@ -30,6 +30,8 @@ API_TO_FORM = {"mode": "edit_mode"}
 FORM_TO_API = {form: api for api, form in API_TO_FORM.items()}
 # Roles whose input may be one of the user's own clips instead of an upload.
 CLIP_ROLES = frozenset({"video_uri"})
+# Inputs whose change re-renders the settings and the estimate (templates/generations/create.html).
+REFRESH = {"data-refresh": "1"}
 # Settings whose options depend on each other: the block the HTMX fragment re-renders.
 SETTINGS_FIELDS = ("model", "resolution", "fps", "duration", "context")
 
@@ -174,7 +176,7 @@ class GenerateForm(forms.Form):
         required=False,
         empty_value=1,
         initial=1,
-        widget=forms.RadioSelect(attrs={"data-refresh": "1"}),
+        widget=forms.RadioSelect(attrs=REFRESH),
         help_text="Several takes of the same request, made one after another.",
     )
 
@@ -308,7 +310,7 @@ class GenerateForm(forms.Form):
         return forms.CharField(
             label=label,
             required=False,
-            widget=forms.Select(choices=options),
+            widget=forms.Select(choices=options, attrs=REFRESH),
             help_text=self._caveat_help(name),
         )
 
@@ -326,6 +328,8 @@ class GenerateForm(forms.Form):
     def _seconds_field(self, name: str) -> forms.Field:
         low, high = self.choices.duration_range or (None, None)
         attrs: dict[str, Any] = {"step": "0.1", "inputmode": "decimal"}
+        if name != "start_time":
+            attrs.update(REFRESH)  # the length and the context change the cost
         if name == "duration":
             attrs["min"] = low
             if high is not None:

@@ -1,0 +1,112 @@
+"""The create page in a real Chromium: the HTMX wiring the view tests can't see (triggers,
+out-of-band swaps, preserved file inputs, polling, toasts). Debian's /usr/bin/chromium."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from ltxdash.generations.models import Generation, State
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian's chromium"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def in_thread(work: Callable[[], None]) -> None:
+    """Database work while Playwright's event loop runs in this thread (Django refuses the ORM
+    there): a plain thread with its own connection."""
+
+    def run() -> None:
+        try:
+            work()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+
+
+@pytest.fixture
+def browser(live_server, owner):
+    from playwright.sync_api import sync_playwright
+
+    client = Client()
+    client.force_login(owner)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    @contextmanager
+    def open_page(path: str = "/") -> Iterator:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            context = chromium.new_context(viewport={"width": 1280, "height": 900})
+            context.add_cookies(
+                [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+            )
+            page = context.new_page()
+            page.goto(live_server.url + path)
+            try:
+                yield page
+            finally:
+                chromium.close()
+
+    return open_page
+
+
+def test_changing_settings_updates_the_choices_and_the_estimate(browser):
+    with browser() as page:
+        assert "≈ $0.36" in page.inner_text("#estimate")  # 6 s at $0.06/s
+        page.select_option("#id_duration", "8")
+        page.wait_for_function("document.querySelector('#estimate').innerText.includes('0.48')")
+        page.click(".segment:nth-child(3)")  # three takes
+        page.wait_for_function("document.querySelector('#estimate').innerText.includes('1.44')")
+        assert page.locator("#id_fps option[value='48']").count() == 1
+        page.select_option("#id_model", "ltx-2-5-pro")
+        page.wait_for_function("!document.querySelector('#id_fps option[value=\"48\"]')")
+        assert page.locator("#id_duration option[value='auto']").count() == 1
+
+
+def test_generate_adds_the_cards_at_once_and_they_update_by_themselves(browser, owner):
+    with browser() as page:
+        page.fill("#id_prompt", "A kite over the dunes")
+        page.click(".segment:nth-child(2)")
+        page.click("button.button-generate")
+        page.wait_for_selector(".gen-card >> nth=1")
+        assert page.locator(".gen-card").count() == 2
+        assert page.input_value("#id_prompt") == "A kite over the dunes"  # ready for the next take
+        assert "every" in (page.get_attribute("#poller", "hx-trigger") or "")
+
+        first = {}
+        in_thread(lambda: first.update(g=Generation.objects.filter(owner=owner).first()))
+        generation = first["g"]
+
+        def finish() -> None:
+            generation.transition(State.CANCELED)
+
+        in_thread(finish)
+        page.wait_for_selector(f"#gen-{generation.pk}.state-canceled", timeout=10_000)
+        assert "canceled" in page.inner_text("#status-live").lower()
+
+
+def test_a_refused_file_stays_chosen_with_its_message(browser, tmp_path):
+    fake = tmp_path / "clip.mp4"
+    fake.write_text("not a video\n" * 50)
+    with browser("/?mode=extend") as page:
+        page.set_input_files("#id_video_uri", str(fake))
+        page.fill("#id_prompt", "More waves")
+        page.click("button.button-generate")
+        page.wait_for_selector("#field-video_uri div.errors[role=alert]")
+        assert "not a video we can use" in page.inner_text("#field-video_uri")
+        assert page.evaluate("document.querySelector('#id_video_uri').files.length") == 1
+        assert page.input_value("#id_prompt") == "More waves"
