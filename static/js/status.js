@@ -116,13 +116,17 @@
     if (seconds < 60) return "about " + Math.max(5, Math.round(seconds / 5) * 5) + " s left";
     return "about " + Math.round(seconds / 60) + " min left";
   }
+  // The server sends seconds (elapsed, left) as of the answer; count on from when it arrived,
+  // so a browser clock that is off doesn't matter.
   function tick() {
     var now = Date.now();
-    document.querySelectorAll("[data-since]").forEach(function (el) {
-      el.textContent = clock((now - Number(el.dataset.since)) / 1000);
+    document.querySelectorAll("[data-elapsed]").forEach(function (el) {
+      if (!el.dataset.t0) el.dataset.t0 = now - Number(el.dataset.elapsed) * 1000;
+      el.textContent = clock((now - Number(el.dataset.t0)) / 1000);
     });
-    document.querySelectorAll("[data-eta]").forEach(function (el) {
-      if (el.dataset.eta) el.textContent = aboutLeft((Number(el.dataset.eta) - now) / 1000);
+    document.querySelectorAll("[data-left]").forEach(function (el) {
+      if (!el.dataset.t1) el.dataset.t1 = now + Number(el.dataset.left) * 1000;
+      el.textContent = aboutLeft((Number(el.dataset.t1) - now) / 1000);
     });
   }
   setInterval(tick, 1000);

@@ -154,7 +154,7 @@ def test_refresh_ignores_malformed_stamps(owner_client, owner):
 def test_an_in_flight_card_tells_the_time_and_that_it_cannot_be_canceled(owner_client, owner):
     generation = make_generation(owner, State.PROCESSING, submitted_at=timezone.now())
     html = owner_client.get(f"/generations/{generation.pk}/card").content.decode()
-    assert "data-since=" in html
+    assert "data-elapsed=" in html
     assert "Can't be canceled" in html
     assert "/cancel" not in html
 
@@ -263,3 +263,20 @@ def test_cancel_and_retry_need_post_and_csrf(owner):
     assert client.post(f"/generations/{generation.pk}/retry", headers=HTMX).status_code == 403
     generation.refresh_from_db()
     assert generation.state == State.QUEUED
+
+
+def test_a_ready_hdr_clip_offers_its_frames_for_download(owner_client, owner):
+    from ltxdash.generations.models import Output
+
+    generation = make_generation(owner, State.READY, endpoint="video-to-video-hdr", model="")
+    output = Output.objects.create(
+        generation=generation,
+        label="exr_frames_url",
+        file="outputs/frames.zip",
+        size=10,
+        sha256="0" * 64,
+        content_type="application/zip",
+    )
+    html = owner_client.get(f"/generations/{generation.pk}/card").content.decode()
+    assert "EXR frames (ZIP)" in html
+    assert f'href="/gallery/files/{output.pk}/download"' in html

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
@@ -141,6 +140,16 @@ class Card:
         return url_or_none("gallery:poster", video.pk) if video and video.poster else None
 
     @property
+    def files(self) -> list[tuple[str, str | None]]:
+        """Outputs that aren't the playable video (HDR's ZIP of EXR frames): (name, download URL)."""
+        names = {"exr_frames_url": "EXR frames (ZIP)"}
+        return [
+            (names.get(o.label, o.label), url_or_none("gallery:download", o.pk))
+            for o in self.g.outputs.all()
+            if not o.content_type.startswith("video/")
+        ]
+
+    @property
     def clip_url(self) -> str | None:
         return url_or_none("gallery:clip", self.g.pk)
 
@@ -155,19 +164,15 @@ class Card:
         g = self.g
         return g.processing_at or g.submitted_at or g.created_at
 
+    # Seconds, not timestamps: the page counts from when it received them, so a browser
+    # whose clock is off still shows the right numbers.
     @property
-    def since_epoch_ms(self) -> int:
-        return int(self.since.timestamp() * 1000)
+    def elapsed_seconds(self) -> int:
+        return int(max(0.0, (self.now - self.since).total_seconds()))
 
     @property
     def elapsed(self) -> str:
-        return clock(max(0.0, (self.now - self.since).total_seconds()))
-
-    @property
-    def eta_epoch_ms(self) -> int | None:
-        if self.seconds_left is None:
-            return None
-        return int((self.now + timedelta(seconds=self.seconds_left)).timestamp() * 1000)
+        return clock(self.elapsed_seconds)
 
     @property
     def time_left(self) -> str:
