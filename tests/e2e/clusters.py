@@ -1,0 +1,138 @@
+"""Real processes for the end-to-end tests: a database of their own, and qcluster processes."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+REPO = Path(__file__).resolve().parents[2]
+E2E_DATABASE = "ltxdash_e2e"
+E2E_REDIS_DB = 9  # CI's suite uses db 0
+
+
+def e2e_environment(tmp_path: Path, simulator_url: str) -> dict[str, str]:
+    """The environment of every process of the run: SQLite in ``tmp_path`` unless the suite
+    runs on PostgreSQL/Redis, in which case a database and a Redis db of its own."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.e2e.settings",
+        "PYTHONUNBUFFERED": "1",
+        "LTXDASH_DATA_DIR": str(tmp_path / "data"),
+        "LTX_API_KEY": "sk-e2e",
+        "LTX_API_BASE_URL": simulator_url,
+        "LTX_POLL_INTERVAL": "0.2",
+        "LTX_MAX_CONCURRENCY": "3",
+        "LTXDASH_WORKERS": "2",
+        "LTXDASH_LOG_LEVEL": "WARNING",
+    }
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        env["DATABASE_URL"] = _fresh_postgres_database(os.environ["DATABASE_URL"])
+    if os.environ.get("REDIS_URL"):
+        env["REDIS_URL"] = _fresh_redis_db(os.environ["REDIS_URL"])
+    return env
+
+
+def _fresh_postgres_database(url: str) -> str:
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {E2E_DATABASE} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {E2E_DATABASE}")
+    return urlunsplit(parts._replace(path=f"/{E2E_DATABASE}"))
+
+
+def _fresh_redis_db(url: str) -> str:
+    import redis
+
+    parts = urlsplit(url)
+    fresh = urlunsplit(parts._replace(path=f"/{E2E_REDIS_DB}"))
+    redis.Redis.from_url(fresh).flushdb()
+    return fresh
+
+
+def manage(env: dict[str, str], *args: str, timeout: float = 120) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if done.returncode:
+        raise AssertionError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def scenario(env: dict[str, str], command: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.e2e.scenario", command],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if done.returncode:
+        raise AssertionError(f"scenario {command} failed:\n{done.stdout}\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+class Cluster:
+    """``manage.py qcluster`` in its own process group, so SIGKILL takes every worker down."""
+
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
+        self.name, self.env = name, env
+        self.log_path = log_dir / f"qcluster-{name}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", "qcluster"],
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def kill(self) -> None:
+        """SIGKILL the whole cluster: sentinel, workers, pusher and monitor, mid-whatever."""
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
+        self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def wait_for(check: Callable[[], Any], *, timeout: float, every: float = 0.5) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gave up after {timeout}s")
+        time.sleep(every)
