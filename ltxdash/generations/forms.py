@@ -5,21 +5,22 @@ uploaded files by their content and puts every message next to the field it is a
 
 from __future__ import annotations
 
+import logging
 import math
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Exists, OuterRef, QuerySet
 
 from ltxdash import media
-from ltxdash.generations.models import Generation, Output, State
+from ltxdash.generations.form_inputs import browser_hint, output_info, probe_upload, ready_clips
+from ltxdash.generations.models import Generation, Output
 from ltxdash.ltx import catalog
 from ltxdash.ltx.catalog.data import EXTEND_MAX_CONTEXT_SECONDS, PROMPT_MAX_CHARS, ROLE_KINDS
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_ENDPOINT = "text-to-video"
 MAX_COUNT = 4
@@ -27,7 +28,6 @@ AUTO = "auto"  # the duration value for "let the model choose" (LTX-2.5)
 
 # The API calls retake's and extend's variant "mode"; the page already uses ?mode= for the tab.
 API_TO_FORM = {"mode": "edit_mode"}
-FORM_TO_API = {form: api for api, form in API_TO_FORM.items()}
 # Roles whose input may be one of the user's own clips instead of an upload.
 CLIP_ROLES = frozenset({"video_uri"})
 # Inputs whose change re-renders the settings and the estimate (templates/generations/create.html).
@@ -84,46 +84,6 @@ def selection(endpoint: str, values: Mapping[str, Any]) -> catalog.Choices:
     )
 
 
-def probe_upload(upload: UploadedFile) -> media.MediaInfo:
-    """Probe an uploaded file by its content (small uploads live in memory: spill them first)."""
-    if hasattr(upload, "temporary_file_path"):
-        return media.probe(upload.temporary_file_path())
-    with tempfile.NamedTemporaryFile(suffix=".upload") as spill:
-        for chunk in upload.chunks():
-            spill.write(chunk)
-        spill.flush()
-        upload.seek(0)
-        return media.probe(spill.name)
-
-
-def output_info(output: Output) -> media.MediaInfo:
-    """What we already measured about a stored clip, in the shape the catalog checks."""
-    container = Path(output.file.name).suffix.lstrip(".").lower() or "mp4"
-    return media.MediaInfo(
-        kind="video",
-        mime=output.content_type,
-        container=container,
-        codec=output.codec or None,
-        width=output.width,
-        height=output.height,
-        fps=output.fps,
-        duration=output.duration,
-        frames=round(output.duration * output.fps) if output.duration and output.fps else None,
-        has_audio=output.has_audio,
-        audio_codec=None,
-        size=output.size,
-    )
-
-
-def ready_clips(owner: AbstractBaseUser) -> QuerySet[Generation]:
-    """The owner's finished clips that have a playable video (the input picker's source).
-
-    EXISTS rather than a join: newest first, the scan stops after the first few matches.
-    """
-    videos = Output.objects.filter(generation=OuterRef("pk"), content_type__startswith="video/")
-    return Generation.objects.filter(owner=owner, state=State.READY).filter(Exists(videos))
-
-
 def resolution_choice_label(resolution: str) -> str:
     """ "1080x1920" -> "1080p · 9:16": short enough for a phone-width select."""
     width, _, height = resolution.partition("x")
@@ -133,28 +93,6 @@ def resolution_choice_label(resolution: str) -> str:
     divisor = math.gcd(w, h)
     tier = catalog.resolution_label(resolution).split(" ")[0]
     return f"{tier} · {w // divisor}:{h // divisor}"
-
-
-def _browser_hint(role: str, meta: str) -> media.MediaInfo | None:
-    """ "seconds:width:height" measured by the page from a chosen file (static/js/create.js).
-
-    Only for the estimate: the server probes the file itself when the form is submitted.
-    """
-    parts = [_float_or_none(p) for p in meta.split(":")][:3]
-    if not parts or parts[0] is None or parts[0] <= 0:
-        return None
-    seconds = parts[0]
-    width, height = (int(p) if p else None for p in [*parts, None, None][1:3])
-    kind = ROLE_KINDS[role]
-    return media.MediaInfo(kind, "", "", None, width, height, None, seconds, None, False, None, 0)
-
-
-def _float_or_none(value: str) -> float | None:
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if number == number and abs(number) < 1e7 else None  # no NaN, no inf
 
 
 def _megabytes(size: int) -> str:
@@ -391,6 +329,9 @@ class GenerateForm(forms.Form):
             info = probe_upload(upload)
         except media.MediaError as exc:
             raise forms.ValidationError(f"“{upload.name}”: {exc}") from exc
+        except Exception as exc:  # a decoder surprise is the file's problem, never a 500
+            logger.warning("Probing %r failed", upload.name, exc_info=True)
+            raise forms.ValidationError(f"“{upload.name}” could not be read.") from exc
         self.probed[role] = (upload, info)
         return upload
 
@@ -492,7 +433,7 @@ class GenerateForm(forms.Form):
                 if clip and clip.video:
                     infos[role] = output_info(clip.video)
                     continue
-            if hint := _browser_hint(role, str(values.get(f"{role}_meta") or "")):
+            if hint := browser_hint(role, str(values.get(f"{role}_meta") or "")):
                 infos[role] = hint
         return infos
 

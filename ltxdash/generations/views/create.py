@@ -13,13 +13,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from ltxdash.generations import pipeline
+from ltxdash.generations.form_inputs import ready_clips
 from ltxdash.generations.forms import (
     API_TO_FORM,
     CLIP_ROLES,
     ROLE_LABELS,
     GenerateForm,
     endpoint_from,
-    ready_clips,
 )
 from ltxdash.generations.models import Generation
 from ltxdash.generations.views.cards import build_cards

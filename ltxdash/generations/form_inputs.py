@@ -1,0 +1,77 @@
+"""What the create form's inputs can be: an upload (probed by its content) or one of the
+user's own finished clips; and what the page measured of a chosen file, for the estimate."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Exists, OuterRef, QuerySet
+
+from ltxdash import media
+from ltxdash.generations.models import Generation, Output, State
+from ltxdash.ltx.catalog.data import ROLE_KINDS
+
+
+def probe_upload(upload: UploadedFile) -> media.MediaInfo:
+    """Probe an uploaded file by its content (small uploads live in memory: spill them first)."""
+    if hasattr(upload, "temporary_file_path"):
+        return media.probe(upload.temporary_file_path())
+    with tempfile.NamedTemporaryFile(suffix=".upload") as spill:
+        for chunk in upload.chunks():
+            spill.write(chunk)
+        spill.flush()
+        upload.seek(0)
+        return media.probe(spill.name)
+
+
+def output_info(output: Output) -> media.MediaInfo:
+    """What we already measured about a stored clip, in the shape the catalog checks."""
+    container = Path(output.file.name).suffix.lstrip(".").lower() or "mp4"
+    return media.MediaInfo(
+        kind="video",
+        mime=output.content_type,
+        container=container,
+        codec=output.codec or None,
+        width=output.width,
+        height=output.height,
+        fps=output.fps,
+        duration=output.duration,
+        frames=round(output.duration * output.fps) if output.duration and output.fps else None,
+        has_audio=output.has_audio,
+        audio_codec=None,
+        size=output.size,
+    )
+
+
+def ready_clips(owner: AbstractBaseUser) -> QuerySet[Generation]:
+    """The owner's finished clips that have a playable video (the input picker's source).
+
+    EXISTS rather than a join: newest first, the scan stops after the first few matches.
+    """
+    videos = Output.objects.filter(generation=OuterRef("pk"), content_type__startswith="video/")
+    return Generation.objects.filter(owner=owner, state=State.READY).filter(Exists(videos))
+
+
+def browser_hint(role: str, meta: str) -> media.MediaInfo | None:
+    """ "seconds:width:height" measured by the page from a chosen file (static/js/create.js).
+
+    Only for the estimate: the server probes the file itself when the form is submitted.
+    """
+    parts = [_float_or_none(p) for p in meta.split(":")][:3]
+    if not parts or parts[0] is None or parts[0] <= 0:
+        return None
+    seconds = parts[0]
+    width, height = (int(p) if p else None for p in [*parts, None, None][1:3])
+    kind = ROLE_KINDS[role]
+    return media.MediaInfo(kind, "", "", None, width, height, None, seconds, None, False, None, 0)
+
+
+def _float_or_none(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if number == number and abs(number) < 1e7 else None  # no NaN, no inf
