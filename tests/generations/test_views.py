@@ -541,7 +541,8 @@ def test_the_pause_banner_shows_on_every_page_while_paused(client, owner):
         assert "Open admin" not in html
     owner.is_staff = True
     owner.save()
-    assert "Open admin" in client.get("/").content.decode()
+    html = client.get("/").content.decode()
+    assert "Open admin" in html and 'href="/admin/generations/dispatchstate/"' in html
 
 
 def test_there_is_no_banner_while_sending_works(owner_client):
