@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,32 @@ def test_sqlite_runs_in_wal_with_immediate_transactions(tmp_path):
         LTXDASH_DATA_DIR=str(tmp_path),
     )
     assert out.stdout.strip() == "('IMMEDIATE', True)"
+
+
+def _deploy_check(tmp_path, **env: str) -> str:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("LTX", "DJANGO"))}
+    out = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env={
+            **clean,
+            "LTXDASH_DATA_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "ltxdash.settings",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return out.stdout + out.stderr
+
+
+def test_the_deploy_check_asks_only_for_what_https_provides(tmp_path):
+    report = _deploy_check(tmp_path)
+    warnings = sorted(set(re.findall(r"security\.W\d+", report)))
+    # HSTS, SSL redirect, secure session cookie, secure CSRF cookie: all need HTTPS termination.
+    assert warnings == ["security.W004", "security.W008", "security.W012", "security.W016"]
+
+
+def test_the_deploy_check_is_clean_behind_https(tmp_path):
+    assert "no issues" in _deploy_check(tmp_path, LTXDASH_HTTPS="1")
