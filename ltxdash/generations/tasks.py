@@ -1,8 +1,9 @@
 """django-q2 tasks: thin wrappers that take ids, re-read rows and call the pipeline.
 
 Topology (see ``pipeline/loop.py``):
-- ``poller_loop``: the self-renewing loop (polls, dispatches, re-enqueues copies); enqueues
-  its successor when its time is up; one at a time under the "poller" lease.
+- ``poller_loop``: the self-renewing loop (polls, dispatches, re-enqueues copies); after about
+  30 s it enqueues its successor and hands it the "poller" lease; one runs at a time. Its
+  results are not saved (it would crowd every other task out of the admin's list).
 - ``watchdog``: a django-q2 Schedule, every minute: starts a loop if none is alive. Workers
   also start one when they spawn (``apps.py``), so a restarted cluster does not wait a minute.
 - ``dispatch_queued``: nudge from a new clip, a retry or a freed slot: fill free slots now.
@@ -24,14 +25,16 @@ def poller_loop(previous_holder: str | None = None) -> str:
     holder = loop.new_holder()
     outcome = loop.run_loop(holder, previous=previous_holder)
     if outcome == "handover":
-        async_task(LOOP_TASK, holder, task_name="poller_loop")
+        async_task(LOOP_TASK, holder, task_name="poller_loop", save=False)
     return outcome
 
 
 def start_poller_if_needed() -> bool:
-    if loop.poller_alive():
+    """Enqueue a loop unless one is alive, or one was just enqueued (every worker of a starting
+    cluster asks at once; a "poller-start" lease lets one of them through per lease period)."""
+    if loop.poller_alive() or not loop.claim_start():
         return False
-    async_task(LOOP_TASK, task_name="poller_loop")
+    async_task(LOOP_TASK, task_name="poller_loop", save=False)
     return True
 
 

@@ -14,6 +14,7 @@ once-a-minute watchdog schedule) takes over when the lease expires.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import secrets
 import socket
@@ -35,6 +36,7 @@ from ltxdash.ltx.client import LTXClient
 logger = logging.getLogger(__name__)
 
 Outcome = Literal["handover", "stopped", "lost", "busy"]
+START_LEASE = "poller-start"
 
 
 @dataclass
@@ -50,32 +52,45 @@ def new_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-def run_pass(*, client: LTXClient | None = None, now: datetime | None = None) -> PassReport:
-    """One pass of everything the loop does; safe to call from tests or a shell."""
+def run_pass(
+    *, client: LTXClient | None = None, now: datetime | None = None, housekeeping: bool = True
+) -> PassReport:
+    """One pass of everything the loop does; safe to call from tests or a shell.
+
+    Without ``housekeeping`` only the polls run, plus the dispatcher if a poll freed a slot:
+    the loop polls in fine steps and does the rest a few times per interval.
+    """
     now = now or timezone.now()
     report = PassReport()
-    report.recovered = dispatch.recover_stale_submits(now)
     polled = poller.poll_due(now, client=client)
     report.polled, report.poll_changes = polled.polled, polled.changed
-    report.rehosts = rehost.watch(timezone.now())
-    report.claimed = len(dispatch.dispatch(timezone.now()))
+    freed = any(polled.changed.get(kind) for kind in ("completed", "failed", "expired"))
+    if housekeeping:
+        report.recovered = dispatch.recover_stale_submits(timezone.now())
+        report.rehosts = rehost.watch(timezone.now())
+    if housekeeping or freed:
+        report.claimed = len(dispatch.dispatch(timezone.now()))
     return report
 
 
+def _housekeeping_every() -> float:
+    """Recovery, copies and dispatch run this often; polls as often as they fall due."""
+    return min(1.0, poll_interval() / 5)
+
+
 def seconds_until_next_pass(now: datetime | None = None) -> float:
-    """Until the next poll is due, but at least a tenth of an interval (passes batch the polls
-    that fall close together) and at most one interval (free slots, copies, probes)."""
+    """Until the next poll is due, but at least a fiftieth of an interval (passes batch the
+    polls that fall close together) and at most the housekeeping period."""
     now = now or timezone.now()
     interval = poll_interval()
-    wait = interval
+    wait = _housekeeping_every()
     try:
-        upcoming = (poller.next_due(), rehost.next_rehost_due())
+        due = poller.next_due()
     except DatabaseError:
-        return interval
-    for when in upcoming:
-        if when is not None:
-            wait = min(wait, (when - now).total_seconds())
-    return max(interval / 10, wait)
+        return wait
+    if due is not None:
+        wait = min(wait, (due - now).total_seconds())
+    return max(interval / 50, wait)
 
 
 def take_lease(holder: str, previous: str | None = None) -> bool:
@@ -139,11 +154,15 @@ def run_loop(
     deadline = time.monotonic() + (loop_seconds() if budget is None else budget)
     logger.info("Pipeline loop %s started", holder)
     held: bool | None = True
+    housekept = -math.inf
     while True:
         if held:
             close_old_connections()
+            housekeeping = time.monotonic() - housekept >= _housekeeping_every()
             try:
-                run_pass(client=client)
+                run_pass(client=client, housekeeping=housekeeping)
+                if housekeeping:
+                    housekept = time.monotonic()
             except Exception:
                 # One bad pass (a database hiccup, a bug on one row) must not stop the pipeline.
                 logger.exception("Pipeline pass failed")
@@ -159,6 +178,12 @@ def run_loop(
         if held is False:
             logger.warning("Pipeline loop %s lost its lease; stopping", holder)
             return "lost"
+
+
+def claim_start() -> bool:
+    """True for the first caller per lease period: it may enqueue a new loop."""
+    ttl = timedelta(seconds=lease_seconds())
+    return Lease.acquire(START_LEASE, new_holder(), ttl)
 
 
 def poller_alive() -> bool:

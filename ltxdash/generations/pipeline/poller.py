@@ -1,7 +1,7 @@
 """Polling every in-flight job that is due, in one concurrent pass.
 
 A job is polled when its ``next_poll_at`` has come, never sooner: each poll sets the next one
-to (the moment every request of the pass had been answered) + the interval. Where past clips of
+to (the moment that poll's request left) + the interval. Where past clips of
 the same kind say when this one should finish, a poll that would land shortly before that is
 pushed to just after it (never earlier than the interval allows), so a finished clip is seen at
 once instead of up to an interval late. A failed poll backs off that job alone.
@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ltxdash.generations.models import Generation, State
-from ltxdash.generations.pipeline.clients import client_for
+from ltxdash.generations.pipeline.clients import client_for, send_times
 from ltxdash.generations.pipeline.jobs import enqueue
 from ltxdash.generations.pipeline.ordering import expected_completion, typical_seconds
 from ltxdash.generations.pipeline.timing import (
@@ -87,18 +87,20 @@ def poll_due(
     outcomes = client.poll_many(
         [(g.endpoint, g.remote_id) for g in due], max_connections=MAX_CONNECTIONS
     )
-    # The next poll counts from now, after every request of this pass has left: counting
-    # from before them would let a request sent late in this pass and one sent early in the
-    # next come closer together than the interval.
+    # A job's next poll counts from the moment its request left. Without that moment (a client
+    # built elsewhere), from now: every request of the pass has left by now, so it is safe.
+    times = send_times(client)
     now = timezone.now()
     report.polled = len(due)
     with transaction.atomic():
         for generation in due:
             outcome = outcomes.get(generation.remote_id)
+            path = f"/v2/{generation.endpoint}/{generation.remote_id}"  # as httpx decodes it
+            sent = (times.pop(path) if times else None) or now
             if isinstance(outcome, JobStatus):
-                kind = _apply_status(generation, outcome, now)
+                kind = _apply_status(generation, outcome, sent)
             else:
-                kind = _apply_failure(generation, outcome, now)
+                kind = _apply_failure(generation, outcome, sent)
                 report.failures += kind == "backoff"
             report.changed[kind] = report.changed.get(kind, 0) + 1
     return report

@@ -305,12 +305,3 @@ def watch(now: datetime | None = None) -> dict[str, int]:
         state=State.REHOSTING, at_risk=False, completed_at__lte=now - AT_RISK_AFTER
     ).update(at_risk=True, version=F("version") + 1, updated_at=now)
     return report
-
-
-def next_rehost_due() -> datetime | None:
-    return (
-        Generation.objects.filter(state=State.REHOSTING, next_attempt_at__isnull=False)
-        .order_by("next_attempt_at")
-        .values_list("next_attempt_at", flat=True)
-        .first()
-    )

@@ -45,9 +45,13 @@ def lease_seconds() -> float:
 
 
 def loop_seconds() -> float:
-    """How long one loop task runs before it hands over to a fresh one (< the task timeout)."""
+    """How long one loop task runs before it hands over to a fresh one (< the task timeout).
+
+    Short, because a stopping cluster waits for its running tasks and nothing tells a task
+    that its cluster is stopping: a hand-over costs one enqueue, a long loop a slow shutdown.
+    """
     timeout = float(settings.Q_CLUSTER.get("timeout") or 900)
-    return tunable("LTXDASH_POLLER_LOOP_SECONDS", min(300.0, timeout / 2))
+    return tunable("LTXDASH_POLLER_LOOP_SECONDS", min(30.0, timeout / 2))
 
 
 def backoff(failures: int, *, base: float, cap: float) -> float:
