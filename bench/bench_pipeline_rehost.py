@@ -1,0 +1,184 @@
+"""Benchmark: re-hosting one 512 MiB output with the pipeline's rehost step.
+
+    .venv/bin/python bench/bench_pipeline_rehost.py [--mib 512] [--rounds 3]
+
+Starts the simulator as a separate process and makes one generation whose MP4 is padded to
+512 MiB (the ``[size=...]`` prompt marker) go through the real dispatcher and poller up to
+REHOSTING. Then, alternately, ``curl -o`` of the same result URL and a full
+``rehost_generation`` (download with size and sha256 checks, faststart remux, probe, poster,
+storage save, READY), each copy in a fresh child process; later rounds go through the admin's
+"copy again". Prints wall times, the ratio of medians (target <= 1.3x curl) and the peak RSS
+growth of the re-hosting process (target <= 64 MiB: VmHWM after minus VmRSS before, with the
+peak mark reset just before the copy; the page cache is not counted).
+
+Note: the simulator pads with a trailing ``free`` box, which the faststart remux does not
+copy, so the stored file is small; the 512 MiB are downloaded, hashed and verified in full.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.fixtures.simulator import run_simulator_process  # noqa: E402
+
+MIB = 2**20
+
+
+def status_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def setup_django(data_dir: Path, sim_url: str, migrate: bool) -> None:
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "ltxdash.settings",
+            "LTXDASH_DATA_DIR": str(data_dir),
+            "LTX_API_KEY": "bench-key",
+            "LTX_API_BASE_URL": sim_url,
+            "LTX_POLL_INTERVAL": "0.2",
+            "LTXDASH_LOG_LEVEL": "ERROR",
+        }
+    )
+    import django
+
+    django.setup()
+    if migrate:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+
+
+def child(data_dir: str, sim_url: str, pk: int) -> None:
+    """One measured copy, in a process of its own; prints a JSON line."""
+    setup_django(Path(data_dir), sim_url, migrate=False)
+    from ltxdash.generations.models import Output
+    from ltxdash.generations.pipeline import rehost
+    from ltxdash.generations.pipeline.clients import client_for
+
+    client_for("transfer")  # built before the measurement, as in a warm worker
+    Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+    before = status_kib("VmRSS")
+    started = time.perf_counter()
+    outcome = rehost.rehost_generation(pk)
+    seconds = time.perf_counter() - started
+    peak = status_kib("VmHWM")
+    output = Output.objects.get(generation_id=pk)
+    print(
+        json.dumps(
+            {
+                "outcome": outcome,
+                "seconds": seconds,
+                "rss_growth_kib": peak - before,
+                "stored_bytes": output.size,
+            }
+        )
+    )
+
+
+def curl(url: str, dest: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(["curl", "-sS", "--fail", "-o", str(dest), url], check=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mib", type=int, default=512)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--child", nargs=3, metavar=("DATA_DIR", "SIM_URL", "PK"))
+    args = parser.parse_args()
+    if args.child:
+        data_dir, sim_url, pk = args.child
+        child(data_dir, sim_url, int(pk))
+        return
+
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-rehost-") as tmp,
+        run_simulator_process(
+            Path(tmp) / "sim", pending_seconds=0, processing_seconds=0.2, concurrency=0
+        ) as sim,
+    ):
+        data_dir = Path(tmp) / "data"
+        setup_django(data_dir, sim.url, migrate=True)
+        from django.contrib.auth import get_user_model
+        from django_q.brokers import get_broker
+
+        from ltxdash.generations import pipeline
+        from ltxdash.generations.models import Generation, State
+        from ltxdash.generations.pipeline import dispatch, poller
+
+        owner = get_user_model().objects.create_user("bench")
+        (generation,) = pipeline.create_generations(
+            owner=owner,
+            endpoint="text-to-video",
+            params={
+                "prompt": f"rehost benchmark [size={args.mib}MiB]",
+                "model": "ltx-2-3-fast",
+                "duration": 6,
+                "resolution": "1920x1080",
+                "fps": 25,
+            },
+            inputs={},
+        )
+        for claim in dispatch.claim_slots():
+            dispatch.submit_generation(*claim)
+        deadline = time.monotonic() + 300
+        while Generation.objects.get(pk=generation.pk).state != State.REHOSTING:
+            assert time.monotonic() < deadline, "the job did not finish"
+            poller.poll_due()
+            time.sleep(0.2)
+        get_broker().purge_queue()  # the copy runs in the measured child instead
+        generation.refresh_from_db()
+        url = generation.result_urls["video_url"]
+        scratch = Path(tmp) / "curl.mp4"
+        warm = curl(url, scratch)  # renders and pads the file, warms the page cache
+        print(f"output: {scratch.stat().st_size / MIB:.0f} MiB; warm-up curl {warm:.2f}s")
+        scratch.unlink()
+
+        curl_times, rehost_times, growths = [], [], []
+        for round_number in range(1, args.rounds + 1):
+            curl_times.append(curl(url, scratch))
+            scratch.unlink()
+            if round_number > 1:
+                assert pipeline.copy_again(Generation.objects.get(pk=generation.pk))
+                get_broker().purge_queue()
+            done = subprocess.run(
+                [sys.executable, __file__, "--child", str(data_dir), sim.url, str(generation.pk)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            assert result["outcome"] == "ready", result
+            rehost_times.append(result["seconds"])
+            growths.append(result["rss_growth_kib"] / 1024)
+            print(
+                f"round {round_number}: curl {curl_times[-1]:.2f}s, rehost "
+                f"{rehost_times[-1]:.2f}s, RSS growth {growths[-1]:.1f} MiB, stored "
+                f"{result['stored_bytes'] / MIB:.2f} MiB"
+            )
+
+    ratio = statistics.median(rehost_times) / statistics.median(curl_times)
+    print(
+        f"median: curl {statistics.median(curl_times):.2f}s, rehost "
+        f"{statistics.median(rehost_times):.2f}s, ratio {ratio:.2f}x (target <= 1.3x)"
+    )
+    print(f"peak RSS growth: {max(growths):.1f} MiB (target <= 64 MiB)")
+
+
+if __name__ == "__main__":
+    main()
