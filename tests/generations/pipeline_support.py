@@ -131,3 +131,9 @@ def pipeline_settings(settings, ltx_simulator):
 
     forget_typical_durations()
     return settings
+
+
+@pytest.fixture
+def clean_broker():
+    """No task left in the broker by an earlier test (a Redis broker outlives transactions)."""
+    drain_broker()

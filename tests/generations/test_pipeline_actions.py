@@ -15,6 +15,7 @@ from ltxdash.generations.models import (
 )
 from tests.generations.pipeline_support import (
     T2V,
+    clean_broker,  # noqa: F401 (a fixture)
     make_generation,
     queued_tasks,
     task_names,
@@ -23,7 +24,7 @@ from tests.generations.pipeline_support import (
 )
 from tests.media_factory import make_image, make_video
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clean_broker")]
 
 
 def test_it_creates_queued_generations_with_an_event_and_nudges_the_dispatcher(owner):

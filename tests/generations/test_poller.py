@@ -281,7 +281,7 @@ def test_it_runs_a_single_poller_under_two_concurrent_runners(ltx_simulator, own
     assert polls >= 2 * 5
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the loop closes stale connections, as workers do
 def test_it_stops_a_loop_on_request_and_releases_the_lease(settings):
     settings.LTX_POLL_INTERVAL = 0.1
     stop = threading.Event()
@@ -291,7 +291,7 @@ def test_it_stops_a_loop_on_request_and_releases_the_lease(settings):
     assert not Lease.is_held(POLLER_LEASE)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the loop closes stale connections, as workers do
 def test_it_hands_the_lease_over_to_its_successor_by_name(settings):
     settings.LTX_POLL_INTERVAL = 0.1
     assert loop.run_loop("first", budget=0.2) == "handover"
@@ -308,7 +308,7 @@ def test_it_hands_the_lease_over_to_its_successor_by_name(settings):
     assert loop.take_lease("first") is False
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the loop closes stale connections, as workers do
 def test_it_takes_over_from_a_loop_that_died(settings):
     settings.LTX_POLL_INTERVAL = 0.1
     settings.LTXDASH_POLLER_LEASE_SECONDS = 0.5
