@@ -355,3 +355,19 @@ def test_it_polls_every_due_job_in_one_pass(ltx_simulator, owner, settings):
 
     assert report.polled == 10
     assert ltx_simulator.stats()["polls"] >= 10
+
+
+@pytest.mark.django_db
+def test_it_pauses_dispatching_once_when_polls_say_the_key_is_revoked(owner, settings):
+    settings.LTX_POLL_INTERVAL = 1.0
+    for n in range(3):
+        make_generation(owner, State.PENDING, remote_id=f"{JOB[:-1]}{n}", next_poll_at=ago(0))
+    revoked = {"type": "error", "error": {"type": "authentication_error", "message": "bad key"}}
+
+    poller.poll_due(client=mock_client(lambda request: httpx.Response(401, json=revoked)))
+
+    from ltxdash.generations.models import DispatchState
+
+    pause = DispatchState.get()
+    assert pause.paused and pause.reason_type == "authentication_error"
+    assert set(Generation.objects.values_list("state", "poll_failures")) == {(State.PENDING, 1)}

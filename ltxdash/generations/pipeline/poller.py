@@ -92,6 +92,12 @@ def poll_due(
     times = send_times(client)
     now = timezone.now()
     report.polled = len(due)
+    account_errors = [e for e in outcomes.values() if isinstance(e, LTXError) and e.account_level]
+    if account_errors:
+        # A revoked key shows on every poll: pause submitting once, not once per job.
+        from ltxdash.generations.pipeline.dispatch import pause
+
+        pause(account_errors[0])
     with transaction.atomic():
         for generation in due:
             outcome = outcomes.get(generation.remote_id)
@@ -166,10 +172,6 @@ def _apply_failure(generation: Generation, error: LTXError | None, sent_at: date
             error_message="LTX no longer knows this job (404).",
         )
         return "expired"
-    if error is not None and error.account_level:
-        from ltxdash.generations.pipeline.dispatch import pause
-
-        pause(error)
     failures = generation.poll_failures + 1
     wait = backoff(failures, base=poll_interval(), cap=max(_BACKOFF_CAP, poll_interval()))
     logger.warning(
