@@ -8,3 +8,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+
+# Tests never share a queue with a real cluster running on the same Redis or database.
+Q_CLUSTER = {**Q_CLUSTER, "name": "ltxdash-tests"}  # noqa: F405

@@ -98,15 +98,20 @@ def _pump(name: str, stream: IO[bytes], color: bool) -> None:
         sys.stdout.flush()
 
 
+# How long each child may take to stop after SIGTERM before its whole process group is killed.
+# The cluster waits for running tasks (the poller loop hands over every ~30 s); killing it is
+# safe because every task is idempotent and every state recovers, so we don't wait that long.
+STOP_GRACE = {"web": 10.0, "worker": 6.0, "sim": 5.0}
+
+
 def _stop_all(procs: dict[str, subprocess.Popen]) -> None:
-    # Web first (no new requests), then the cluster (it finishes or hands back its tasks),
-    # then the simulator the cluster was talking to.
+    # Web first (no new requests), then the cluster, then the simulator it was talking to.
     for name in ("web", "worker", "sim"):
         proc = procs.get(name)
         if proc and proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:
-                proc.wait(timeout=15)
+                proc.wait(timeout=STOP_GRACE[name])
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
