@@ -18,7 +18,6 @@ import sys
 import tempfile
 import time
 import warnings
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,10 +53,10 @@ def run(args: argparse.Namespace, data_dir: str) -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
 
     from ltxdash.gallery.listing import encode_cursor
-    from ltxdash.generations.models import Generation, Output, State
+    from ltxdash.generations.models import Generation
+    from tests.factories import bulk_ready_clips
 
     # Manifest storage needs collectstatic; plain storage serves {% static %} from the tree.
     settings.STORAGES["staticfiles"] = {
@@ -65,42 +64,14 @@ def run(args: argparse.Namespace, data_dir: str) -> None:
     }
     call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_user("bench", password="bench-pass-123")
-    now = timezone.now()
     endpoints = ("text-to-video", "image-to-video", "extend", "retake")
     started = time.perf_counter()
-    generations = Generation.objects.bulk_create(
-        (
-            Generation(
-                owner=user,
-                endpoint=endpoints[i % len(endpoints)],
-                model="ltx-2-3-fast" if i % 3 else "ltx-2-3-pro",
-                prompt=f"A red fox number {i} runs through fresh snow at dawn",
-                params={"duration": 6, "resolution": "1920x1080", "fps": 24},
-                state=State.READY,
-                favourite=i % 17 == 0,
-                created_at=now - timedelta(seconds=37 * i),
-            )
-            for i in range(args.clips)
-        ),
-        batch_size=2000,
-    )
-    Output.objects.bulk_create(
-        (
-            Output(
-                generation=g,
-                label="video_url",
-                file=f"outputs/{g.pk}.mp4",
-                poster=f"posters/{g.pk}.jpg",
-                size=4_000_000,
-                sha256="0" * 64,
-                content_type="video/mp4",
-                duration=6.0,
-                width=1920,
-                height=1080,
-            )
-            for g in generations
-        ),
-        batch_size=2000,
+    bulk_ready_clips(
+        user,
+        args.clips,
+        endpoint=lambda i: endpoints[i % len(endpoints)],
+        model=lambda i: "ltx-2-3-fast" if i % 3 else "ltx-2-3-pro",
+        favourite=lambda i: i % 17 == 0,
     )
     print(f"setup: {args.clips} clips in {time.perf_counter() - started:.1f} s")
 

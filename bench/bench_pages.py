@@ -53,7 +53,8 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from ltxdash.generations.models import Generation, Output, State
+    from ltxdash.generations.models import Generation, State
+    from tests.factories import bulk_ready_clips
 
     settings.STORAGES["staticfiles"] = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -62,43 +63,7 @@ def main() -> None:
     user = get_user_model().objects.create_user("bench", password="bench-pass-123")
     now = timezone.now()
     started = time.perf_counter()
-    Generation.objects.bulk_create(
-        (
-            Generation(
-                owner=user,
-                endpoint="text-to-video",
-                model="ltx-2-3-fast",
-                prompt=f"A red fox number {i} runs through fresh snow at dawn",
-                params={"duration": 6, "resolution": "1920x1080", "fps": 24},
-                state=State.READY,
-                created_at=now - timedelta(minutes=10, seconds=37 * i),
-                ready_at=now - timedelta(minutes=9, seconds=37 * i),
-                finished_at=now - timedelta(minutes=9, seconds=37 * i),
-            )
-            for i in range(args.clips)
-        ),
-        batch_size=2000,
-    )
-    Output.objects.bulk_create(
-        (
-            Output(
-                generation_id=pk,
-                label="video_url",
-                file=f"outputs/{pk}.mp4",
-                poster=f"posters/{pk}.jpg",
-                size=1_000_000,
-                sha256="0" * 64,
-                content_type="video/mp4",
-                duration=6.0,
-                width=1920,
-                height=1080,
-                fps=24.0,
-                codec="h264",
-            )
-            for pk in Generation.objects.filter(owner=user).values_list("pk", flat=True)
-        ),
-        batch_size=2000,
-    )
+    bulk_ready_clips(user, args.clips, start=now - timedelta(minutes=10))
     in_flight = [
         Generation.objects.create(
             owner=user,

@@ -3,43 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from ltxdash.gallery.listing import encode_cursor
-from ltxdash.generations.models import Generation, Output, State
-
-
-def _bulk_clips(owner, count: int) -> None:
-    now = timezone.now()
-    generations = Generation.objects.bulk_create(
-        Generation(
-            owner=owner,
-            endpoint="text-to-video",
-            model="ltx-2-3-fast",
-            prompt=f"clip number {i}",
-            state=State.READY,
-            created_at=now - timedelta(seconds=i),
-        )
-        for i in range(count)
-    )
-    Output.objects.bulk_create(
-        Output(
-            generation=g,
-            label="video_url",
-            file=f"outputs/{g.pk}.mp4",
-            poster=f"posters/{g.pk}.jpg",
-            size=1000,
-            sha256="0" * 64,
-            content_type="video/mp4",
-            width=320,
-            height=180,
-        )
-        for g in generations
-    )
+from ltxdash.generations.models import Generation
+from tests.factories import bulk_ready_clips
 
 
 def _queries(client, params: dict) -> list[str]:
@@ -53,8 +23,8 @@ def test_it_runs_the_same_queries_for_10_and_10000_clips(
     owner, make_clip, client, django_user_model
 ):
     few_owner = django_user_model.objects.create_user("few")
-    _bulk_clips(few_owner, 10)
-    _bulk_clips(owner, 10_000)
+    bulk_ready_clips(few_owner, 10, prompt=lambda i: f"clip number {i}")
+    bulk_ready_clips(owner, 10_000, prompt=lambda i: f"clip number {i}")
 
     client.force_login(few_owner)
     few = _queries(client, {})

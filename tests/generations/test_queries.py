@@ -11,53 +11,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ltxdash.generations.models import Generation, Output, State
+from ltxdash.generations.models import Generation, State
 from ltxdash.generations.pipeline.ordering import forget_typical_durations
+from tests.factories import bulk_ready_clips
 from tests.generations.test_views import HTMX, make_generation
 
 pytestmark = pytest.mark.django_db
 
-PARAMS = {"prompt": "A fox in snow", "resolution": "1920x1080", "fps": 24, "duration": 6}
-
 
 def populate(owner, clips: int) -> None:
     """`clips` ready clips with a video each, plus a few in flight (what a busy page shows)."""
-    start = timezone.now() - timedelta(days=30)
-    rows = [
-        Generation(
-            owner=owner,
-            endpoint="text-to-video",
-            model="ltx-2-3-fast",
-            prompt=f"Clip {i}",
-            params=PARAMS,
-            state=State.READY,
-            created_at=start + timedelta(seconds=i),
-            ready_at=start + timedelta(seconds=i + 40),
-            finished_at=start + timedelta(seconds=i + 40),
-        )
-        for i in range(clips)
-    ]
-    Generation.objects.bulk_create(rows, batch_size=2000)
-    ids = Generation.objects.filter(owner=owner, state=State.READY).values_list("pk", flat=True)
-    Output.objects.bulk_create(
-        [
-            Output(
-                generation_id=pk,
-                label="video_url",
-                file=f"outputs/{pk}.mp4",
-                poster=f"posters/{pk}.jpg",
-                size=1000,
-                sha256="0" * 64,
-                content_type="video/mp4",
-                duration=6.0,
-                width=1920,
-                height=1080,
-                fps=24.0,
-            )
-            for pk in ids
-        ],
-        batch_size=2000,
-    )
+    bulk_ready_clips(owner, clips, start=timezone.now() - timedelta(days=30))
     make_generation(owner, State.QUEUED)
     make_generation(owner, State.QUEUED)
     make_generation(owner, State.PROCESSING, submitted_at=timezone.now())
