@@ -129,6 +129,7 @@ def test_it_takes_a_clip_from_login_to_a_revoked_share_link(
         page.get_by_role("button", name="Create link").click()
         share_url = page.locator("#new-share-url").input_value()
         assert "/s/" in share_url
+        b.shoot(page, "clip-share-link")
 
         stranger = b.new_page()  # a fresh context: logged out, nothing cached
         response = stranger.goto(share_url)
@@ -144,6 +145,7 @@ def test_it_takes_a_clip_from_login_to_a_revoked_share_link(
         page.wait_for_selector(".share-links tr.is-dead")
         assert "revoked" in page.inner_text(".share-links")
         assert stranger.goto(share_url).status == 404
+        b.shoot(stranger, "share-revoked")
         assert stranger.request.get(video_url).status == 404
     assert [job["prompt"] for job in ltx_simulator.jobs()] == [prompt]
 
@@ -232,6 +234,7 @@ def test_it_shows_another_users_clip_to_nobody_else(
             response = mallory.goto(url)
             assert response.status == 404, what
             assert "Alice's private storyboard" not in mallory.content(), what
+            assert mallory.get_by_role("heading", name="Not found").is_visible(), what
         b.shoot(mallory, "not-found")
         mallory.goto("/gallery/")
         assert mallory.locator(".clip-card").count() == 0
