@@ -21,43 +21,25 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import resource
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
+from _support import (
+    cpu_seconds,
+    curl,
+    process_cpu_seconds,
+    run_child,
+    run_simulator_process,
+    status_kib,
+)
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from ltxdash.ltx.client import LTXClient  # noqa: E402
+from ltxdash.ltx.client import LTXClient
 
 KEY = "bench-key"
 MIB = 2**20
-
-
-def status_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no {field} in /proc/self/status")
-
-
-def cpu_seconds(who: int) -> float:
-    usage = resource.getrusage(who)
-    return usage.ru_utime + usage.ru_stime
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """utime + stime of another process, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def child(url: str, dest: Path, max_bytes: int) -> None:
@@ -84,38 +66,6 @@ def child(url: str, dest: Path, max_bytes: int) -> None:
             }
         )
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_simulator(state_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable, str(REPO / "manage.py"), "simulate_ltx", "--port", str(port),
-        "--state-dir", str(state_dir), "--pending", "0", "--processing", "0.2",
-        "--concurrency", "0",
-    ]  # fmt: skip
-    env = {
-        **os.environ,
-        "LTXDASH_DATA_DIR": str(state_dir / "data"),
-        "LTXDASH_LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/_sim/health", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the simulator did not start")
-        time.sleep(0.1)
 
 
 def output_url(base_url: str, mib: int) -> str:
@@ -149,24 +99,6 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def curl(url: str, dest: Path) -> tuple[float, float]:
-    """Wall seconds and CPU seconds of ``curl -o``."""
-    cpu_before = cpu_seconds(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    subprocess.run(["curl", "-sS", "--fail", "-o", str(dest), url], check=True)
-    return time.perf_counter() - started, cpu_seconds(resource.RUSAGE_CHILDREN) - cpu_before
-
-
-def measured_download(url: str, dest: Path, max_bytes: int) -> dict:
-    output = subprocess.run(
-        [sys.executable, __file__, "--child", url, str(dest), str(max_bytes)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mib", type=int, default=512)
@@ -179,49 +111,49 @@ def main() -> None:
         return
 
     # The same disk for both: one scratch folder next to the repository's data.
-    with tempfile.TemporaryDirectory(prefix="bench-download-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-download-") as tmp,
+        run_simulator_process(
+            Path(tmp) / "sim", pending_seconds=0, processing_seconds=0.2, concurrency=0
+        ) as simulator,
+    ):
         tmp_path = Path(tmp)
-        port = free_port()
-        simulator = start_simulator(tmp_path / "sim", port)
-        try:
-            url = output_url(f"http://127.0.0.1:{port}", args.mib)
-            out = tmp_path / "out"
-            out.mkdir()
-            reference = out / "reference.mp4"
-            warm, _ = curl(url, reference)  # renders the file and warms the page cache
-            size = reference.stat().st_size
-            expected_sha = sha256_of(reference)
-            reference.unlink()
-            print(f"output: {size / MIB:.0f} MiB; warm-up curl {warm:.2f}s")
+        server_pid = simulator.process.pid
+        url = output_url(simulator.url, args.mib)
+        out = tmp_path / "out"
+        out.mkdir()
+        reference = out / "reference.mp4"
+        warm, _ = curl(url, reference)  # renders the file and warms the page cache
+        size = reference.stat().st_size
+        expected_sha = sha256_of(reference)
+        reference.unlink()
+        print(f"output: {size / MIB:.0f} MiB; warm-up curl {warm:.2f}s")
 
-            curl_times, client_times, growths = [], [], []
-            for round_number in range(1, args.rounds + 1):
-                target = out / "curl.mp4"
-                server_before = process_cpu_seconds(simulator.pid)
-                seconds, curl_cpu = curl(url, target)
-                curl_server = process_cpu_seconds(simulator.pid) - server_before
-                curl_times.append(seconds)
-                target.unlink()
-                server_before = process_cpu_seconds(simulator.pid)
-                result = measured_download(url, out, max_bytes=size + MIB)
-                client_server = process_cpu_seconds(simulator.pid) - server_before
-                Path(result["path"]).unlink()
-                if result["size"] != size or result["sha256"] != expected_sha:
-                    raise SystemExit("the client's copy differs from curl's")
-                client_times.append(result["seconds"])
-                growths.append(result["rss_growth_kib"] / 1024)
-                print(
-                    f"round {round_number}: curl {curl_times[-1]:.2f}s "
-                    f"(CPU {curl_cpu:.2f}s, server {curl_server:.2f}s); "
-                    f"LTXClient.download {client_times[-1]:.2f}s "
-                    f"(CPU {result['cpu']:.2f}s, server {client_server:.2f}s, "
-                    f"{size / MIB / client_times[-1]:.0f} MiB/s); "
-                    f"peak RSS growth {growths[-1]:.1f} MiB "
-                    f"(from {result['rss_before_kib'] / 1024:.0f} MiB)"
-                )
-        finally:
-            simulator.terminate()
-            simulator.wait(timeout=10)
+        curl_times, client_times, growths = [], [], []
+        for round_number in range(1, args.rounds + 1):
+            target = out / "curl.mp4"
+            server_before = process_cpu_seconds(server_pid)
+            seconds, curl_cpu = curl(url, target)
+            curl_server = process_cpu_seconds(server_pid) - server_before
+            curl_times.append(seconds)
+            target.unlink()
+            server_before = process_cpu_seconds(server_pid)
+            result = run_child(__file__, "--child", url, str(out), str(size + MIB))
+            client_server = process_cpu_seconds(server_pid) - server_before
+            Path(result["path"]).unlink()
+            if result["size"] != size or result["sha256"] != expected_sha:
+                raise SystemExit("the client's copy differs from curl's")
+            client_times.append(result["seconds"])
+            growths.append(result["rss_growth_kib"] / 1024)
+            print(
+                f"round {round_number}: curl {curl_times[-1]:.2f}s "
+                f"(CPU {curl_cpu:.2f}s, server {curl_server:.2f}s); "
+                f"LTXClient.download {client_times[-1]:.2f}s "
+                f"(CPU {result['cpu']:.2f}s, server {client_server:.2f}s, "
+                f"{size / MIB / client_times[-1]:.0f} MiB/s); "
+                f"peak RSS growth {growths[-1]:.1f} MiB "
+                f"(from {result['rss_before_kib'] / 1024:.0f} MiB)"
+            )
 
     ratio = statistics.median(client_times) / statistics.median(curl_times)
     print(

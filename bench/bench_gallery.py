@@ -11,17 +11,10 @@ Target: median <= 50 ms for the first page.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
-import sys
-import tempfile
 import time
-import warnings
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _support import page_django
 
 
 def main() -> None:
@@ -30,26 +23,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=60)
     args = parser.parse_args()
 
-    data_dir = tempfile.mkdtemp(prefix="ltxdash-bench-")
-    try:
-        run(args, data_dir)
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+    with page_django(prefix="ltxdash-bench-"):
+        run(args)
 
 
-def run(args: argparse.Namespace, data_dir: str) -> None:
-    os.environ["LTXDASH_DATA_DIR"] = data_dir
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "ltxdash.settings"
-    os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
-
-    warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic needed
-    import django
-
-    django.setup()
-    from django.conf import settings
+def run(args: argparse.Namespace) -> None:
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -58,11 +37,6 @@ def run(args: argparse.Namespace, data_dir: str) -> None:
     from ltxdash.generations.models import Generation
     from tests.factories import bulk_ready_clips
 
-    # Manifest storage needs collectstatic; plain storage serves {% static %} from the tree.
-    settings.STORAGES["staticfiles"] = {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-    }
-    call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_user("bench", password="bench-pass-123")
     endpoints = ("text-to-video", "image-to-video", "extend", "retake")
     started = time.perf_counter()

@@ -12,19 +12,13 @@ Targets: create page median <= 50 ms; unchanged status refresh median <= 10 ms.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
-import sys
-import tempfile
 import time
-import warnings
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _support import page_django
 
 TARGETS_MS = {"create page": 50.0, "status refresh, unchanged": 10.0}
 
@@ -35,19 +29,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100)
     args = parser.parse_args()
 
-    os.environ["LTXDASH_DATA_DIR"] = tempfile.mkdtemp(prefix="ltxdash-bench-pages-")
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "ltxdash.settings"
-    os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
-    os.environ.pop("DATABASE_URL", None)  # always the embedded SQLite default
+    with page_django(prefix="ltxdash-bench-pages-"):
+        run(args)
 
-    warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic needed
-    import django
 
-    django.setup()
-    from django.conf import settings
+def run(args: argparse.Namespace) -> None:
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -56,10 +43,6 @@ def main() -> None:
     from ltxdash.generations.models import Generation, State
     from tests.factories import bulk_ready_clips
 
-    settings.STORAGES["staticfiles"] = {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-    }
-    call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_user("bench", password="bench-pass-123")
     now = timezone.now()
     started = time.perf_counter()

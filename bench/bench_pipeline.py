@@ -35,32 +35,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-import httpx  # noqa: E402
-
-from tests.fixtures.simulator import run_simulator_process  # noqa: E402
+import httpx
+from _support import REPO, run_child, run_simulator_process, setup_django
 
 T2V = {"model": "ltx-2-3-fast", "duration": 6, "resolution": "1920x1080", "fps": 24}
-
-
-def django_for(data_dir: Path, sim_url: str, **env: str) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "ltxdash.settings",
-            "LTXDASH_DATA_DIR": str(data_dir),
-            "LTX_API_KEY": "bench-key",
-            "LTX_API_BASE_URL": sim_url,
-            "LTXDASH_LOG_LEVEL": "ERROR",
-            **env,
-        }
-    )
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 def epoch(iso: str) -> float:
@@ -94,9 +72,9 @@ def scenario_poller(jobs: int) -> dict:
             concurrency=0,
         ) as sim,
     ):
-        django_for(
+        setup_django(
             Path(tmp) / "data",
-            sim.url,
+            sim_url=sim.url,
             LTX_POLL_INTERVAL=str(interval),
             LTX_MAX_CONCURRENCY=str(jobs),
         )
@@ -199,7 +177,7 @@ def scenario_makespan() -> dict:
         ) as sim,
     ):
         env = {"LTX_POLL_INTERVAL": str(interval), "LTX_MAX_CONCURRENCY": str(limit)}
-        django_for(Path(tmp) / "data", sim.url, **env)
+        setup_django(Path(tmp) / "data", sim_url=sim.url, **env)
         from django.contrib.auth import get_user_model
 
         from ltxdash.generations import pipeline
@@ -274,16 +252,7 @@ def main() -> None:
         print(json.dumps(result))
         return
     for name in args.scenarios:
-        done = subprocess.run(
-            [sys.executable, __file__, name, "--child", "--jobs", str(args.jobs)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode:
-            print(done.stdout, done.stderr)
-            sys.exit(done.returncode)
-        result = json.loads(done.stdout.strip().splitlines()[-1])
+        result = run_child(__file__, name, "--child", "--jobs", str(args.jobs))
         print(f"== {result.pop('scenario')}")
         for key, value in result.items():
             print(f"  {key:32} {value}")

@@ -19,52 +19,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from tests.fixtures.simulator import run_simulator_process  # noqa: E402
+from _support import curl, run_child, run_simulator_process, setup_django, status_kib
 
 MIB = 2**20
 
 
-def status_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no {field} in /proc/self/status")
-
-
-def setup_django(data_dir: Path, sim_url: str, migrate: bool) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "ltxdash.settings",
-            "LTXDASH_DATA_DIR": str(data_dir),
-            "LTX_API_KEY": "bench-key",
-            "LTX_API_BASE_URL": sim_url,
-            "LTX_POLL_INTERVAL": "0.2",
-            "LTXDASH_LOG_LEVEL": "ERROR",
-        }
-    )
-    import django
-
-    django.setup()
-    if migrate:
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-
-
 def child(data_dir: str, sim_url: str, pk: int) -> None:
     """One measured copy, in a process of its own; prints a JSON line."""
-    setup_django(Path(data_dir), sim_url, migrate=False)
+    setup_django(data_dir, sim_url=sim_url, migrate=False, LTX_POLL_INTERVAL="0.2")
     from ltxdash.generations.models import Output
     from ltxdash.generations.pipeline import rehost
     from ltxdash.generations.pipeline.clients import client_for
@@ -89,12 +56,6 @@ def child(data_dir: str, sim_url: str, pk: int) -> None:
     )
 
 
-def curl(url: str, dest: Path) -> float:
-    started = time.perf_counter()
-    subprocess.run(["curl", "-sS", "--fail", "-o", str(dest), url], check=True)
-    return time.perf_counter() - started
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mib", type=int, default=512)
@@ -113,7 +74,7 @@ def main() -> None:
         ) as sim,
     ):
         data_dir = Path(tmp) / "data"
-        setup_django(data_dir, sim.url, migrate=True)
+        setup_django(data_dir, sim_url=sim.url, LTX_POLL_INTERVAL="0.2")
         from django.contrib.auth import get_user_model
         from django_q.brokers import get_broker
 
@@ -145,24 +106,18 @@ def main() -> None:
         generation.refresh_from_db()
         url = generation.result_urls["video_url"]
         scratch = Path(tmp) / "curl.mp4"
-        warm = curl(url, scratch)  # renders and pads the file, warms the page cache
+        warm, _ = curl(url, scratch)  # renders and pads the file, warms the page cache
         print(f"output: {scratch.stat().st_size / MIB:.0f} MiB; warm-up curl {warm:.2f}s")
         scratch.unlink()
 
         curl_times, rehost_times, growths = [], [], []
         for round_number in range(1, args.rounds + 1):
-            curl_times.append(curl(url, scratch))
+            curl_times.append(curl(url, scratch)[0])
             scratch.unlink()
             if round_number > 1:
                 assert pipeline.copy_again(Generation.objects.get(pk=generation.pk))
                 get_broker().purge_queue()
-            done = subprocess.run(
-                [sys.executable, __file__, "--child", str(data_dir), sim.url, str(generation.pk)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            result = json.loads(done.stdout.strip().splitlines()[-1])
+            result = run_child(__file__, "--child", str(data_dir), sim.url, str(generation.pk))
             assert result["outcome"] == "ready", result
             rehost_times.append(result["seconds"])
             growths.append(result["rss_growth_kib"] / 1024)

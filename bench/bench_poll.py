@@ -15,24 +15,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import resource
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from _support import cpu_seconds, process_cpu_seconds, run_simulator_process
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from ltxdash.ltx.client import JobStatus, LTXClient  # noqa: E402
-from ltxdash.ltx.responses import parse_job_status  # noqa: E402
+from ltxdash.ltx.client import JobStatus, LTXClient
+from ltxdash.ltx.responses import parse_job_status
 
 KEY = "bench-key"
 BODY = {
@@ -42,49 +35,6 @@ BODY = {
     "resolution": "1920x1080",
     "fps": 25,
 }
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """utime + stime of another process, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def own_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def start_simulator(state_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable, str(REPO / "manage.py"), "simulate_ltx", "--port", str(port),
-        "--state-dir", str(state_dir), "--pending", "3600", "--concurrency", "0",
-    ]  # fmt: skip
-    env = {
-        **os.environ,
-        "LTXDASH_DATA_DIR": str(state_dir / "data"),
-        "LTXDASH_LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/_sim/health", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the simulator did not start")
-        time.sleep(0.1)
 
 
 async def poll_async(base_url: str, jobs: list[tuple[str, str]], connections: int) -> int:
@@ -110,51 +60,48 @@ def main() -> None:
     parser.add_argument("--compare-async", action="store_true")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="bench-poll-") as tmp:
-        port = free_port()
-        simulator = start_simulator(Path(tmp), port)
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            with LTXClient(KEY, base_url) as client:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-poll-") as tmp,
+        run_simulator_process(Path(tmp), pending_seconds=3600, concurrency=0) as simulator,
+    ):
+        base_url, server_pid = simulator.url, simulator.process.pid
+        with LTXClient(KEY, base_url) as client:
+            started = time.perf_counter()
+            with ThreadPoolExecutor(8) as pool:
+                submitted = list(
+                    pool.map(lambda _: client.submit("text-to-video", BODY), range(args.jobs))
+                )
+            jobs = [("text-to-video", job.id) for job in submitted]
+            print(f"submitted {len(jobs)} jobs in {time.perf_counter() - started:.1f}s")
+
+            rates = []
+            for round_number in range(1, args.rounds + 1):
+                cpu0, sim0 = cpu_seconds(), process_cpu_seconds(server_pid)
                 started = time.perf_counter()
-                with ThreadPoolExecutor(8) as pool:
-                    submitted = list(
-                        pool.map(lambda _: client.submit("text-to-video", BODY), range(args.jobs))
-                    )
-                jobs = [("text-to-video", job.id) for job in submitted]
-                print(f"submitted {len(jobs)} jobs in {time.perf_counter() - started:.1f}s")
+                results = client.poll_many(jobs, max_connections=args.connections)
+                wall = time.perf_counter() - started
+                cpu, sim = cpu_seconds() - cpu0, process_cpu_seconds(server_pid) - sim0
+                failures = [r for r in results.values() if not isinstance(r, JobStatus)]
+                if len(results) != len(jobs) or failures:
+                    raise SystemExit(f"round {round_number}: {len(failures)} polls failed")
+                rates.append(len(jobs) / wall)
+                print(
+                    f"poll_many round {round_number}: {len(jobs)} polls in {wall:.2f}s = "
+                    f"{rates[-1]:.0f} polls/s; client CPU {cpu:.2f}s "
+                    f"({cpu / len(jobs) * 1000:.2f} ms/poll), simulator CPU {sim:.2f}s"
+                )
 
-                rates = []
-                for round_number in range(1, args.rounds + 1):
-                    cpu0, sim0 = own_cpu_seconds(), process_cpu_seconds(simulator.pid)
-                    started = time.perf_counter()
-                    results = client.poll_many(jobs, max_connections=args.connections)
-                    wall = time.perf_counter() - started
-                    cpu, sim = own_cpu_seconds() - cpu0, process_cpu_seconds(simulator.pid) - sim0
-                    failures = [r for r in results.values() if not isinstance(r, JobStatus)]
-                    if len(results) != len(jobs) or failures:
-                        raise SystemExit(f"round {round_number}: {len(failures)} polls failed")
-                    rates.append(len(jobs) / wall)
-                    print(
-                        f"poll_many round {round_number}: {len(jobs)} polls in {wall:.2f}s = "
-                        f"{rates[-1]:.0f} polls/s; client CPU {cpu:.2f}s "
-                        f"({cpu / len(jobs) * 1000:.2f} ms/poll), simulator CPU {sim:.2f}s"
-                    )
-
-            if args.compare_async:
-                for round_number in range(1, args.rounds + 1):
-                    cpu0 = own_cpu_seconds()
-                    started = time.perf_counter()
-                    count = asyncio.run(poll_async(base_url, jobs, args.connections))
-                    wall = time.perf_counter() - started
-                    cpu = own_cpu_seconds() - cpu0
-                    print(
-                        f"asyncio round {round_number}: {count} polls in {wall:.2f}s = "
-                        f"{count / wall:.0f} polls/s; client CPU {cpu:.2f}s"
-                    )
-        finally:
-            simulator.terminate()
-            simulator.wait(timeout=10)
+        if args.compare_async:
+            for round_number in range(1, args.rounds + 1):
+                cpu0 = cpu_seconds()
+                started = time.perf_counter()
+                count = asyncio.run(poll_async(base_url, jobs, args.connections))
+                wall = time.perf_counter() - started
+                cpu = cpu_seconds() - cpu0
+                print(
+                    f"asyncio round {round_number}: {count} polls in {wall:.2f}s = "
+                    f"{count / wall:.0f} polls/s; client CPU {cpu:.2f}s"
+                )
 
     median = statistics.median(rates)
     verdict = "meets" if median >= 200 else "MISSES"
