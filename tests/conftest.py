@@ -8,8 +8,9 @@ pytest_plugins = ["tests.fixtures.simulator"]
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
-    """Every test writes media into its own folder, never into ./data."""
+    """Every test writes media (and temp files) into its own folder, never into ./data."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LTXDASH_TMP_DIR = tmp_path / "tmp"
 
 
 @pytest.fixture

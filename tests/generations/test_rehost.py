@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -14,7 +16,8 @@ from django.utils import timezone
 from ltxdash import media
 from ltxdash.generations import explain, pipeline
 from ltxdash.generations.models import Generation, GenerationInput, Output, State
-from ltxdash.generations.pipeline import poller, rehost
+from ltxdash.generations.pipeline import loop, poller, rehost
+from ltxdash.ltx.client import LTXClient
 from tests.generations.pipeline_support import (
     T2V,
     ago,
@@ -177,6 +180,58 @@ def test_it_sweeps_files_a_killed_attempt_left_behind(ltx_simulator, owner, tmp_
     assert not default_storage.exists(stray)
     output = generation.outputs.get()
     assert stored_files(generation) == sorted([output.file.name, output.poster.name])
+
+
+def test_it_downloads_into_a_scratch_folder_under_the_data_dir_and_removes_it(
+    ltx_simulator, owner, settings, monkeypatch
+):
+    generation = finished(owner)
+    folders: list[Path] = []
+    download = LTXClient.download
+
+    def spy(self, url, dest, **kwargs):
+        folders.append(Path(dest))
+        return download(self, url, dest, **kwargs)
+
+    monkeypatch.setattr(LTXClient, "download", spy)
+
+    assert rehost.rehost_generation(generation.pk) == "ready"
+
+    scratch = Path(settings.LTXDASH_TMP_DIR)
+    assert len(folders) == 1
+    assert folders[0].parent.parent == scratch
+    assert folders[0].parent.name.startswith("ltxdash-rehost-")
+    assert list(scratch.iterdir()) == []
+
+
+def test_the_loop_removes_temp_folders_killed_copies_left_hours_ago(settings):
+    scratch = Path(settings.LTXDASH_TMP_DIR)
+    now = time.time()
+    ages = {  # folder -> hours since anything in it was written
+        "ltxdash-rehost-killed": 7,
+        "ltxdash-upload-killed": 30,
+        "ltxdash-rehost-recent": 5,  # maybe still running: too young to tell
+        "ltxdash-rehost-writing": 0,  # old folder, but its download is still growing
+        "not-ours": 30,
+    }
+    for name, hours in ages.items():
+        part = scratch / name / "video_url" / "download.part"
+        part.parent.mkdir(parents=True)
+        part.write_bytes(b"partial")
+        for path in (part, part.parent, part.parent.parent):
+            stamp = now - hours * 3600
+            os.utime(path, (stamp, stamp))
+    old = now - 8 * 3600
+    os.utime(scratch / "ltxdash-rehost-writing", (old, old))
+
+    report = loop.run_pass()
+
+    assert report.swept == 2
+    assert sorted(p.name for p in scratch.iterdir()) == [
+        "ltxdash-rehost-recent",
+        "ltxdash-rehost-writing",
+        "not-ours",
+    ]
 
 
 def test_it_leaves_a_copy_alone_while_its_worker_is_alive(ltx_simulator, owner):

@@ -13,9 +13,7 @@ the queue, while one with it whose worker died can only become UNKNOWN.
 from __future__ import annotations
 
 import logging
-import tempfile
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -313,9 +311,9 @@ def upload_inputs(generation: Generation, client: LTXClient) -> dict[str, str]:
         name = item.file.name or (item.source_output.file.name if item.source_output else "")
         if not name:
             raise InputMissing(f"The {item.get_role_display().lower()} of this clip is gone.")
-        with tempfile.TemporaryDirectory(prefix="ltxdash-upload-") as tmp:
+        with files.scratch_dir("upload") as tmp:
             try:
-                local = files.copy_to_temp(name, Path(tmp))
+                local = files.copy_to_temp(name, tmp)
             except FileNotFoundError as exc:
                 raise InputMissing(
                     f"The {item.get_role_display().lower()} of this clip is no longer stored."

@@ -4,19 +4,27 @@ Everything goes through the storage API (``save``, ``open``, ``delete``, ``listd
 local path, so the same code works with S3-like storages. Outputs and posters of a generation
 live under a folder named after it; that lets a re-run (or a delete) sweep away files a killed
 worker left behind without touching anything still referenced.
+
+Transfers in progress work in local scratch folders under ``LTXDASH_TMP_DIR``; those a killed
+worker left are swept once nothing has written to them for hours.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -24,6 +32,10 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
+SCRATCH_PREFIX = "ltxdash-"
+# A scratch folder nothing has written to for this long belongs to a killed worker: a copy
+# ends (or is timed out by the cluster) within minutes.
+SCRATCH_STALE_AFTER = timedelta(hours=6)
 
 
 def output_name(generation_id: int, label: str, attempt: int, ext: str) -> str:
@@ -86,6 +98,58 @@ def copy_to_temp(name: str, directory: Path) -> Path:
         with open(fd, "wb") as target:
             shutil.copyfileobj(source, target, CHUNK)
     return Path(tmp)
+
+
+@contextmanager
+def scratch_dir(kind: str) -> Iterator[Path]:
+    """A new local folder under LTXDASH_TMP_DIR (``ltxdash-<kind>-...``), removed on the way out.
+    One a SIGKILLed worker leaves behind is removed by sweep_scratch() once it is stale: by the
+    pipeline loop's housekeeping, and here (the loop runs on one machine; this, on each)."""
+    root = Path(settings.LTXDASH_TMP_DIR)
+    root.mkdir(parents=True, exist_ok=True)
+    sweep_scratch()
+    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{kind}-", dir=root) as tmp:
+        yield Path(tmp)
+
+
+def _last_written(folder: Path) -> float:
+    """The newest mtime of the folder and of anything in it (a download writes deep inside)."""
+    newest = folder.stat().st_mtime
+    for parent, dirs, names in os.walk(folder):
+        for name in [*dirs, *names]:
+            try:
+                newest = max(newest, os.stat(os.path.join(parent, name)).st_mtime)
+            except FileNotFoundError:
+                continue
+    return newest
+
+
+def sweep_scratch(older_than: timedelta = SCRATCH_STALE_AFTER) -> list[Path]:
+    """Remove scratch folders nothing has written to for ``older_than`` (left by killed workers;
+    younger ones may belong to a copy still running). Returns the folders removed."""
+    root = Path(settings.LTXDASH_TMP_DIR)
+    cutoff = time.time() - older_than.total_seconds()
+    removed = []
+    try:
+        entries = list(os.scandir(root))
+    except FileNotFoundError:
+        return removed
+    for entry in entries:
+        try:
+            if not entry.name.startswith(SCRATCH_PREFIX) or not entry.is_dir(follow_symlinks=False):
+                continue
+            # The folder's own mtime first: a busy one is skipped without walking it.
+            if entry.stat().st_mtime >= cutoff or _last_written(Path(entry.path)) >= cutoff:
+                continue
+            shutil.rmtree(entry.path)
+        except FileNotFoundError:
+            continue  # its own worker finished meanwhile
+        except OSError:
+            logger.warning("Could not remove stale temp folder %s", entry.path, exc_info=True)
+            continue
+        logger.info("Removed stale temp folder %s", entry.path)
+        removed.append(Path(entry.path))
+    return removed
 
 
 def delete_quietly(names: Iterable[str]) -> None:

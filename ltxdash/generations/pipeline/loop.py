@@ -1,8 +1,9 @@
 """The pipeline's heartbeat: one loop, under the "poller" lease, that keeps everything moving.
 
 Each pass: recover submits whose worker died, poll what is due, re-enqueue or expire copies,
-probe a paused account, fill free slots. Between passes it sleeps until the next poll is due
-(at most one interval, so a freed slot is used within an interval).
+remove temp folders of killed copies, probe a paused account, fill free slots. Between passes
+it sleeps until the next poll is due (at most one interval, so a freed slot is used within an
+interval).
 
 Exactly one loop runs across every cluster: the lease is taken with a conditional UPDATE and
 renewed each pass (``/healthz`` reads that renewal as the workers' heartbeat). A loop task runs
@@ -29,7 +30,7 @@ from django.utils import timezone
 
 from ltxdash.core.health import POLLER_LEASE
 from ltxdash.core.models import Lease
-from ltxdash.generations.pipeline import dispatch, poller, rehost
+from ltxdash.generations.pipeline import dispatch, files, poller, rehost
 from ltxdash.generations.pipeline.timing import lease_seconds, loop_seconds, poll_interval
 from ltxdash.ltx.client import LTXClient
 
@@ -46,6 +47,7 @@ class PassReport:
     poll_changes: dict[str, int] = field(default_factory=dict)
     rehosts: dict[str, int] = field(default_factory=dict)
     claimed: int = 0
+    swept: int = 0  # temp folders of killed copies removed
 
 
 def new_holder() -> str:
@@ -68,6 +70,7 @@ def run_pass(
     if housekeeping:
         report.recovered = dispatch.recover_stale_submits(timezone.now())
         report.rehosts = rehost.watch(timezone.now())
+        report.swept = len(files.sweep_scratch())
     if housekeeping or freed:
         report.claimed = len(dispatch.dispatch(timezone.now()))
     return report

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -115,9 +114,9 @@ def _copy(generation: Generation, attempt: int, client: LTXClient) -> str:
 
     stored: list[StoredOutput] = []
     try:
-        with tempfile.TemporaryDirectory(prefix="ltxdash-rehost-") as tmp:
+        with files.scratch_dir("rehost") as tmp:
             for label, url in sorted(urls.items()):
-                stored.append(_fetch(generation, attempt, label, url, Path(tmp), client))
+                stored.append(_fetch(generation, attempt, label, url, tmp, client))
         _commit(generation, attempt, stored)
     except BaseException:
         files.delete_quietly(n for item in stored for n in (item.name, item.poster))
