@@ -88,7 +88,7 @@ class Pipeline:
                         self.errors.append(traceback.format_exc())
                 self.passes += 1
                 self._first_pass.set()
-                self._stop.wait(min(max(wait, 0.02), 0.2))
+                self._stop.wait(min(max(wait, 0.05), 0.2))
         finally:
             with self.lock:
                 with contextlib.suppress(Exception):
@@ -113,6 +113,7 @@ class Pipeline:
         thread = threading.Thread(target=run)
         thread.start()
         thread.join(60)
+        assert not thread.is_alive(), "a database query took over a minute"
         if failure:
             raise failure[0]
         return result[0]
