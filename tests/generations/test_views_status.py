@@ -280,3 +280,12 @@ def test_a_ready_hdr_clip_offers_its_frames_for_download(owner_client, owner):
     html = owner_client.get(f"/generations/{generation.pk}/card").content.decode()
     assert "EXR frames (ZIP)" in html
     assert f'href="/gallery/files/{output.pk}/download"' in html
+
+
+def test_it_words_finished_toasts_as_sentences_and_cuts_at_a_word():
+    from ltxdash.generations.views.cards import shorten
+
+    assert shorten("short", 10) == "short"
+    cut = shorten("LTX's safety filter refused the prompt before it was blocked by the", 40)
+    assert cut.endswith("…") and len(cut) <= 40 and not cut[:-1].endswith(" ")
+    assert cut == "LTX's safety filter refused the prompt…"

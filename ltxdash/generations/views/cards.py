@@ -312,15 +312,35 @@ def announcement(changes: Changes) -> str:
     return " ".join(parts[:5])
 
 
+# How a toast says a clip ended: "Text → Video #3 is ready", "... failed", "... ended: ...".
+FINISHED_PHRASES = {
+    State.READY: "is ready",
+    State.FAILED: "failed",
+    State.REJECTED: "was refused",
+    State.EXPIRED: "expired",
+    State.CANCELED: "was canceled",
+    State.UNKNOWN: "may not have been sent",
+}
+
+
 def finished_events(cards: Sequence[Card]) -> list[dict[str, Any]]:
     """The HX-Trigger payload static/js/status.js turns into toasts and notifications."""
     return [
         {
             "id": c.pk,
             "ok": c.state == State.READY,
-            "title": f"{c.title} #{c.pk} is {c.state_label.lower()}",
-            "body": (c.g.prompt or "")[:120] if c.state == State.READY else c.reason[:160],
+            "title": f"{c.title} #{c.pk} {FINISHED_PHRASES.get(c.state, 'ended')}",
+            "body": shorten(c.g.prompt or "", 120)
+            if c.state == State.READY
+            else shorten(c.reason, 160),
             "url": c.clip_url if c.state == State.READY else None,
         }
         for c in cards
     ]
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word boundary with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
