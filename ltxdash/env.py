@@ -99,11 +99,51 @@ def env_url(
     environ: Mapping[str, str] | None = None,
 ) -> str:
     value = env_str(name, default, environ=environ)
+    if not value:  # optional, and not set
+        return ""
     scheme, sep, rest = value.partition("://")
     if not sep or scheme.lower() not in schemes or not rest or rest.startswith("/"):
         allowed = " or ".join(f"{s}://" for s in schemes)
         raise ImproperlyConfigured(f"{name} must be a URL starting with {allowed}; got {value!r}")
     return value.rstrip("/")
+
+
+def env_choice(
+    name: str, default: str, choices: tuple[str, ...], *, environ: Mapping[str, str] | None = None
+) -> str:
+    value = env_str(name, default, environ=environ)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def env_timezone(name: str, default: str, *, environ: Mapping[str, str] | None = None) -> str:
+    import zoneinfo
+
+    value = env_str(name, default, environ=environ)
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"{name} must be a time zone name such as UTC or Europe/Paris; got {value!r}"
+        ) from None
+    return value
+
+
+def env_database(name: str, *, environ: Mapping[str, str] | None = None) -> dict | None:
+    """A database URL (postgres://..., sqlite:///path ...) parsed into Django's DATABASES form."""
+    import dj_database_url
+
+    value = env_str(name, environ=environ)
+    if not value:
+        return None
+    try:
+        return dj_database_url.parse(value, conn_max_age=60)
+    except Exception as exc:  # the parser raises several types for a malformed URL
+        scheme = value.partition("://")[0] or "?"
+        raise ImproperlyConfigured(
+            f"{name} is not a database URL ltxdash understands (scheme {scheme!r}): {exc}"
+        ) from None
 
 
 def _check_range(name: str, number: float, low: float | None, high: float | None) -> None:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dj_database_url
-
 from ltxdash.env import (
     env_bool,
+    env_choice,
+    env_database,
     env_float,
     env_int,
     env_list,
     env_str,
+    env_timezone,
     env_url,
     secret_from_file,
 )
@@ -88,8 +89,9 @@ _SQLITE_OPTIONS = {
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
 }
 DATABASE_URL = env_str("DATABASE_URL")
-if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+_database = env_database("DATABASE_URL")
+if _database:
+    DATABASES = {"default": _database}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["OPTIONS"] = {**_SQLITE_OPTIONS, **DATABASES["default"]["OPTIONS"]}
@@ -105,7 +107,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Broker and cache -------------------------------------------------------------------------
-REDIS_URL = env_str("REDIS_URL")
+REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss"))
 Q_CLUSTER = {
     "name": "ltxdash",
     "workers": env_int("LTXDASH_WORKERS", 4, min_value=1, max_value=64),
@@ -183,12 +185,13 @@ if LTXDASH_HTTPS:
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = env_str("LTXDASH_TIME_ZONE", "UTC")
+TIME_ZONE = env_timezone("LTXDASH_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
 # --- The LTX API ------------------------------------------------------------------------------
 LTX_API_KEY = env_str("LTX_API_KEY")
+PORT = env_int("PORT", 8000, min_value=1, max_value=65535)  # `make run`'s web server
 LTXDASH_SIMULATOR_PORT = env_int("LTXDASH_SIMULATOR_PORT", 8001, min_value=1, max_value=65535)
 # With no key, ltxdash talks to its own simulator (started by `make run`).
 LTX_SIMULATED = not LTX_API_KEY
@@ -209,12 +212,15 @@ LTXDASH_SIM_RETENTION_SECONDS = env_float("LTXDASH_SIM_RETENTION_SECONDS", 86400
 LTXDASH_SIM_CONCURRENCY = env_int("LTXDASH_SIM_CONCURRENCY", 2, min_value=0)
 
 # --- Logging ----------------------------------------------------------------------------------
+LOG_LEVEL = env_choice(
+    "LTXDASH_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LTXDASH_LOG_LEVEL", "INFO").upper()},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},

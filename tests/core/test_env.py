@@ -87,3 +87,29 @@ def test_it_generates_a_secret_once_and_keeps_it(tmp_path):
     assert len(first) >= 50
     assert secret_from_file(path) == first
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_it_reads_choices_time_zones_and_database_urls():
+    from ltxdash.env import env_choice, env_database, env_timezone
+
+    assert env_choice("C", "INFO", ("INFO", "DEBUG"), environ={"C": "DEBUG"}) == "DEBUG"
+    with pytest.raises(ImproperlyConfigured, match="C must be one of INFO, DEBUG; got 'LOUD'"):
+        env_choice("C", "INFO", ("INFO", "DEBUG"), environ={"C": "LOUD"})
+    assert env_timezone("TZ", "UTC", environ={"TZ": "Europe/Paris"}) == "Europe/Paris"
+    with pytest.raises(ImproperlyConfigured, match="TZ must be a time zone name"):
+        env_timezone("TZ", "UTC", environ={"TZ": "Mars/Olympus"})
+    assert env_database("D", environ={}) is None
+    parsed = env_database("D", environ={"D": "postgres://u:p@db:5432/ltx"})
+    assert (parsed["ENGINE"], parsed["NAME"], parsed["HOST"]) == (
+        "django.db.backends.postgresql",
+        "ltx",
+        "db",
+    )
+    with pytest.raises(ImproperlyConfigured, match="D is not a database URL"):
+        env_database("D", environ={"D": "oracle-ish://nope"})
+
+
+def test_an_optional_url_may_be_unset():
+    assert env_url("R", "", schemes=("redis",), environ={}) == ""
+    with pytest.raises(ImproperlyConfigured, match="R must be a URL starting with redis://"):
+        env_url("R", "", schemes=("redis",), environ={"R": "localhost:6379"})

@@ -106,3 +106,15 @@ def test_the_deploy_check_asks_only_for_what_https_provides(tmp_path):
 
 def test_the_deploy_check_is_clean_behind_https(tmp_path):
     assert "no issues" in _deploy_check(tmp_path, LTXDASH_HTTPS="1")
+
+
+def test_it_refuses_bad_service_urls_naming_the_variable(tmp_path):
+    for env, expected in [
+        ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a URL starting with redis://"),
+        ({"DATABASE_URL": "nonsense://x"}, "DATABASE_URL is not a database URL"),
+        ({"LTXDASH_LOG_LEVEL": "chatty"}, "LTXDASH_LOG_LEVEL must be one of"),
+        ({"PORT": "http"}, "PORT must be a whole number"),
+    ]:
+        out = _settings_value("1", LTXDASH_DATA_DIR=str(tmp_path), **env)
+        assert out.returncode != 0
+        assert expected in out.stderr, out.stderr[-500:]

@@ -21,8 +21,9 @@ from ltxdash.gallery.views.clip import clip_context, clip_queryset, shares_conte
 from ltxdash.gallery.views.files import poster_type
 from ltxdash.generations.models import Generation, Output
 
-# Shared media may sit in a public cache this long, so a revoked link can keep playing that long.
-SHARE_CACHE = "public, max-age=300"
+# Caches may keep shared media but must ask again (a cheap 304 via ETag) before each use, so a
+# revoked or expired link stops playing at once, also from a shared cache.
+SHARE_CACHE = "public, no-cache"
 
 
 @require_POST

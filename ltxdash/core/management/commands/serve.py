@@ -23,7 +23,7 @@ class Command(BaseCommand):
     help = "Start the web server, a django-q2 cluster and (without LTX_API_KEY) the simulator."
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--port", type=int, default=settings.PORT)
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--web-workers", type=int, default=2)
 
