@@ -429,3 +429,39 @@ def test_it_ignores_a_stale_submit_task_after_the_claim_moved_on(ltx_simulator, 
     assert run_tasks([stale]) == ["skipped"]
     assert run_tasks(queued_tasks_now()) == ["submitted"]
     assert ltx_simulator.stats()["submits"] == 1
+
+
+def test_it_pauses_everyone_when_a_job_fails_upstream_for_lack_of_credits(
+    ltx_simulator, owner, client, settings
+):
+    settings.LTX_MAX_CONCURRENCY = 1
+    (broke,) = queue(owner, 1, prompt="the first clip [funds]")
+    waiting = queue(owner, 3, prompt="a clip that would fail the same way")
+
+    drive(lambda: Generation.objects.get(pk=broke.pk).state == State.FAILED)
+
+    broke.refresh_from_db()
+    assert broke.error_type == "insufficient_funds_error"
+    assert "out of credits" in explain.reason(broke)
+    pause = DispatchState.get()
+    assert pause.paused and pause.reason_type == "insufficient_funds_error"
+    assert pause.next_probe_at > timezone.now()
+    for _ in range(5):  # the loop keeps running: nobody else's clip is sent meanwhile
+        run_tasks(queued_tasks_now())
+        dispatch.dispatch()
+    assert {g.state for g in Generation.objects.filter(pk__in=[g.pk for g in waiting])} == {
+        State.QUEUED
+    }
+    assert ltx_simulator.stats()["submits"] == 1
+
+    client.force_login(owner)
+    assert "out of credits" in client.get("/").content.decode()
+
+    # The probe: one clip is sent; dispatching resumes once its job has finished.
+    DispatchState.objects.update(next_probe_at=ago(1))
+    assert len(dispatch.dispatch()) == 1
+    assert run_dispatch_and_submits() == ["submitted"]
+    assert DispatchState.get().paused
+    drive(lambda: set(states()) == {State.FAILED, State.READY}, timeout=30)
+    assert not DispatchState.get().paused
+    assert ltx_simulator.stats()["submits"] == 4

@@ -296,7 +296,13 @@ def _submit(
             "Generation %s was submitted as LTX job %s but changed meanwhile", generation.pk, job.id
         )
         return "lost"
-    resume("a submit succeeded")  # a no-op unless this was the probe of a paused account
+    # A no-op unless this was the probe of a paused account. Out of credits, an accepted submit
+    # proves little (the job may still fail for lack of credits): the poller resumes once the
+    # probe's job has finished.
+    if not DispatchState.objects.filter(
+        pk=1, paused=True, reason_type="insufficient_funds_error"
+    ).exists():
+        resume("a submit succeeded")
     return "submitted"
 
 

@@ -29,7 +29,7 @@ from ltxdash.generations.pipeline.timing import (
     poll_interval,
 )
 from ltxdash.ltx.client import JobStatus, LTXClient
-from ltxdash.ltx.errors import LTXError, NotFoundError
+from ltxdash.ltx.errors import LTXError, NotFoundError, error_class_for
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,9 @@ MAX_CONNECTIONS = 16
 # Landing this long after the expected finish absorbs small clock and scheduling jitter.
 _AFTER_EXPECTED = timedelta(milliseconds=100)
 _BACKOFF_CAP = 300.0
+# A job that fails upstream with one of these says the account is unusable, not the clip: the
+# clips still queued would fail the same way, so dispatching pauses for everyone.
+ACCOUNT_FAILURES = frozenset({"insufficient_funds_error", "authentication_error"})
 
 
 @dataclass
@@ -93,11 +96,22 @@ def poll_due(
     now = timezone.now()
     report.polled = len(due)
     account_errors = [e for e in outcomes.values() if isinstance(e, LTXError) and e.account_level]
+    # A job that failed upstream because of the account (no credits, key revoked) says the same
+    # as a 402/401 at submit: pause, once per pass, instead of failing the queue one by one.
+    account_errors += [
+        _account_error(outcome)
+        for outcome in outcomes.values()
+        if isinstance(outcome, JobStatus)
+        and outcome.status == "failed"
+        and outcome.error
+        and outcome.error.type in ACCOUNT_FAILURES
+    ]
     if account_errors:
         # A revoked key shows on every poll: pause submitting once, not once per job.
         from ltxdash.generations.pipeline.dispatch import pause
 
         pause(account_errors[0])
+    completed = []
     with transaction.atomic():
         for generation in due:
             outcome = outcomes.get(generation.remote_id)
@@ -109,7 +123,37 @@ def poll_due(
                 kind = _apply_failure(generation, outcome, sent)
                 report.failures += kind == "backoff"
             report.changed[kind] = report.changed.get(kind, 0) + 1
+            if kind == "completed":
+                completed.append(generation)
+    if completed and not account_errors:
+        _resume_after_credits_work(completed)
     return report
+
+
+def _account_error(status: JobStatus) -> LTXError:
+    failure = status.error
+    assert failure is not None
+    return error_class_for(failure.type)(
+        failure.message or failure.type, request_id=status.request_id, error_type=failure.type
+    )
+
+
+def _resume_after_credits_work(completed: list[Generation]) -> None:
+    """A pause for lack of credits ends once a job sent after the pause has finished.
+
+    Its submit being accepted proves little (a job can be accepted, then fail for lack of
+    credits), so the probe clip's completion is what resumes dispatching.
+    """
+    from ltxdash.generations.models import DispatchState
+    from ltxdash.generations.pipeline.dispatch import resume
+
+    state = DispatchState.objects.filter(
+        pk=1, paused=True, reason_type="insufficient_funds_error"
+    ).first()
+    if state is None or state.paused_at is None:
+        return
+    if any(g.submitted_at and g.submitted_at >= state.paused_at for g in completed):
+        resume("a job sent after the pause finished")
 
 
 def _apply_status(generation: Generation, status: JobStatus, sent_at: datetime) -> str:
