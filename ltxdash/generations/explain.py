@@ -15,6 +15,8 @@ NOT_FOUND = "not_found_error"
 RETENTION_ENDED = "retention_ended"
 OUTCOME_UNKNOWN = "outcome_unknown"
 WORKER_LOST = "worker_lost"  # a worker died after sending the submit
+OUTPUT_TOO_LARGE = "output_too_large"  # the copy would exceed LTXDASH_MAX_OUTPUT_BYTES
+OUTPUT_REFUSED = "output_refused"  # the output link is unusable or its host refuses it
 
 _UNKNOWN_ADVICE = (
     "LTX offers no way to look a job up without its id, so we cannot tell whether it was "
@@ -55,6 +57,19 @@ def reason(generation: Generation) -> str:
             return _with_message(_API_PROBLEMS[kind], message)
         return _with_message("LTX refused the request.", message)
     if state == State.FAILED:
+        if kind == OUTPUT_TOO_LARGE:
+            text = (
+                "LTX finished the clip, but the output was larger than this server accepts "
+                "(LTXDASH_MAX_OUTPUT_BYTES), so no copy was made. An admin can raise the limit; "
+                "then retry the clip."
+            )
+            return f"{text} Details: {message}" if message else text
+        if kind == OUTPUT_REFUSED:
+            text = (
+                "LTX finished the clip, but the output link was refused when we tried to copy "
+                "it, so no copy was made. Retrying the clip may work."
+            )
+            return f"{text} Details: {message}" if message else text
         if kind == UPLOAD_FAILED:
             return f"The input files could not be sent to LTX. {message}".strip()
         if kind in ("content_filtered_error", "insufficient_funds_error"):

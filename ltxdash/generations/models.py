@@ -38,7 +38,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     ),
     State.PENDING: frozenset({State.PROCESSING, State.REHOSTING, State.FAILED, State.EXPIRED}),
     State.PROCESSING: frozenset({State.REHOSTING, State.FAILED, State.EXPIRED}),
-    State.REHOSTING: frozenset({State.READY, State.EXPIRED}),
+    # FAILED: the copy can never be made (the output is over our size limit, its link refused).
+    State.REHOSTING: frozenset({State.READY, State.EXPIRED, State.FAILED}),
     # "Copy again" (admin): fetch the output once more while the API still keeps it.
     State.READY: frozenset({State.REHOSTING}),
     State.EXPIRED: frozenset({State.REHOSTING}),

@@ -9,6 +9,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
@@ -18,6 +19,7 @@ from ltxdash.generations import explain, pipeline
 from ltxdash.generations.models import Generation, GenerationInput, Output, State
 from ltxdash.generations.pipeline import loop, poller, rehost
 from ltxdash.ltx.client import LTXClient
+from ltxdash.ltx.retry import NO_RETRY
 from tests.generations.pipeline_support import (
     T2V,
     ago,
@@ -134,25 +136,85 @@ def test_it_gives_up_cleanly_when_the_retention_ends_before_a_copy_works(
     assert queued_tasks_now() == []
 
 
-def test_it_retries_then_fails_cleanly_an_output_over_the_size_limit(
-    ltx_simulator, owner, settings
-):
+def test_it_fails_cleanly_at_once_an_output_over_the_size_limit(ltx_simulator, owner, settings):
     settings.LTXDASH_MAX_OUTPUT_BYTES = 4096
     generation = finished(owner)
 
-    assert rehost.rehost_generation(generation.pk) == "retry"
-    generation.refresh_from_db()
-    assert "4096" in generation.error_message or "limit" in generation.error_message.lower()
-    Generation.objects.filter(pk=generation.pk).update(next_attempt_at=ago(1))
-    assert rehost.rehost_generation(generation.pk) == "retry"
-    assert stored_files(generation) == []
+    assert rehost.rehost_generation(generation.pk) == "failed"  # retrying cannot shrink it
 
-    Generation.objects.filter(pk=generation.pk).update(
-        retention_ends_at=ago(0), next_attempt_at=ago(1)
-    )
-    assert rehost.rehost_generation(generation.pk) == "expired"
     generation.refresh_from_db()
-    assert generation.state == State.EXPIRED and generation.error_type == explain.RETENTION_ENDED
+    assert generation.state == State.FAILED and generation.finished_at
+    assert generation.error_type == explain.OUTPUT_TOO_LARGE
+    assert "4096" in generation.error_message
+    assert "LTXDASH_MAX_OUTPUT_BYTES" in explain.reason(generation)
+    assert generation.claim_until is None and generation.next_attempt_at is None
+    assert stored_files(generation) == [] and not generation.outputs.exists()
+    assert list(Path(settings.LTXDASH_TMP_DIR).glob("ltxdash-*")) == []
+    assert rehost.watch() == {"requeued": 0, "expired": 0, "at_risk": 0}
+    assert queued_tasks_now() == []
+
+
+def test_it_fails_after_a_few_attempts_a_link_its_host_keeps_refusing(owner, settings):
+    generation = make_generation(
+        owner,
+        State.REHOSTING,
+        remote_id="11111111-2222-3333-4444-555555555555",
+        result_urls={"video_url": "https://cdn.test/out.mp4"},
+        completed_at=ago(60),
+        retention_ends_at=timezone.now() + timedelta(hours=23),
+    )
+    status_polls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "cdn.test":
+            return httpx.Response(403, text="Request has expired")
+        status_polls.append(request.url.path)
+        return httpx.Response(
+            200,
+            json={
+                "id": generation.remote_id,
+                "status": "completed",
+                "created_at": "2026-01-15T10:00:00.000Z",
+                "completed_at": "2026-01-15T10:01:00.000Z",
+                "result": {"video_url": "https://cdn.test/out.mp4"},
+            },
+        )
+
+    client = LTXClient(
+        "sk-test", "https://api.test", transport=httpx.MockTransport(handler), retry=NO_RETRY
+    )
+    outcomes = []
+    for _ in range(rehost.REFUSED_ATTEMPTS):
+        Generation.objects.filter(pk=generation.pk).update(next_attempt_at=ago(1))
+        outcomes.append(rehost.rehost_generation(generation.pk, client=client))
+
+    assert outcomes == ["retry"] * (rehost.REFUSED_ATTEMPTS - 1) + ["failed"]
+    assert len(status_polls) == rehost.REFUSED_ATTEMPTS - 1  # each retry asked for fresh URLs
+    generation.refresh_from_db()
+    assert generation.state == State.FAILED
+    assert generation.error_type == explain.OUTPUT_REFUSED
+    assert "output link was refused" in explain.reason(generation)
+    assert stored_files(generation) == [] and not generation.outputs.exists()
+
+
+def test_it_recovers_to_ready_after_several_truncated_attempts(ltx_simulator, owner, settings):
+    settings.LTXDASH_PIPELINE_DOWNLOAD_SECONDS = 0.5
+    generation = finished(owner)
+    ltx_simulator.configure(truncate_rate=1.0, fault_targets=["download"])
+
+    for _ in range(4):  # not a refusal: retried however often, while the API keeps the job
+        assert rehost.rehost_generation(generation.pk) == "retry"
+        generation.refresh_from_db()
+        assert generation.state == State.REHOSTING and generation.error_type == "download_error"
+        Generation.objects.filter(pk=generation.pk).update(next_attempt_at=ago(1))
+
+    ltx_simulator.configure(truncate_rate=0.0)
+    assert rehost.watch()["requeued"] == 1
+    assert run_tasks(queued_tasks_now()) == ["ready"]
+    generation.refresh_from_db()
+    assert generation.state == State.READY and generation.rehost_attempts == 5
+    output = generation.outputs.get()
+    assert stored_files(generation) == sorted([output.file.name, output.poster.name])
 
 
 def test_it_expires_when_the_api_has_forgotten_the_job_on_a_retry(ltx_simulator, owner):

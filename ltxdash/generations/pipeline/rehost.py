@@ -38,12 +38,15 @@ from ltxdash.generations.pipeline.timing import (
     tunable,
 )
 from ltxdash.ltx.client import LTXClient
-from ltxdash.ltx.errors import LTXError, NotFoundError
+from ltxdash.ltx.errors import DownloadError, LTXError, NotFoundError
 
 logger = logging.getLogger(__name__)
 
 _GENERIC_TYPES = {"", "application/octet-stream", "binary/octet-stream"}
 _LABEL_TYPES = {"video_url": "video/mp4", "exr_frames_url": "application/zip"}
+# A refused link (a 4xx, an unusable URL) gets this many attempts, each with URLs fetched afresh
+# from the API (a signed link may simply have expired); then the clip FAILS. Too large: at once.
+REFUSED_ATTEMPTS = 3
 
 
 class LostClaim(Exception):
@@ -94,8 +97,17 @@ def rehost_generation(pk: int, *, client: LTXClient | None = None) -> str:
             return _give_up(generation, mine, explain.NOT_FOUND, error.message)
         except LostClaim:
             return "lost"
+        except DownloadError as error:
+            if _permanent(error) and (error.reason == "too_large" or attempt >= REFUSED_ATTEMPTS):
+                return _fail(generation, mine, error)
+            return _retry_later(generation, mine, error)
         except (LTXError, media.MediaError, OSError) as error:
             return _retry_later(generation, mine, error)
+
+
+def _permanent(error: DownloadError) -> bool:
+    """Retrying cannot fix it: too large, an unusable URL, a 4xx (408 and 429 aside)."""
+    return not error.retryable and not (error.reason == "http_status" and error.status == 408)
 
 
 def _copy(generation: Generation, attempt: int, client: LTXClient) -> str:
@@ -274,6 +286,35 @@ def _give_up(generation: Generation, mine: dict[str, Any], kind: str, last_probl
     )
     files.sweep_generation_folders(generation.pk, keep=set())
     return "expired"
+
+
+def _fail(generation: Generation, mine: dict[str, Any], error: DownloadError) -> str:
+    """The copy can never be made. A clip with an earlier copy ("copy again") keeps it and goes
+    back to READY; otherwise it is FAILED, with nothing left in storage."""
+    kind = explain.OUTPUT_TOO_LARGE if error.reason == "too_large" else explain.OUTPUT_REFUSED
+    logger.warning("Copy of generation %s cannot be made: %s", generation.pk, error)
+    if Output.objects.filter(generation=generation).exists():
+        moved = generation.transition(
+            State.READY,
+            expected=State.REHOSTING,
+            where=mine,
+            detail=f"Copy again failed ({kind}); the earlier copy is kept.",
+            claim_until=None,
+            next_attempt_at=None,
+        )
+        return "kept" if moved else "lost"
+    generation.transition(
+        State.FAILED,
+        expected=State.REHOSTING,
+        where=mine,
+        detail=f"{kind}: {error.message}",
+        error_type=kind,
+        error_message=error.message,
+        claim_until=None,
+        next_attempt_at=None,
+    )
+    files.sweep_generation_folders(generation.pk, keep=set())
+    return "failed"
 
 
 # --- the loop's share: re-enqueue, expire, flag ------------------------------------------------
