@@ -15,6 +15,7 @@ NOT_FOUND = "not_found_error"
 RETENTION_ENDED = "retention_ended"
 OUTCOME_UNKNOWN = "outcome_unknown"
 WORKER_LOST = "worker_lost"  # a worker died after sending the submit
+GAVE_UP = "submit_gave_up"  # LTX kept failing (5xx, network) for too many attempts in a row
 OUTPUT_TOO_LARGE = "output_too_large"  # the copy would exceed LTXDASH_MAX_OUTPUT_BYTES
 OUTPUT_REFUSED = "output_refused"  # the output link is unusable or its host refuses it
 
@@ -53,6 +54,12 @@ def reason(generation: Generation) -> str:
             return _with_message("LTX refused the request as invalid.", message)
         if kind == INPUT_MISSING:
             return message or "An input file of this clip is no longer stored."
+        if kind == UPLOAD_FAILED:
+            text = "The input files could not be sent to LTX: LTX refused the upload."
+            return f"{text} Details: {message}" if message else text
+        if kind == GAVE_UP:
+            text = "LTX kept failing to take this clip, so we stopped trying; try again later."
+            return f"{text} Details: {message}" if message else text
         if kind in _API_PROBLEMS:
             return _with_message(_API_PROBLEMS[kind], message)
         return _with_message("LTX refused the request.", message)
@@ -70,8 +77,6 @@ def reason(generation: Generation) -> str:
                 "it, so no copy was made. Retrying the clip may work."
             )
             return f"{text} Details: {message}" if message else text
-        if kind == UPLOAD_FAILED:
-            return f"The input files could not be sent to LTX. {message}".strip()
         if kind in ("content_filtered_error", "insufficient_funds_error"):
             return _with_message(_API_PROBLEMS[kind], message)
         base = _API_PROBLEMS.get(kind, "The job failed at LTX.")

@@ -6,7 +6,9 @@ import threading
 import time
 from datetime import timedelta
 
+import httpx
 import pytest
+from django.core.files.storage import default_storage
 from django.db import OperationalError, connections
 from django.utils import timezone
 
@@ -19,6 +21,8 @@ from ltxdash.generations.models import (
     State,
 )
 from ltxdash.generations.pipeline import dispatch
+from ltxdash.ltx.client import LTXClient
+from ltxdash.ltx.retry import NO_RETRY
 from tests.generations.pipeline_support import (
     T2V,
     ago,
@@ -465,3 +469,99 @@ def test_it_pauses_everyone_when_a_job_fails_upstream_for_lack_of_credits(
     drive(lambda: set(states()) == {State.FAILED, State.READY}, timeout=30)
     assert not DispatchState.get().paused
     assert ltx_simulator.stats()["submits"] == 4
+
+
+def image_clip(owner, tmp_path) -> Generation:
+    image = make_image(tmp_path / "first.png", width=640, height=360)
+    (generation,) = pipeline.create_generations(
+        owner=owner,
+        endpoint="image-to-video",
+        params={**T2V, "prompt": "the picture moves"},
+        inputs={"image_uri": upload_source(image, "image/png")},
+    )
+    queued_tasks_now()  # the dispatch nudge: each test claims and submits itself
+    return generation
+
+
+def upload_client(put_status: int, post_status: int = 200) -> LTXClient:
+    """An LTX client whose upload flow answers with these statuses (a unit-test transport)."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/upload":
+            if post_status != 200:
+                return httpx.Response(post_status, json={"type": "error", "error": {}})
+            return httpx.Response(
+                200,
+                json={
+                    "upload_url": "https://storage.test/put/1",
+                    "storage_uri": "ltx://uploads/1",
+                    "expires_at": "2099-01-01T00:00:00Z",
+                    "required_headers": {},
+                },
+            )
+        return httpx.Response(put_status, text="refused")
+
+    return LTXClient(
+        "sk-test", "https://api.test", transport=httpx.MockTransport(handler), retry=NO_RETRY
+    )
+
+
+def submit_once(generation: Generation, client: LTXClient) -> str:
+    Generation.objects.filter(pk=generation.pk).update(next_attempt_at=None)
+    DispatchState.objects.update(hold_until=None)
+    ((pk, attempt),) = dispatch.claim_slots()
+    queued_tasks_now()
+    return dispatch.submit_generation(pk, attempt, upload_client=client)
+
+
+def test_it_rejects_a_clip_whose_upload_ltx_refuses(ltx_simulator, owner, tmp_path):
+    generation = image_clip(owner, tmp_path)
+
+    assert submit_once(generation, upload_client(put_status=403)) == "rejected"
+
+    generation.refresh_from_db()
+    assert generation.state == State.REJECTED and generation.error_type == explain.UPLOAD_FAILED
+    assert "could not be sent to LTX" in explain.reason(generation)
+    assert "403" in generation.error_message
+    assert ltx_simulator.stats()["submits"] == 0
+
+
+def test_it_rejects_a_clip_whose_input_file_is_gone_from_storage(ltx_simulator, owner, tmp_path):
+    generation = image_clip(owner, tmp_path)
+    default_storage.delete(generation.inputs.get().file.name)
+
+    assert submit_once(generation, upload_client(put_status=200)) == "rejected"
+
+    generation.refresh_from_db()
+    assert generation.state == State.REJECTED and generation.error_type == explain.INPUT_MISSING
+    assert "no longer stored" in explain.reason(generation)
+
+
+@pytest.mark.parametrize("failure", [{"put_status": 503}, {"put_status": 200, "post_status": 500}])
+def test_it_requeues_a_failing_upload_with_backoff_then_gives_up(
+    ltx_simulator, owner, tmp_path, failure
+):
+    generation = image_clip(owner, tmp_path)
+    client = upload_client(**failure)
+    waits = []
+    for _ in range(dispatch.MAX_SUBMIT_FAILURES - 1):
+        before = timezone.now()
+        assert submit_once(generation, client) == "backoff"
+        generation.refresh_from_db()
+        assert generation.state == State.QUEUED
+        assert "sent again shortly" in explain.reason(generation)
+        waits.append((generation.next_attempt_at - before).total_seconds())
+    assert waits[1] > waits[0] * 1.3 and waits[-1] <= 300 * 1.5 + 1  # grows, capped
+
+    # A 429 hold in between is not a failure of this clip: it does not count.
+    DispatchState.objects.update(hold_until=None)
+    assert submit_once(generation, upload_client(put_status=429)) == "held"
+
+    assert submit_once(generation, client) == "rejected"
+    generation.refresh_from_db()
+    assert generation.state == State.REJECTED and generation.error_type == explain.GAVE_UP
+    assert "LTX kept failing" in explain.reason(generation) and "try again later" in (
+        explain.reason(generation)
+    )
+    assert generation.submit_attempts == dispatch.MAX_SUBMIT_FAILURES + 1
+    assert ltx_simulator.stats()["submits"] == 0

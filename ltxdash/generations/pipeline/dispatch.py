@@ -60,6 +60,14 @@ logger = logging.getLogger(__name__)
 # A job id no job has: GET of it answers 404 with a working key and 401 without one.
 PROBE_JOB_ID = "00000000-0000-0000-0000-000000000000"
 
+# Transient failures (5xx, network, 408) of one clip's upload or submit before it is REJECTED.
+# Each attempt already retries inside the client, and the waits between attempts double up to
+# 5 minutes, so 8 attempts span roughly a quarter of an hour of LTX failing: longer than a blip or
+# a deploy, short enough that a clip does not sit "queued" for hours looking alive. Only these
+# backoffs count: 429 holds and account-pause probes say nothing about this clip.
+MAX_SUBMIT_FAILURES = 8
+_BACKOFF_DETAIL = "Could not "  # how a backoff's event starts (counted for the cap above)
+
 
 class InputMissing(Exception):
     pass
@@ -391,11 +399,24 @@ def _refused(generation: Generation, mine: dict, error: LTXError, *, phase: str)
         until = None
         detail = f"Dispatching paused: {error.error_type}."
         outcome = "paused"
-    elif error.retryable or phase == "upload":
-        wait = backoff(generation.submit_attempts, base=max(poll_interval(), 2.0), cap=300.0)
+    elif _transient(error, phase):
+        failures = (
+            1
+            + generation.events.filter(
+                from_state=State.SUBMITTING,
+                to_state=State.QUEUED,
+                detail__startswith=_BACKOFF_DETAIL,
+            ).count()
+        )
+        if failures >= tunable("LTXDASH_PIPELINE_MAX_SUBMIT_FAILURES", MAX_SUBMIT_FAILURES):
+            message = f"{failures} attempts to {phase} failed; the last: {error}"
+            return _reject(generation, mine, explain.GAVE_UP, message, error.request_id)
+        wait = backoff(failures, base=max(poll_interval(), 2.0), cap=300.0)
         until = later(now, wait)
-        detail = f"Could not {phase} ({error}); trying again in {wait:.0f} s."
+        detail = f"{_BACKOFF_DETAIL}{phase} ({error}); trying again in {wait:.0f} s."
         outcome = "backoff"
+    elif phase == "upload":
+        return _reject(generation, mine, explain.UPLOAD_FAILED, str(error), error.request_id)
     else:
         return _reject(generation, mine, error.error_type, error.message, error.request_id)
     generation.transition(
@@ -410,6 +431,14 @@ def _refused(generation: Generation, mine: dict, error: LTXError, *, phase: str)
     if outcome == "backoff":
         nudge_dispatcher()  # the slot is free for another clip meanwhile
     return outcome
+
+
+def _transient(error: LTXError, phase: str) -> bool:
+    """May the same request work later? A submit: as the error says. An upload (no job can
+    exist yet): anything but a 4xx other than 408/429 (a refused file, a bad request)."""
+    if phase == "upload":
+        return error.status is None or not 400 <= error.status < 500 or error.status in (408, 429)
+    return error.retryable
 
 
 # --- crash recovery ---------------------------------------------------------------------------
