@@ -118,6 +118,35 @@ def test_it_backs_off_only_the_job_whose_poll_failed(owner, settings):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("status, kind", [(429, "rate_limit_error"), (503, "service_unavailable")])
+def test_it_polls_a_job_no_sooner_than_the_retry_after_its_server_asked(
+    owner, settings, status, kind
+):
+    settings.LTX_POLL_INTERVAL = 1.0
+    job = make_generation(owner, State.PENDING, remote_id=JOB, next_poll_at=ago(0))
+    other = make_generation(owner, State.PENDING, remote_id=JOB[:-1] + "6", next_poll_at=ago(0))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(JOB):
+            return httpx.Response(
+                status,
+                json={"type": "error", "error": {"type": kind, "message": "slow down"}},
+                headers={"Retry-After": "120"},
+            )
+        return pending_answer(request)
+
+    poller.poll_due(client=mock_client(handler))
+    after = timezone.now()
+
+    job.refresh_from_db()
+    assert job.state == State.PENDING and job.poll_failures == 1
+    assert job.next_poll_at >= after + timedelta(seconds=119.9)  # not the 1-2 s backoff
+    assert job.next_poll_at <= after + timedelta(seconds=121)
+    other.refresh_from_db()
+    assert (other.next_poll_at - after).total_seconds() <= 1.1  # only that job waits
+
+
+@pytest.mark.django_db
 def test_it_caps_the_backoff_of_a_job_that_keeps_failing(owner, settings):
     settings.LTX_POLL_INTERVAL = 5.0
     bad = make_generation(

@@ -221,10 +221,15 @@ def _apply_failure(generation: Generation, error: LTXError | None, sent_at: date
     logger.warning(
         "Poll of LTX job %s failed (%s); next try in %.1f s", generation.remote_id, error, wait
     )
+    next_poll = later(sent_at, max(wait, poll_interval()))
+    if error is not None and error.retry_after is not None:
+        # The server said when to come back (429/503 with Retry-After): never sooner. It counts
+        # from its answer, which came after the request left.
+        next_poll = max(next_poll, later(timezone.now(), error.retry_after))
     Generation.objects.filter(pk=generation.pk, state=generation.state).update(
         poll_failures=failures,
         poll_count=F("poll_count") + 1,
-        next_poll_at=later(sent_at, max(wait, poll_interval())),
+        next_poll_at=next_poll,
         last_request_id=(error.request_id if error and error.request_id else F("last_request_id")),
     )
     return "backoff"
