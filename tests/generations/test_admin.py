@@ -151,6 +151,19 @@ def test_it_resumes_dispatching_from_the_dispatcher_row(admin_client, owner, act
     assert task_names(queued_tasks_now()) == ["dispatch_queued"]
 
 
+def test_it_shows_the_account_pause_banner_on_every_admin_page(admin_client, owner):
+    assert "pause-banner" not in admin_client.get("/admin/").content.decode()  # not paused
+
+    dispatch.pause(InsufficientFundsError("Not enough credits."))
+
+    for url in ("/admin/", reverse(CHANGELIST), "/admin/auth/user/"):
+        html = admin_client.get(url).content.decode()
+        assert 'class="banner banner-bad pause-banner"' in html
+        assert "The LTX account is out of credits, so new clips wait in the queue." in html
+        assert reverse("admin:generations_dispatchstate_changelist") in html  # "Open admin"
+        assert html.index('class="banner') > html.index('id="main"')  # in the page, not the header
+
+
 def test_it_keeps_strangers_out_of_the_admin(client, owner):
     client.force_login(owner)
     page = client.get(reverse(CHANGELIST))
