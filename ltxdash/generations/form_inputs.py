@@ -1,12 +1,16 @@
 """What the create form's inputs can be: an upload (probed by its content) or one of the
-user's own finished clips; and what the page measured of a chosen file, for the estimate."""
+user's own finished clips (its video, or for an image its poster frame: a "still"); and what
+the page measured of a chosen file, for the estimate."""
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Exists, OuterRef, QuerySet
 
@@ -14,8 +18,10 @@ from ltxdash import media
 from ltxdash.generations.models import Generation, Output, State
 from ltxdash.ltx.catalog.data import ROLE_KINDS
 
+logger = logging.getLogger(__name__)
 
-def probe_upload(upload: UploadedFile) -> media.MediaInfo:
+
+def probe_upload(upload: UploadedFile | File) -> media.MediaInfo:
     """Probe an uploaded file by its content (small uploads live in memory: spill them first)."""
     if hasattr(upload, "temporary_file_path"):
         return media.probe(upload.temporary_file_path())
@@ -46,12 +52,28 @@ def output_info(output: Output) -> media.MediaInfo:
     )
 
 
-def ready_clips(owner: AbstractBaseUser) -> QuerySet[Generation]:
-    """The owner's finished clips that have a playable video (the input picker's source).
+def still_info(output: Output) -> media.MediaInfo | None:
+    """The clip's poster frame (a JPEG stored at rehost), probed by its content like an upload;
+    None when there is none or it can't be read."""
+    if not output.poster:
+        return None
+    try:
+        with default_storage.open(output.poster.name, "rb") as stored:
+            return probe_upload(File(stored, name=output.poster.name))
+    except (OSError, media.MediaError):
+        logger.warning("The poster of output %s can't be read", output.pk, exc_info=True)
+        return None
+
+
+def ready_clips(owner: AbstractBaseUser, *, with_poster: bool = False) -> QuerySet[Generation]:
+    """The owner's finished clips that have a playable video (the input picker's source), and
+    a poster frame if ``with_poster`` (a still for an image input).
 
     EXISTS rather than a join: newest first, the scan stops after the first few matches.
     """
     videos = Output.objects.filter(generation=OuterRef("pk"), content_type__startswith="video/")
+    if with_poster:
+        videos = videos.exclude(poster="")
     return Generation.objects.filter(owner=owner, state=State.READY).filter(Exists(videos))
 
 

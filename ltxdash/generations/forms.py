@@ -15,8 +15,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 
 from ltxdash import media
-from ltxdash.generations.form_inputs import browser_hint, output_info, probe_upload, ready_clips
+from ltxdash.generations.form_inputs import (
+    browser_hint,
+    output_info,
+    probe_upload,
+    ready_clips,
+    still_info,
+)
 from ltxdash.generations.models import Generation, Output
+from ltxdash.generations.pipeline import Still
 from ltxdash.ltx import catalog
 from ltxdash.ltx.catalog.data import EXTEND_MAX_CONTEXT_SECONDS, PROMPT_MAX_CHARS, ROLE_KINDS
 
@@ -28,8 +35,11 @@ AUTO = "auto"  # the duration value for "let the model choose" (LTX-2.5)
 
 # The API calls retake's and extend's variant "mode"; the page already uses ?mode= for the tab.
 API_TO_FORM = {"mode": "edit_mode"}
-# Roles whose input may be one of the user's own clips instead of an upload.
-CLIP_ROLES = frozenset({"video_uri"})
+# Roles whose input may be one of the user's own clips instead of an upload: its video, or for
+# the first frame its poster frame (a "still"). An endpoint has at most one of them: the
+# ``source`` field says which clip.
+CLIP_ROLES = frozenset({"video_uri", "image_uri"})
+STILL_ROLES = frozenset({"image_uri"})
 # Inputs whose change re-renders the settings and the estimate (templates/generations/create.html).
 REFRESH = {"data-refresh": "1"}
 # Settings whose options depend on each other: the block the HTMX fragment re-renders.
@@ -42,7 +52,7 @@ ROLE_LABELS = {
     "video_uri": "Video",
 }
 ROLE_HELP = {
-    "image_uri": "The first frame. PNG, JPEG or WEBP.",
+    "image_uri": "The first frame: a PNG, JPEG or WEBP, or a still from one of your clips.",
     "last_frame_uri": "Optional: the clip moves towards this frame.",
     "audio_uri": "2 to 20 seconds of WAV, MP3, M4A or OGG; the clip is as long as the audio.",
     "video_uri": "Pick one of your clips, or upload an MP4, MOV or MKV (H.264 or H.265).",
@@ -136,6 +146,9 @@ class GenerateForm(forms.Form):
         self.probed: dict[str, tuple[UploadedFile, media.MediaInfo]] = {}
         self.source: Generation | None = None
         self.source_output: Output | None = None
+        self.source_info: media.MediaInfo | None = None  # the picked clip as its role's input
+        self.clip_role = next((r for r in self.spec.input_roles if r in CLIP_ROLES), None)
+        self._drafts: dict[int, tuple[Generation, Output, media.MediaInfo] | None] = {}
         # What a previous submit measured (files re-sent by the browser): for the estimate.
         self.known_inputs = dict(known_inputs or {})
         if not self.is_bound:
@@ -190,7 +203,9 @@ class GenerateForm(forms.Form):
             if c.resolution_optional:
                 options.insert(0, ("", "Automatic (follows the input)"))
             label = "New frame" if self.endpoint == "video-to-video-reframe" else "Resolution"
-            return self._select("resolution", label, options)
+            field = self._select("resolution", label, options)
+            field.help_text = " ".join(filter(None, [field.help_text, self.still_note()]))
+            return field
         if name == "fps":
             return self._select("fps", "Frame rate", [_option(f, f"{f} fps", notes) for f in c.fps])
         if name == "duration" and self.spec.duration_kind == "int":
@@ -312,8 +327,56 @@ class GenerateForm(forms.Form):
         if output is None:
             # The same words for someone else's clip and a missing one: nothing leaks.
             raise forms.ValidationError("That clip isn't available: pick another one.")
-        self.source, self.source_output = clip, output
+        if self.clip_role in STILL_ROLES:
+            info = still_info(output)
+            if info is None:
+                raise forms.ValidationError(
+                    "That clip has no still to use: pick another one or upload an image."
+                )
+        else:
+            info = output_info(output)
+        self.source, self.source_output, self.source_info = clip, output, info
         return pk
+
+    def _picked_clip(self, pk: int) -> tuple[Generation, Output, media.MediaInfo] | None:
+        """A clip of the owner's picked while the form is being filled in, as its role's input
+        (for the estimate and the still's size note); looked up once per form."""
+        if pk not in self._drafts:
+            still = self.clip_role in STILL_ROLES
+            clip = (
+                ready_clips(self.owner, with_poster=still)
+                .filter(pk=pk)
+                .prefetch_related("outputs")
+                .first()
+            )
+            output = clip.video if clip else None
+            info = None
+            if output is not None:
+                info = still_info(output) if still else output_info(output)
+            self._drafts[pk] = (clip, output, info) if info else None
+        return self._drafts[pk]
+
+    def still_note(self) -> str:
+        """Says so when the picked still is smaller than the chosen resolution. The catalog
+        sets no minimum for an image (the model scales it): a note, never an error."""
+        if self.clip_role not in STILL_ROLES:
+            return ""
+        values = self._values()
+        pk = _int_or_none(values.get("source"))
+        picked = self._picked_clip(pk) if pk else None
+        width, _, height = str(values.get("resolution") or "").partition("x")
+        if picked is None or not (width.isdigit() and height.isdigit()):
+            return ""
+        info = picked[2]
+        if not info.width or not info.height:
+            return ""
+        if info.width >= int(width) and info.height >= int(height):
+            return ""
+        return (
+            f"The still of #{pk} is {info.width}x{info.height}, smaller than "
+            f"{width}x{height}: it is scaled up, so the clip may look soft. Upload a larger "
+            "image for a sharper start."
+        )
 
     def _clean_upload(self, role: str) -> UploadedFile | None:
         upload = self.cleaned_data.get(role)
@@ -346,8 +409,13 @@ class GenerateForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         self._clean_uploads()
-        if self.probed.get("video_uri") and self.source:
-            self.add_error("video_uri", "Pick a clip or upload a video, not both.")
+        if self.clip_role and self.probed.get(self.clip_role) and self.source:
+            both = (
+                "Use a still or upload an image, not both."
+                if self.clip_role in STILL_ROLES
+                else "Pick a clip or upload a video, not both."
+            )
+            self.add_error(self.clip_role, both)
             return data
         errors = catalog.validate(self.endpoint, self.params(), self.input_infos())
         for api_name, messages in errors.items():
@@ -386,15 +454,19 @@ class GenerateForm(forms.Form):
 
     def input_infos(self) -> dict[str, media.MediaInfo]:
         infos = {role: info for role, (_, info) in self.probed.items()}
-        if self.source_output is not None:
-            infos["video_uri"] = output_info(self.source_output)
+        if self.clip_role and self.source_info is not None:
+            infos[self.clip_role] = self.source_info
         return infos
 
     def inputs(self) -> dict[str, Any]:
-        """What the pipeline stores: (file, probed info) for uploads, an Output for a clip."""
+        """What the pipeline stores: (file, probed info) for uploads, an Output for a clip, a
+        Still (its poster frame, copied at create time) for a clip as an image."""
         inputs: dict[str, Any] = dict(self.probed)
-        if self.source_output is not None:
-            inputs["video_uri"] = self.source_output
+        if self.clip_role and self.source_output is not None and self.source_info is not None:
+            if self.clip_role in STILL_ROLES:
+                inputs[self.clip_role] = Still(self.source_output, self.source_info)
+            else:
+                inputs[self.clip_role] = self.source_output
         return inputs
 
     def submission(self) -> dict[str, Any]:
@@ -428,11 +500,10 @@ class GenerateForm(forms.Form):
         for role in self.spec.input_roles:
             if role in infos:
                 continue
-            if role in CLIP_ROLES and (pk := _int_or_none(values.get("source"))):
-                clip = ready_clips(self.owner).filter(pk=pk).prefetch_related("outputs").first()
-                if clip and clip.video:
-                    infos[role] = output_info(clip.video)
-                    continue
+            pk = _int_or_none(values.get("source")) if role == self.clip_role else None
+            if pk and (picked := self._picked_clip(pk)):
+                infos[role] = picked[2]
+                continue
             if hint := browser_hint(role, str(values.get(f"{role}_meta") or "")):
                 infos[role] = hint
         return infos
@@ -470,7 +541,8 @@ class GenerateForm(forms.Form):
                 "required": required,
                 "field": self[role],
                 "kind": ROLE_KINDS[role],
-                "clips": role in CLIP_ROLES,
+                "clips": role == self.clip_role,
+                "still": role in STILL_ROLES,
                 "max_bytes": catalog.input_limit(role).max_bytes,
                 "max_size": _megabytes(catalog.input_limit(role).max_bytes),
             }

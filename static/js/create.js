@@ -87,7 +87,8 @@
     } else if (target.matches && target.matches("input[name=source]")) {
       var fieldset = target.closest(".input-role");
       var file = fieldset && fieldset.querySelector(".drop input[type=file]");
-      if (file && file.value) { file.value = ""; preview(file); }
+      // "None" (an optional input's empty choice) leaves an upload alone.
+      if (target.value && file && file.value) { file.value = ""; preview(file); }
     }
   });
 

@@ -14,6 +14,7 @@ which are thin wrappers around the modules of this package:
 from ltxdash.generations.pipeline.actions import (
     InputSource,
     PipelineError,
+    Still,
     cancel,
     copy_again,
     create_generations,
@@ -29,6 +30,7 @@ from ltxdash.generations.pipeline.ordering import (
 __all__ = [
     "InputSource",
     "PipelineError",
+    "Still",
     "cancel",
     "copy_again",
     "create_generations",

@@ -35,8 +35,21 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# A user's upload with what media.probe() read from it, or an output of an earlier clip.
-type InputSource = tuple[File, MediaInfo] | Output
+
+@dataclasses.dataclass(frozen=True)
+class Still:
+    """A clip's poster frame (``Output.poster``, a JPEG) as an image input, with what
+    media.probe() read from it. Copied into a stored input file at create time, so the request
+    owns its image (it survives the clip's deletion) and is uploaded like any other image;
+    ``source_output`` keeps where it came from."""
+
+    output: Output
+    info: MediaInfo
+
+
+# A user's upload with what media.probe() read from it, an output of an earlier clip, or a
+# still of one.
+type InputSource = tuple[File, MediaInfo] | Output | Still
 
 RETRYABLE = frozenset({State.REJECTED, State.FAILED, State.EXPIRED, State.UNKNOWN, State.CANCELED})
 COPYABLE = frozenset({State.READY, State.EXPIRED})
@@ -119,21 +132,34 @@ def _input_rows(inputs: Mapping[str, InputSource], saved: list[str]) -> dict[str
                 "media": output_media(source),
             }
             continue
+        if isinstance(source, Still):
+            original = f"still-of-{source.output.generation_id}.jpg"
+            with default_storage.open(source.output.poster.name, "rb") as poster:
+                rows[role] = _stored_copy(field, poster, original, source.info, saved)
+            rows[role]["source_output"] = source.output
+            continue
         upload, info = source
         original = PurePath(getattr(upload, "name", "") or "input").name
-        sha256, size = files.hash_and_size(upload)
-        name = default_storage.save(field.generate_filename(None, original), upload)
-        saved.append(name)
-        media = media_dict(info)
-        rows[role] = {
-            "file": name,
-            "original_name": original,
-            "content_type": getattr(upload, "content_type", None) or media.get("mime") or "",
-            "size": size,
-            "sha256": sha256,
-            "media": media,
-        }
+        rows[role] = _stored_copy(field, upload, original, info, saved)
     return rows
+
+
+def _stored_copy(
+    field: Any, content: File, original: str, info: Any, saved: list[str]
+) -> dict[str, Any]:
+    """Store ``content`` as a new input file; its GenerationInput field values."""
+    sha256, size = files.hash_and_size(content)
+    name = default_storage.save(field.generate_filename(None, original), content)
+    saved.append(name)
+    media = media_dict(info)
+    return {
+        "file": name,
+        "original_name": original,
+        "content_type": getattr(content, "content_type", None) or media.get("mime") or "",
+        "size": size,
+        "sha256": sha256,
+        "media": media,
+    }
 
 
 def _estimate(endpoint: str, params: Mapping[str, Any], rows: Mapping[str, dict]) -> Decimal | None:

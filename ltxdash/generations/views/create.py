@@ -18,6 +18,7 @@ from ltxdash.generations.forms import (
     API_TO_FORM,
     CLIP_ROLES,
     ROLE_LABELS,
+    STILL_ROLES,
     GenerateForm,
     endpoint_from,
 )
@@ -137,12 +138,14 @@ def composer_context(
 
 
 def _picker_clips(form: GenerateForm) -> list[Any]:
-    """The user's latest clips with a video, for the inputs that can take one (plus the one
-    already picked, however old)."""
-    if not CLIP_ROLES & set(form.spec.input_roles):
+    """The user's latest clips with a video, for the input that can take one, its video or its
+    still (plus the one already picked, however old)."""
+    if form.clip_role is None:
         return []
-    clips = list(ready_clips(form.owner).prefetch_related("outputs")[:CLIP_PICKER])
+    # A still is the clip's poster frame: only clips that have one can give it.
+    offered = ready_clips(form.owner, with_poster=form.clip_role in STILL_ROLES)
+    clips = list(offered.prefetch_related("outputs")[:CLIP_PICKER])
     picked = form.selected_source()
     if picked and picked not in {c.pk for c in clips}:
-        clips += list(ready_clips(form.owner).filter(pk=picked).prefetch_related("outputs"))
+        clips += list(offered.filter(pk=picked).prefetch_related("outputs"))
     return build_cards(clips)
