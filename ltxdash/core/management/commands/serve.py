@@ -48,6 +48,10 @@ class Command(BaseCommand):
 
         procs: dict[str, subprocess.Popen] = {}
         color = sys.stdout.isatty()
+        # Ctrl-C, `kill` and a closed terminal all stop everything. Set explicitly: a process
+        # started in the background by a shell inherits SIGINT as ignored.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _raise_stop)
         try:
             for name, cmd in children.items():
                 procs[name] = subprocess.Popen(
@@ -66,7 +70,7 @@ class Command(BaseCommand):
             dead = [n for n, p in procs.items() if p.poll() is not None]
             self.stderr.write(f"ltxdash: {', '.join(dead)} stopped unexpectedly; stopping the rest")
             exit_code = 1
-        except KeyboardInterrupt:
+        except _Stop:
             self.stdout.write("\nltxdash: stopping ...")
             exit_code = 0
         finally:
@@ -91,6 +95,14 @@ class Command(BaseCommand):
         )
 
 
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise _Stop
+
+
 def _pump(name: str, stream: IO[bytes], color: bool) -> None:
     prefix = f"{COLOURS[name]}{name:>6} |\033[0m " if color else f"{name:>6} | "
     for raw in iter(stream.readline, b""):
@@ -105,6 +117,8 @@ STOP_GRACE = {"web": 10.0, "worker": 6.0, "sim": 5.0}
 
 
 def _stop_all(procs: dict[str, subprocess.Popen]) -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
     # Web first (no new requests), then the cluster, then the simulator it was talking to.
     for name in ("web", "worker", "sim"):
         proc = procs.get(name)
