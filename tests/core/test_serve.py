@@ -66,5 +66,34 @@ def test_it_serves_and_stops_everything_on_one_signal(tmp_path, signum):
         )
         assert leftovers.stdout == ""
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+        if proc.poll() is None:  # a failed assertion: still stop everything it started
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_its_children_do_not_outlive_it(tmp_path):
+    """Even a SIGKILLed supervisor leaves no server running (the kernel tells the children)."""
+    web, sim = _free_port(), _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LTX", "DJANGO_", "DATABASE"))}
+    env |= {"LTXDASH_DATA_DIR": str(tmp_path), "LTXDASH_SIMULATOR_PORT": str(sim)}
+    env |= {"DJANGO_SETTINGS_MODULE": "ltxdash.settings", "PORT": str(web), "LTXDASH_WORKERS": "1"}
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
+    proc = subprocess.Popen(
+        [*manage, "serve"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 90
+    while not _answers(f"http://127.0.0.1:{sim}/_sim/health"):
+        assert time.monotonic() < deadline, "the simulator never answered"
+        time.sleep(0.3)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 30
+    while _answers(f"http://127.0.0.1:{sim}/_sim/health") or _answers(
+        f"http://127.0.0.1:{web}/healthz"
+    ):
+        assert time.monotonic() < deadline, "a child outlived the supervisor"
+        time.sleep(0.3)

@@ -59,6 +59,7 @@ class Command(BaseCommand):
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,  # we deliver the signals, in order
+                    preexec_fn=_die_with_parent,
                     env={**os.environ, "PYTHONUNBUFFERED": "1"},
                 )
                 threading.Thread(
@@ -93,6 +94,15 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"\n  ltxdash is running at {url}/  (API: {mode})\n")
             + "  Press Ctrl-C to stop.\n"
         )
+
+
+def _die_with_parent() -> None:
+    """Linux: a child gets SIGTERM if this supervisor dies, even by SIGKILL (no orphans)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 class _Stop(Exception):
