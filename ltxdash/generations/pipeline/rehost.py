@@ -260,19 +260,27 @@ def _retry_later(generation: Generation, mine: dict[str, Any], error: Exception)
     return "retry"
 
 
+def _keep_earlier_copy(generation: Generation, mine: dict[str, Any], kind: str) -> str | None:
+    """A failed "copy again" of a clip that already has a copy: back to READY with that copy.
+    None when there is no earlier copy to keep."""
+    if not Output.objects.filter(generation=generation).exists():
+        return None
+    moved = generation.transition(
+        State.READY,
+        expected=State.REHOSTING,
+        where=mine,
+        detail=f"Copy again failed ({kind}); the earlier copy is kept.",
+        claim_until=None,
+        next_attempt_at=None,
+    )
+    return "kept" if moved else "lost"
+
+
 def _give_up(generation: Generation, mine: dict[str, Any], kind: str, last_problem: str) -> str:
     """The API no longer has the output. A clip that already had a copy (a failed "copy again")
     keeps it and goes back to READY; otherwise it is EXPIRED."""
-    if Output.objects.filter(generation=generation).exists():
-        moved = generation.transition(
-            State.READY,
-            expected=State.REHOSTING,
-            where=mine,
-            detail=f"Copy again failed ({kind}); the earlier copy is kept.",
-            claim_until=None,
-            next_attempt_at=None,
-        )
-        return "kept" if moved else "lost"
+    if (kept := _keep_earlier_copy(generation, mine, kind)) is not None:
+        return kept
     message = last_problem if kind == explain.RETENTION_ENDED else "LTX no longer knows this job."
     generation.transition(
         State.EXPIRED,
@@ -293,16 +301,8 @@ def _fail(generation: Generation, mine: dict[str, Any], error: DownloadError) ->
     back to READY; otherwise it is FAILED, with nothing left in storage."""
     kind = explain.OUTPUT_TOO_LARGE if error.reason == "too_large" else explain.OUTPUT_REFUSED
     logger.warning("Copy of generation %s cannot be made: %s", generation.pk, error)
-    if Output.objects.filter(generation=generation).exists():
-        moved = generation.transition(
-            State.READY,
-            expected=State.REHOSTING,
-            where=mine,
-            detail=f"Copy again failed ({kind}); the earlier copy is kept.",
-            claim_until=None,
-            next_attempt_at=None,
-        )
-        return "kept" if moved else "lost"
+    if (kept := _keep_earlier_copy(generation, mine, kind)) is not None:
+        return kept
     generation.transition(
         State.FAILED,
         expected=State.REHOSTING,
