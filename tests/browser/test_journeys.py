@@ -94,8 +94,10 @@ def test_it_takes_a_clip_from_login_to_a_revoked_share_link(
 
         page.wait_for_selector(f"#{card_id}.state-ready", timeout=READY_WITHIN)
         assert card.locator(".pill").inner_text() == "Ready"
-        assert card.locator(".gen-poster img").evaluate(
-            "img => img.complete && img.naturalWidth > 0"
+        # The poster is swapped in with the Ready card: wait for it to load, then it must show.
+        poster = card.locator(".gen-poster img").element_handle()
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=poster, timeout=10_000
         )
         page.wait_for_selector("#toasts .toast-ok")
         assert "is ready" in page.inner_text("#toasts")
