@@ -51,6 +51,7 @@ from ltxdash.ltx.responses import (
     parse_upload_target,
 )
 from ltxdash.ltx.retry import RetryPolicy
+from ltxdash.ltx.transport import storage_transport
 
 __all__ = [
     "ENDPOINTS",
@@ -135,11 +136,15 @@ class LTXClient:
         )
         # Storage hosts: no Authorization, redirects followed, no idle connections kept (large
         # one-off transfers; a deadline watchdog may shut a socket down mid-stream).
+        # Bodies are read straight off the socket where possible (see transport.py).
+        storage_limits = httpx.Limits(
+            max_connections=MAX_POOL_CONNECTIONS, max_keepalive_connections=0
+        )
         self._storage = httpx.Client(
             headers={"User-Agent": _USER_AGENT},
             timeout=STORAGE_TIMEOUT,
-            limits=httpx.Limits(max_connections=MAX_POOL_CONNECTIONS, max_keepalive_connections=0),
-            transport=transport,
+            limits=storage_limits,
+            transport=transport or storage_transport(storage_limits),
             follow_redirects=True,
         )
 

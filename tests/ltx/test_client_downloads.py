@@ -1,13 +1,10 @@
-import contextlib
 import hashlib
-import socket
-import threading
 import time
 
 import httpx
 import pytest
 
-from ltxdash.ltx.downloads import HashingWriter
+from ltxdash.ltx.downloads import WRITE_BYTES, HashingWriter
 from ltxdash.ltx.errors import DownloadError
 from tests.ltx import FakeTime, Script, make_client, reply
 
@@ -215,45 +212,6 @@ def test_it_hashes_what_it_writes_in_order(tmp_path):
 # --- Over real sockets: what a mock transport cannot show -------------------------------------
 
 
-class RawServer:
-    """A one-connection-at-a-time TCP server answering every request with ``respond(conn)``."""
-
-    def __init__(self, respond):
-        self.respond = respond
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/clip.mp4"
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
-
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                conn.recv(65536)
-                with contextlib.suppress(OSError):
-                    self.respond(conn)
-
-    def close(self):
-        self.sock.close()
-
-
-@pytest.fixture
-def raw_server():
-    servers = []
-
-    def start(respond):
-        server = RawServer(respond)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
-
-
 def real_client(**policy):
     from ltxdash.ltx.client import LTXClient
     from ltxdash.ltx.retry import RetryPolicy
@@ -308,3 +266,30 @@ def test_it_notices_a_connection_closed_mid_body(tmp_path, raw_server):
 
     assert caught.value.reason == "truncated"
     assert leftovers(tmp_path) == []
+
+
+def test_borrowed_buffers_are_bounded_recycled_and_written_in_small_pieces(tmp_path):
+    class Recorder:
+        def __init__(self):
+            self.writes = []
+
+        def write(self, piece):
+            self.writes.append(bytes(piece))
+
+    out = Recorder()
+    sink = HashingWriter(out, depth=3, buffer_bytes=300 * 1024)
+    seen = set()
+    expected = b""
+    for n in range(20):
+        view = sink.buffer()
+        seen.add(id(view))
+        filled = 250 * 1024 + n
+        view[:filled] = bytes([n]) * filled
+        sink.commit(view, filled)
+        expected += bytes([n]) * filled
+    digest = sink.hexdigest()
+
+    assert len(seen) <= 3  # never more buffers than the depth: memory stays bounded
+    assert b"".join(out.writes) == expected
+    assert digest == hashlib.sha256(expected).hexdigest()
+    assert max(len(piece) for piece in out.writes) <= WRITE_BYTES
