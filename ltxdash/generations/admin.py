@@ -68,6 +68,7 @@ class OutputInline(ReadOnlyInline):
         "fps",
         "duration",
         "poster",
+        "faststart_due_at",
     ]
 
 

@@ -276,6 +276,9 @@ class Output(models.Model):
     codec = models.CharField(max_length=40, blank=True)
     has_audio = models.BooleanField(default=False)
     poster = models.FileField(upload_to="posters/%Y/%m/", max_length=255, blank=True)
+    # An MP4 stored as the API made it, index ('moov') at the end, is rewritten for streaming
+    # after the clip is ready (pipeline/streaming.py); this says when that is next due.
+    faststart_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

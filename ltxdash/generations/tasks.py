@@ -9,6 +9,7 @@ Topology (see ``pipeline/loop.py``):
 - ``dispatch_queued``: nudge from a new clip, a retry or a freed slot: fill free slots now.
 - ``submit_generation(pk, attempt)``: upload inputs and POST one claimed generation.
 - ``rehost_generation(pk)``: copy one finished generation's outputs into storage.
+- ``make_streamable(pk)``: rewrite one stored MP4 with its index first, once its clip is ready.
 - ``probe_account``: check whether a rejected API key works again.
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from django_q.tasks import async_task
 
-from ltxdash.generations.pipeline import dispatch, loop, rehost
+from ltxdash.generations.pipeline import dispatch, loop, rehost, streaming
 
 LOOP_TASK = "ltxdash.generations.tasks.poller_loop"
 
@@ -52,6 +53,10 @@ def submit_generation(pk: int, attempt: int) -> str:
 
 def rehost_generation(pk: int) -> str:
     return rehost.rehost_generation(pk)
+
+
+def make_streamable(pk: int) -> str:
+    return streaming.make_streamable(pk)
 
 
 def probe_account() -> str:

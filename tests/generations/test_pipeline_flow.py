@@ -22,6 +22,8 @@ def test_it_takes_a_text_to_video_clip_from_queued_to_a_stored_faststart_copy(lt
     )
 
     drive(lambda: states() == [State.READY])
+    # Ready with the copy as the API made it; the rewrite for streaming follows.
+    drive(lambda: not Output.objects.filter(faststart_due_at__isnull=False).exists())
 
     generation.refresh_from_db()
     output = Output.objects.get(generation=generation)

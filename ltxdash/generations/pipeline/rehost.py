@@ -1,9 +1,10 @@
 """Copying finished outputs into our storage, and watching the API's retention window.
 
 One attempt: claim the row, fetch fresh result URLs when this is a retry, download each output
-to a temp file (size and sha256 checked by the client), remux MP4s to faststart without
-re-encoding, store under a new unique name, read metadata and a poster, then in one transaction
-move to READY and point the ``Output`` rows at the new files. Files of the replaced or failed
+to a temp file (size and sha256 checked by the client), store it under a new unique name, read
+metadata and a poster, then in one transaction move to READY and point the ``Output`` rows at the
+new files. An MP4 with its index at the end is rewritten for streaming afterwards, off the way
+to READY (``streaming.py``). Files of the replaced or failed
 attempt are deleted; files a killed attempt left are swept by the next one.
 """
 
@@ -25,7 +26,7 @@ from django.utils import timezone
 from ltxdash import media
 from ltxdash.generations import explain
 from ltxdash.generations.models import Generation, Output, State
-from ltxdash.generations.pipeline import files
+from ltxdash.generations.pipeline import files, streaming
 from ltxdash.generations.pipeline.claims import heartbeat
 from ltxdash.generations.pipeline.clients import client_for
 from ltxdash.generations.pipeline.jobs import enqueue
@@ -62,6 +63,7 @@ class StoredOutput:
     content_type: str
     poster: str = ""
     info: dict[str, Any] = field(default_factory=dict)
+    rewrite_for_streaming: bool = False
 
 
 def download_deadline() -> float:
@@ -156,14 +158,10 @@ def _fetch(
     )
     content_type = _content_type(downloaded.content_type, label, url)
     path, sha256, poster, info = downloaded.path, downloaded.sha256, "", {}
+    rewrite = False
     if content_type.startswith(("video/", "audio/")):
         probed = media.probe(path)
-        if probed.container == "mp4" and not media.is_faststart(path):
-            remuxed = folder / "faststart.mp4"
-            media.remux_faststart(path, remuxed)
-            path.unlink()  # keep at most one extra copy of a large file on disk
-            path, sha256 = remuxed, files.sha256_of(remuxed)
-            probed = media.probe(path)
+        rewrite = probed.container == "mp4" and not media.is_faststart(path)
         content_type = probed.mime or content_type
         info = {
             "duration": probed.duration,
@@ -188,7 +186,7 @@ def _fetch(
     except BaseException:
         files.delete_quietly([poster])
         raise
-    return StoredOutput(label, name, size, sha256, content_type, poster, info)
+    return StoredOutput(label, name, size, sha256, content_type, poster, info, rewrite)
 
 
 def _commit(generation: Generation, attempt: int, stored: list[StoredOutput]) -> None:
@@ -232,7 +230,11 @@ def _commit(generation: Generation, attempt: int, stored: list[StoredOutput]) ->
             output.codec = item.info.get("codec", "")
             output.has_audio = bool(item.info.get("has_audio"))
             output.created_at = now
+            output.faststart_due_at = None
             output.save()
+            if item.rewrite_for_streaming:
+                streaming.schedule(output, now)
+                output.save(update_fields=["faststart_due_at"])
         for leftover in existing.values():
             replaced += [leftover.file.name, leftover.poster.name]
             leftover.delete()

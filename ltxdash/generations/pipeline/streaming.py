@@ -1,0 +1,114 @@
+"""Rewriting stored MP4s for streaming ("faststart"), after the clip is ready.
+
+The API's MP4s keep their index ('moov') at the end. Browsers play them as they are (our media
+views answer Range requests, so a player fetches the index from the end first), but a file with
+its index in front starts sooner. Rewriting reads and writes every byte once more (about a second
+for 512 MiB), so it is kept off the way to READY: the verified copy is what protects a clip from
+the API's 24-hour retention, and it should not wait for an optimisation.
+
+One pass: remux the stored file into a scratch folder, store the result under a new name, then,
+with the clip's row locked and the clip still READY, point the ``Output`` at it; the old file is
+deleted once that commits. ``Output.faststart_due_at`` says when a pass is next due: set when the
+copy is stored, pushed back while a pass runs or after a failure, cleared when done (or when the
+file cannot be rewritten; it is then served as it is). A worker killed half-way leaves the old
+file in place and the row due; the pipeline loop's housekeeping (``requeue``) enqueues it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from ltxdash import media
+from ltxdash.generations.models import Generation, Output, State
+from ltxdash.generations.pipeline import files
+from ltxdash.generations.pipeline.jobs import enqueue
+from ltxdash.generations.pipeline.timing import tunable
+
+logger = logging.getLogger(__name__)
+
+TASK = "make_streamable"
+
+
+def running_window() -> timedelta:
+    """How long a pass may take before the loop presumes its worker dead and enqueues another."""
+    return timedelta(seconds=tunable("LTXDASH_PIPELINE_FASTSTART_WINDOW_SECONDS", 900.0))
+
+
+def retry_delay() -> timedelta:
+    return timedelta(seconds=tunable("LTXDASH_PIPELINE_FASTSTART_RETRY_SECONDS", 300.0))
+
+
+def schedule(output: Output, now: datetime) -> None:
+    """Mark a just-stored output as due and enqueue its pass (sent once the transaction commits)."""
+    output.faststart_due_at = now + running_window()
+    enqueue(TASK, output.pk)
+
+
+def make_streamable(pk: int) -> str:
+    """One pass for one output: ``done``, ``skipped`` (nothing due), ``kept`` (cannot be
+    rewritten: served as it is), ``retry`` (a transient failure) or ``lost`` (the clip changed
+    meanwhile: deleted, or being copied again)."""
+    now = timezone.now()
+    output = Output.objects.filter(pk=pk, faststart_due_at__isnull=False).first()
+    if output is None:
+        return "skipped"
+    old = output.file.name
+    mine = Output.objects.filter(pk=pk, file=old)
+    mine.update(faststart_due_at=now + running_window())  # the loop leaves it alone meanwhile
+    try:
+        with files.scratch_dir("faststart") as tmp:
+            rewritten = tmp / "faststart.mp4"
+            media.remux_faststart(_local_path(old, tmp), rewritten)
+            size, sha256 = rewritten.stat().st_size, files.sha256_of(rewritten)
+            name = files.save_local_file(
+                rewritten, files.output_name(output.generation_id, output.label, 0, ".mp4")
+            )
+    except media.MediaError as error:
+        logger.warning("Output %s stays as it is (%s)", pk, error)
+        mine.update(faststart_due_at=None)
+        return "kept"
+    except OSError:
+        logger.warning("Could not rewrite output %s for streaming; will retry", pk, exc_info=True)
+        mine.update(faststart_due_at=timezone.now() + retry_delay())
+        return "retry"
+    with transaction.atomic():
+        # The lock makes "copy again" (READY -> REHOSTING, then a sweep of files no row names)
+        # wait until the row names the new file, or find it already gone.
+        ready = (
+            Generation.objects.select_for_update()
+            .filter(pk=output.generation_id, state=State.READY)
+            .exists()
+        )
+        moved = ready and mine.update(file=name, size=size, sha256=sha256, faststart_due_at=None)
+        files.delete_after_commit([old] if moved else [name])
+    return "done" if moved else "lost"
+
+
+def requeue(now: datetime | None = None) -> int:
+    """Enqueue the passes that are due: never started, failed a while ago, or whose worker died."""
+    now = now or timezone.now()
+    count = 0
+    for pk, due in Output.objects.filter(faststart_due_at__lte=now).values_list(
+        "pk", "faststart_due_at"
+    ):
+        with transaction.atomic():
+            if Output.objects.filter(pk=pk, faststart_due_at=due).update(
+                faststart_due_at=now + running_window()
+            ):
+                enqueue(TASK, pk)
+                count += 1
+    return count
+
+
+def _local_path(name: str, tmp: Path) -> Path:
+    """The stored file itself when storage is on this disk, else a copy in ``tmp``."""
+    try:
+        return Path(default_storage.path(name))
+    except NotImplementedError:
+        return files.copy_to_temp(name, tmp)

@@ -1,0 +1,148 @@
+"""Rewriting stored MP4s for streaming after the clip is ready: done once, safely, or not at all."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from ltxdash import media
+from ltxdash.generations.models import Generation, Output, State
+from ltxdash.generations.pipeline import loop, rehost, streaming
+from tests.generations.pipeline_support import (
+    pipeline_settings,  # noqa: F401 (a fixture)
+    queued_tasks_now,
+    run_tasks,
+    task_names,
+)
+from tests.generations.test_rehost import finished, sha256, stored_files
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("pipeline_settings"),
+]
+
+
+@pytest.fixture
+def stored(ltx_simulator, owner) -> Output:
+    """A ready clip whose MP4 is stored as the API made it, its rewrite enqueued (not run)."""
+    generation = finished(owner)
+    assert rehost.rehost_generation(generation.pk) == "ready"
+    assert task_names(queued_tasks_now()) == ["make_streamable"]
+    return Output.objects.get(generation=generation)
+
+
+def test_it_rewrites_the_stored_copy_with_its_index_first(stored):
+    before = stored.file.name
+    poster = stored.poster.name
+
+    assert streaming.make_streamable(stored.pk) == "done"
+
+    output = Output.objects.get(pk=stored.pk)
+    local = default_storage.path(output.file.name)
+    assert media.is_faststart(local)
+    assert output.faststart_due_at is None
+    assert output.file.name != before and not default_storage.exists(before)
+    assert output.size == default_storage.size(output.file.name)
+    assert output.sha256 == sha256(output.file.name)
+    info = media.probe(local)
+    assert (info.width, info.height, info.codec) == (output.width, output.height, output.codec)
+    assert info.duration == pytest.approx(output.duration, abs=0.05)
+    assert output.poster.name == poster
+    assert stored_files(output.generation) == sorted([output.file.name, poster])
+
+
+def test_a_second_delivery_does_nothing(stored):
+    assert run_tasks(
+        [{"func": "ltxdash.generations.tasks.make_streamable", "args": [stored.pk], "kwargs": {}}]
+        * 2
+    ) == [
+        "done",
+        "skipped",
+    ]
+
+
+def test_a_file_that_cannot_be_rewritten_is_kept_as_it_is(stored):
+    path = Path(default_storage.path(stored.file.name))
+    with path.open("r+b") as file:  # damage the media data: the remux cannot read it
+        file.truncate(400)
+    kept = path.read_bytes()
+
+    assert streaming.make_streamable(stored.pk) == "kept"
+
+    output = Output.objects.get(pk=stored.pk)
+    assert output.file.name == stored.file.name and output.faststart_due_at is None
+    assert path.read_bytes() == kept
+    assert stored_files(output.generation) == sorted([output.file.name, output.poster.name])
+
+
+def test_a_clip_being_copied_again_keeps_its_files_and_gets_no_orphan(stored):
+    Generation.objects.filter(pk=stored.generation_id).update(state=State.REHOSTING)
+
+    assert streaming.make_streamable(stored.pk) == "lost"
+
+    output = Output.objects.get(pk=stored.pk)
+    assert output.file.name == stored.file.name and default_storage.exists(output.file.name)
+    assert stored_files(output.generation) == sorted([output.file.name, output.poster.name])
+
+
+def test_a_deleted_clip_leaves_no_rewritten_file_behind(stored, monkeypatch):
+    generation = stored.generation
+    original = media.remux_faststart
+
+    def remux_then_delete(source, target):
+        original(source, target)
+        Generation.objects.filter(pk=generation.pk).delete()  # the owner deletes it meanwhile
+
+    monkeypatch.setattr(media, "remux_faststart", remux_then_delete)
+
+    assert streaming.make_streamable(stored.pk) == "lost"
+
+    assert not [n for n in stored_files(generation) if n != stored.file.name and "posters" not in n]
+
+
+def test_a_failure_on_disk_is_retried_later(stored, monkeypatch, settings):
+    settings.LTXDASH_PIPELINE_FASTSTART_RETRY_SECONDS = 120
+
+    def full_disk(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(media, "remux_faststart", full_disk)
+
+    assert streaming.make_streamable(stored.pk) == "retry"
+
+    output = Output.objects.get(pk=stored.pk)
+    assert output.file.name == stored.file.name and default_storage.exists(output.file.name)
+    wait = (output.faststart_due_at - timezone.now()).total_seconds()
+    assert 100 < wait <= 120
+
+
+def test_the_loop_enqueues_a_pass_whose_worker_died_once(stored):
+    Output.objects.filter(pk=stored.pk).update(
+        faststart_due_at=timezone.now() - timedelta(seconds=1)
+    )
+
+    loop.run_pass()
+    loop.run_pass()  # the new pass has its window: not enqueued twice
+
+    assert task_names(queued_tasks_now()).count("make_streamable") == 1
+    assert Output.objects.get(pk=stored.pk).faststart_due_at > timezone.now()
+
+
+def test_copying_again_after_a_rewrite_keeps_the_clip_whole(stored, ltx_simulator):
+    from ltxdash.generations import pipeline
+
+    assert streaming.make_streamable(stored.pk) == "done"
+    generation = Generation.objects.get(pk=stored.generation_id)
+    assert pipeline.copy_again(generation)
+    queued_tasks_now()
+
+    assert rehost.rehost_generation(generation.pk) == "ready"
+
+    output = Output.objects.get(pk=stored.pk)
+    assert default_storage.exists(output.file.name)
+    assert output.faststart_due_at is not None  # the fresh copy gets its own rewrite
+    assert stored_files(generation) == sorted([output.file.name, output.poster.name])
