@@ -4,7 +4,9 @@ A clip is a tiny frame (the long side is 320 px, in the requested aspect ratio) 
 written on it, a square sliding across and a running timecode, at the requested frame rate, as
 long as requested up to ``max_clip_seconds``. With audio it carries a two-pitch tone (a beep each
 second). Rendering takes a fraction of a second, and each distinct clip is rendered once: files
-are cached under ``<state dir>/cache`` by a hash of everything visible in them.
+are cached under ``<state dir>/cache`` by a hash of everything visible in them. Files nobody has
+asked for in a day are removed (now and then, after a render); one asked for again is simply
+rendered again, so a long-running demo does not fill the disk.
 
 Like the real API's files, the MP4 keeps its index (moov) at the end, i.e. it is not faststart.
 """
@@ -18,6 +20,7 @@ import math
 import os
 import struct
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -49,12 +52,24 @@ def small_size(width: int, height: int, long_side: int = LONG_SIDE) -> tuple[int
     return max(16, round(width * scale / 2) * 2), max(16, round(height * scale / 2) * 2)
 
 
+# Cached files unused for this long are removed; the cache is looked over at most this often.
+KEEP_UNUSED_SECONDS = 24 * 3600.0
+PRUNE_EVERY_SECONDS = 600.0
+
+
 class Renderer:
     """Renders each spec once into the cache directory, whatever the number of threads."""
 
-    def __init__(self, cache_dir: Path, on_render: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        cache_dir: Path,
+        on_render: Callable[[str], None] | None = None,
+        keep_unused_seconds: float = KEEP_UNUSED_SECONDS,
+    ) -> None:
         self.cache_dir = Path(cache_dir)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
+        self.keep_unused_seconds = keep_unused_seconds
+        self._pruned_at = 0.0
         self._on_render = on_render
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
@@ -67,7 +82,7 @@ class Renderer:
     def ensure(self, spec: dict[str, Any]) -> Path:
         """The cached file for ``spec``, rendering it first if no process has yet."""
         path = self.path_for(spec)
-        if path.exists():
+        if _touch(path):
             return path
         with self._locks_guard:
             lock = self._locks.setdefault(path.name, threading.Lock())
@@ -86,7 +101,26 @@ class Renderer:
                 tmp.unlink(missing_ok=True)
         if self._on_render is not None:
             self._on_render(spec["kind"])
+        self.prune()
         return path
+
+    def prune(self, force: bool = False) -> list[Path]:
+        """Remove cached files unused for ``keep_unused_seconds`` (at most once every
+        PRUNE_EVERY_SECONDS unless forced); returns what was removed."""
+        now = time.time()
+        with self._locks_guard:
+            if not force and now - self._pruned_at < PRUNE_EVERY_SECONDS:
+                return []
+            self._pruned_at = now
+        removed = []
+        for entry in os.scandir(self.cache_dir):
+            try:
+                if entry.is_file() and entry.stat().st_mtime < now - self.keep_unused_seconds:
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+            except FileNotFoundError:
+                continue  # another process pruned or renamed it first
+        return removed
 
     def ensure_in_background(self, spec: dict[str, Any]) -> None:
         """Start rendering now, so the file is usually ready by the time the job completes."""
@@ -103,6 +137,15 @@ class Renderer:
             self.ensure(spec)
         except Exception:  # the download renders again and reports it
             logger.exception("background render failed")
+
+
+def _touch(path: Path) -> bool:
+    """Mark a cached file as used now; False when it is not there (yet, or any more)."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:

@@ -149,6 +149,8 @@ def snapshot() -> dict:
             "poster": o.poster.name,
             "sha256": o.sha256,
             "size": o.size,
+            "content_type": o.content_type,
+            "faststart_due": o.faststart_due_at is not None,
         }
         for o in Output.objects.order_by("pk")
     ]

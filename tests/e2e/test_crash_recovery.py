@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from ltxdash.media import is_faststart
 from tests.e2e.clusters import Cluster, e2e_environment, manage, scenario, wait_for
 from tests.fixtures.simulator import run_simulator_process
 
@@ -63,7 +64,9 @@ def test_it_recovers_every_clip_after_a_sigkill_with_one_submit_each(tmp_path: P
 
             def all_done() -> dict | None:
                 snap = scenario(env, "snapshot")
-                return snap if all(g["state"] in TERMINAL for g in snap["generations"]) else None
+                settled = all(g["state"] in TERMINAL for g in snap["generations"])
+                rewritten = not any(o["faststart_due"] for o in snap["outputs"])
+                return snap if settled and rewritten else None
 
             final = wait_for(all_done, timeout=90)
         finally:
@@ -105,6 +108,8 @@ def test_it_recovers_every_clip_after_a_sigkill_with_one_submit_each(tmp_path: P
         data = (media / output["file"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == output["sha256"]
         assert len(data) == output["size"]
+        if output["content_type"] == "video/mp4":  # rewritten for streaming, kills or not
+            assert is_faststart(media / output["file"]), output
         referenced |= {output["file"], output["poster"]} - {""}
     stored = {
         str(p.relative_to(media))

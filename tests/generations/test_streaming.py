@@ -146,3 +146,17 @@ def test_copying_again_after_a_rewrite_keeps_the_clip_whole(stored, ltx_simulato
     assert default_storage.exists(output.file.name)
     assert output.faststart_due_at is not None  # the fresh copy gets its own rewrite
     assert stored_files(generation) == sorted([output.file.name, output.poster.name])
+
+
+def test_a_file_a_killed_pass_left_behind_is_swept_by_the_next(stored):
+    from django.core.files.base import ContentFile
+
+    stray = default_storage.save(
+        f"outputs/{stored.generation_id}/video_url-0-killed.mp4", ContentFile(b"half a rewrite")
+    )
+
+    assert streaming.make_streamable(stored.pk) == "done"
+
+    output = Output.objects.get(pk=stored.pk)
+    assert not default_storage.exists(stray)
+    assert stored_files(output.generation) == sorted([output.file.name, output.poster.name])

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
+import time
 
 import av
 import pytest
 
 from ltxdash.simulator import exr
-from ltxdash.simulator.render import pad_with_free_box, write_mp4
+from ltxdash.simulator.render import Renderer, pad_with_free_box, write_mp4
 
 from .conftest import submit, wait_for
 
@@ -95,3 +97,31 @@ def test_it_serves_byte_ranges(api):
     assert part.headers["content-range"] == f"bytes 100-199/{len(whole)}"
     assert (tail.status_code, tail.content) == (206, whole[-50:])
     assert beyond.status_code == 416
+
+
+def test_the_render_cache_forgets_files_unused_for_a_day_and_renders_them_again(tmp_path):
+    renders = []
+    renderer = Renderer(tmp_path / "cache", on_render=renders.append, keep_unused_seconds=3600)
+    old, used = {**SPEC, "title": "old"}, {**SPEC, "title": "used"}
+    old_path, used_path = renderer.ensure(old), renderer.ensure(used)
+    two_hours_ago = time.time() - 7200
+    for path in (old_path, used_path):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    renderer.ensure(used)  # a cache hit: it counts as used now
+
+    assert renderer.prune(force=True) == [old_path]
+
+    assert used_path.exists() and not old_path.exists()
+    assert renderer.ensure(old) == old_path and old_path.exists()
+    assert renders == ["mp4", "mp4", "mp4"]  # old, used, then old again; the hit rendered nothing
+
+
+def test_the_render_cache_is_looked_over_at_most_every_ten_minutes(tmp_path):
+    renderer = Renderer(tmp_path / "cache", keep_unused_seconds=0)
+    renderer.ensure({**SPEC, "title": "first"})  # renders, then prunes everything older than now
+
+    second = renderer.ensure({**SPEC, "title": "second"})
+    time.sleep(0.01)
+
+    assert renderer.prune() == []  # too soon after the last look
+    assert renderer.prune(force=True) == [second]

@@ -77,17 +77,35 @@ def make_streamable(pk: int) -> str:
         logger.warning("Could not rewrite output %s for streaming; will retry", pk, exc_info=True)
         mine.update(faststart_due_at=timezone.now() + retry_delay())
         return "retry"
+    generation_id = output.generation_id
     with transaction.atomic():
         # The lock makes "copy again" (READY -> REHOSTING, then a sweep of files no row names)
         # wait until the row names the new file, or find it already gone.
         ready = (
             Generation.objects.select_for_update()
-            .filter(pk=output.generation_id, state=State.READY)
+            .filter(pk=generation_id, state=State.READY)
             .exists()
         )
+        if ready and not default_storage.exists(name):
+            # Swept by the pass of another output of this clip (below) before we got the lock.
+            mine.update(faststart_due_at=timezone.now() + retry_delay())
+            return "retry"
         moved = ready and mine.update(file=name, size=size, sha256=sha256, faststart_due_at=None)
+        if moved:
+            # Files a killed pass left (stored, never named by a row) go now; the old file once
+            # this commits.
+            files.sweep_generation_folders(generation_id, keep=_named_files(generation_id) | {old})
         files.delete_after_commit([old] if moved else [name])
     return "done" if moved else "lost"
+
+
+def _named_files(generation_id: int) -> set[str]:
+    names = set()
+    for file, poster in Output.objects.filter(generation_id=generation_id).values_list(
+        "file", "poster"
+    ):
+        names |= {file, poster}
+    return names
 
 
 def requeue(now: datetime | None = None) -> int:
