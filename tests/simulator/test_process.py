@@ -26,3 +26,21 @@ def test_it_serves_from_a_separate_process_and_keeps_jobs_over_a_kill(tmp_path):
         video = httpx.get(response.json()["result"]["video_url"])
         assert video.status_code == 200 and video.content[4:8] == b"ftyp"
         assert sim.stats()["polls"] == 1
+
+
+def test_its_connections_get_a_bounded_send_buffer(tmp_path):
+    """Waitress reads a file as much as a send buffer at a time (see server.py): not 4 MiB."""
+    import socket
+    import time
+
+    from ltxdash.simulator.server import SimulatorServer
+
+    with SimulatorServer(tmp_path) as server, socket.create_connection(("127.0.0.1", server.port)):
+        deadline = time.monotonic() + 5
+        while not (
+            channels := [c for c in server._server._map.values() if hasattr(c, "sendbuf_len")]
+        ):
+            assert time.monotonic() < deadline, "the connection was never accepted"
+            time.sleep(0.01)
+
+        assert 1024 * 1024 <= channels[0].sendbuf_len <= 2 * 1024 * 1024
