@@ -77,6 +77,19 @@ def test_changing_settings_updates_the_choices_and_the_estimate(browser):
         assert page.locator("#id_duration option[value='auto']").count() == 1
 
 
+def test_a_choice_made_while_the_last_answer_settles_still_counts(browser):
+    with browser() as page:
+        # htmx puts the new estimate in at once and binds the new settings block's listeners when
+        # the swap settles (20 ms later by default); widen that gap so the test always lands in it.
+        page.evaluate("htmx.config.defaultSettleDelay = 1500")
+        page.click(".segment:nth-child(3)")  # three takes
+        page.wait_for_function("document.querySelector('#estimate').innerText.includes('1.08')")
+        page.select_option("#id_model", "ltx-2-5-pro")  # before that answer has settled
+
+        page.wait_for_function("!document.querySelector('#id_fps option[value=\"48\"]')")
+        assert page.locator("#id_model").input_value() == "ltx-2-5-pro"
+
+
 def test_generate_adds_the_cards_at_once_and_they_update_by_themselves(browser, owner):
     with browser() as page:
         page.fill("#id_prompt", "A kite over the dunes")
