@@ -279,6 +279,9 @@ class Output(models.Model):
     # An MP4 stored as the API made it, index ('moov') at the end, is rewritten for streaming
     # after the clip is ready (pipeline/streaming.py); this says when that is next due.
     faststart_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The file a rewrite replaced, until it is deleted (right after the switch commits, or by the
+    # loop's housekeeping if the worker died in between).
+    superseded_file = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -17,6 +17,7 @@ as usual, unchanged. So does everything when the environment names a proxy: http
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 import urllib.request
@@ -27,7 +28,8 @@ import httpx
 
 # A response head larger than this is passed to h11 as is, for it to refuse.
 _MAX_HEAD_BYTES = 64 * 1024
-_HEAD_END = b"\r\n\r\n"
+# Where a head ends: a blank line, with or without CR, as h11 itself accepts it.
+_HEAD_END = re.compile(rb"\n\r?\n")
 
 
 class HeadFirstStream(httpcore.NetworkStream):
@@ -70,17 +72,18 @@ class HeadFirstStream(httpcore.NetworkStream):
             raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
 
     def _read_head(self, max_bytes: int, timeout: float | None) -> bytes:
-        while (end := self._buffer.find(_HEAD_END)) < 0 and len(self._buffer) < _MAX_HEAD_BYTES:
+        while not (end := _HEAD_END.search(self._buffer)) and len(self._buffer) < _MAX_HEAD_BYTES:
             data = self._inner.read(max(max_bytes, _MAX_HEAD_BYTES), timeout)
             if not data:
                 break  # the server closed: h11 decides what a partial head means
             self._buffer += data
-        if end < 0:
+        if not end:
             self._awaiting_head = False
             return self._take(max_bytes)
-        head = self._take(end + len(_HEAD_END))
+        head = self._take(end.end())
         # "HTTP/1.1 100 Continue" and other informational heads come before the real one.
-        status = head.split(b" ", 2)[1] if head.count(b" ") >= 2 else b""
+        status_line = head.split(b"\n", 1)[0].split()
+        status = status_line[1] if len(status_line) > 1 else b""
         self._awaiting_head = status.startswith(b"1") and status != b"101"
         return head
 

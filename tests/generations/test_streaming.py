@@ -79,8 +79,27 @@ def test_a_file_that_cannot_be_rewritten_is_kept_as_it_is(stored):
     assert stored_files(output.generation) == sorted([output.file.name, output.poster.name])
 
 
-def test_a_clip_being_copied_again_keeps_its_files_and_gets_no_orphan(stored):
+def test_a_clip_being_copied_again_waits_without_rewriting(stored, monkeypatch):
     Generation.objects.filter(pk=stored.generation_id).update(state=State.REHOSTING)
+    monkeypatch.setattr(media, "remux_faststart", lambda *a: pytest.fail("rewrote anyway"))
+
+    assert streaming.make_streamable(stored.pk) == "waiting"
+
+    output = Output.objects.get(pk=stored.pk)
+    assert output.file.name == stored.file.name and default_storage.exists(output.file.name)
+    assert output.faststart_due_at > timezone.now()
+
+
+def test_a_clip_copied_again_during_the_pass_keeps_its_files_and_gets_no_orphan(
+    stored, monkeypatch
+):
+    original = media.remux_faststart
+
+    def remux_then_copy_again(source, target):
+        original(source, target)
+        Generation.objects.filter(pk=stored.generation_id).update(state=State.REHOSTING)
+
+    monkeypatch.setattr(media, "remux_faststart", remux_then_copy_again)
 
     assert streaming.make_streamable(stored.pk) == "lost"
 
@@ -160,3 +179,49 @@ def test_a_file_a_killed_pass_left_behind_is_swept_by_the_next(stored):
     output = Output.objects.get(pk=stored.pk)
     assert not default_storage.exists(stray)
     assert stored_files(output.generation) == sorted([output.file.name, output.poster.name])
+
+
+def test_a_replaced_file_a_dead_worker_left_is_deleted_by_the_loop(stored, monkeypatch):
+    old = stored.file.name
+    monkeypatch.setattr(streaming, "_delete_superseded", lambda pk, name: None)  # killed here
+
+    assert streaming.make_streamable(stored.pk) == "done"
+    assert Output.objects.get(pk=stored.pk).superseded_file == old
+    assert default_storage.exists(old)
+
+    monkeypatch.undo()
+    loop.run_pass()
+
+    output = Output.objects.get(pk=stored.pk)
+    assert output.superseded_file == "" and not default_storage.exists(old)
+    assert stored_files(output.generation) == sorted([output.file.name, output.poster.name])
+
+
+def test_a_clip_using_this_one_as_input_gets_it_even_if_replaced_mid_upload(
+    stored, owner, monkeypatch, settings
+):
+    from ltxdash.generations.models import GenerationInput
+    from ltxdash.generations.pipeline import dispatch, files
+    from ltxdash.ltx.client import LTXClient
+    from tests.generations.pipeline_support import make_generation
+
+    child = make_generation(owner, State.QUEUED, endpoint="extend")
+    GenerationInput.objects.create(
+        generation=child, role="video_uri", source_output=stored, content_type="video/mp4"
+    )
+    original = files.copy_to_temp
+    names = []
+
+    def rewrite_first(name, directory):  # the rewrite switches files just as the copy starts
+        names.append(name)
+        if len(names) == 1:
+            assert streaming.make_streamable(stored.pk) == "done"
+        return original(name, directory)
+
+    monkeypatch.setattr(files, "copy_to_temp", rewrite_first)
+
+    with LTXClient(settings.LTX_API_KEY, settings.LTX_API_BASE_URL) as client:
+        uris = dispatch.upload_inputs(child, client)
+
+    assert set(uris) == {"video_uri"}
+    assert names == [stored.file.name, Output.objects.get(pk=stored.pk).file.name]

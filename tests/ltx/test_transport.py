@@ -80,6 +80,20 @@ def test_an_informational_head_before_the_real_one(tmp_path, raw_server, direct_
     assert sum(direct_reads) == len(BODY)
 
 
+@pytest.mark.parametrize(
+    "heads",
+    [
+        b"HTTP/1.1 200 OK\nContent-Length: %d\n\n",  # bare LF, which h11 accepts too
+        b"HTTP/1.1 100\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n",  # no reason
+    ],
+)
+def test_heads_that_are_unusual_but_valid(tmp_path, raw_server, direct_reads, heads):
+    server = raw_server(lambda conn: conn.sendall(heads % len(BODY) + BODY))
+
+    assert_copied(client().download(server.url, tmp_path, max_bytes=10**8, deadline_seconds=30))
+    assert sum(direct_reads) == len(BODY)
+
+
 def test_a_chunked_body_goes_through_httpx(tmp_path, raw_server, direct_reads):
     def respond(conn):
         conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")

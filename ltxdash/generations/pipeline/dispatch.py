@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from ltxdash.generations.models import (
     DispatchState,
     Generation,
     GenerationInput,
+    Output,
     State,
 )
 from ltxdash.generations.pipeline import files
@@ -314,6 +316,31 @@ def _submit(
     return "submitted"
 
 
+def _local_copy(item: GenerationInput, tmp: Path) -> Path:
+    """A local copy of an input's stored file. A source clip's file may be replaced while this
+    runs (rewritten for streaming, or copied again; the old file is then deleted), so its name is
+    read just before the copy, and read again if that file has just gone."""
+    tried = ""
+    while True:
+        name = item.file.name
+        if not name and item.source_output_id:
+            name = (
+                Output.objects.filter(pk=item.source_output_id)
+                .values_list("file", flat=True)
+                .first()
+            ) or ""
+        if not name:
+            raise InputMissing(f"The {item.get_role_display().lower()} of this clip is gone.")
+        try:
+            return files.copy_to_temp(name, tmp)
+        except FileNotFoundError as exc:
+            if name == tried:
+                raise InputMissing(
+                    f"The {item.get_role_display().lower()} of this clip is no longer stored."
+                ) from exc
+            tried = name
+
+
 def upload_inputs(generation: Generation, client: LTXClient) -> dict[str, str]:
     """Each input's ``storage_uri``, uploading it (again) unless a fresh upload exists."""
     uris: dict[str, str] = {}
@@ -322,16 +349,8 @@ def upload_inputs(generation: Generation, client: LTXClient) -> dict[str, str]:
         if item.storage_uri and item.uploaded_at and now - item.uploaded_at < UPLOAD_FRESH_FOR:
             uris[item.role] = item.storage_uri
             continue
-        name = item.file.name or (item.source_output.file.name if item.source_output else "")
-        if not name:
-            raise InputMissing(f"The {item.get_role_display().lower()} of this clip is gone.")
         with files.scratch_dir("upload") as tmp:
-            try:
-                local = files.copy_to_temp(name, tmp)
-            except FileNotFoundError as exc:
-                raise InputMissing(
-                    f"The {item.get_role_display().lower()} of this clip is no longer stored."
-                ) from exc
+            local = _local_copy(item, tmp)
             content_type = item.content_type or "application/octet-stream"
             uri = client.upload_file(local, content_type)
         # Siblings of a batch share the stored file: one upload serves them all.

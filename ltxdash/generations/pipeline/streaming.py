@@ -12,6 +12,8 @@ deleted once that commits. ``Output.faststart_due_at`` says when a pass is next 
 copy is stored, pushed back while a pass runs or after a failure, cleared when done (or when the
 file cannot be rewritten; it is then served as it is). A worker killed half-way leaves the old
 file in place and the row due; the pipeline loop's housekeeping (``requeue``) enqueues it again.
+One killed just after the switch leaves the replaced file named in ``Output.superseded_file``;
+the same housekeeping deletes it.
 """
 
 from __future__ import annotations
@@ -51,15 +53,19 @@ def schedule(output: Output, now: datetime) -> None:
 
 
 def make_streamable(pk: int) -> str:
-    """One pass for one output: ``done``, ``skipped`` (nothing due), ``kept`` (cannot be
-    rewritten: served as it is), ``retry`` (a transient failure) or ``lost`` (the clip changed
-    meanwhile: deleted, or being copied again)."""
+    """One pass for one output: ``done``, ``skipped`` (nothing due), ``waiting`` (the clip is
+    not ready: being copied again), ``kept`` (cannot be rewritten: served as it is), ``retry``
+    (a transient failure) or ``lost`` (the clip changed during the pass)."""
     now = timezone.now()
     output = Output.objects.filter(pk=pk, faststart_due_at__isnull=False).first()
     if output is None:
         return "skipped"
     old = output.file.name
     mine = Output.objects.filter(pk=pk, file=old)
+    if not Generation.objects.filter(pk=output.generation_id, state=State.READY).exists():
+        # A copy in progress replaces this file anyway (and says whether its own is due).
+        mine.update(faststart_due_at=now + retry_delay())
+        return "waiting"
     mine.update(faststart_due_at=now + running_window())  # the loop leaves it alone meanwhile
     try:
         with files.scratch_dir("faststart") as tmp:
@@ -90,13 +96,22 @@ def make_streamable(pk: int) -> str:
             # Swept by the pass of another output of this clip (below) before we got the lock.
             mine.update(faststart_due_at=timezone.now() + retry_delay())
             return "retry"
-        moved = ready and mine.update(file=name, size=size, sha256=sha256, faststart_due_at=None)
-        if moved:
-            # Files a killed pass left (stored, never named by a row) go now; the old file once
-            # this commits.
-            files.sweep_generation_folders(generation_id, keep=_named_files(generation_id) | {old})
-        files.delete_after_commit([old] if moved else [name])
-    return "done" if moved else "lost"
+        moved = ready and mine.update(
+            file=name, size=size, sha256=sha256, faststart_due_at=None, superseded_file=old
+        )
+        if not moved:
+            files.delete_after_commit([name])
+            return "lost"
+        # Files a killed pass left (stored, never named by a row) go now; the old file once this
+        # commits, or, if this worker dies first, at the loop's next housekeeping.
+        files.sweep_generation_folders(generation_id, keep=_named_files(generation_id) | {old})
+        transaction.on_commit(lambda: _delete_superseded(pk, old))
+    return "done"
+
+
+def _delete_superseded(pk: int, name: str) -> None:
+    files.delete_quietly([name])
+    Output.objects.filter(pk=pk, superseded_file=name).update(superseded_file="")
 
 
 def _named_files(generation_id: int) -> set[str]:
@@ -109,8 +124,12 @@ def _named_files(generation_id: int) -> set[str]:
 
 
 def requeue(now: datetime | None = None) -> int:
-    """Enqueue the passes that are due: never started, failed a while ago, or whose worker died."""
+    """Enqueue the passes that are due: never started, failed a while ago, or whose worker died;
+    delete replaced files a dead worker left."""
     now = now or timezone.now()
+    superseded = Output.objects.exclude(superseded_file="").values_list("pk", "superseded_file")
+    for pk, name in superseded:
+        _delete_superseded(pk, name)
     count = 0
     for pk, due in Output.objects.filter(faststart_due_at__lte=now).values_list(
         "pk", "faststart_due_at"
