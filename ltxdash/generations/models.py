@@ -280,8 +280,9 @@ class Output(models.Model):
     # after the clip is ready (pipeline/streaming.py); this says when that is next due.
     faststart_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # The file a rewrite replaced, until it is deleted (right after the switch commits, or by the
-    # loop's housekeeping if the worker died in between).
-    superseded_file = models.CharField(max_length=255, blank=True)
+    # loop's housekeeping if the worker died in between). NULL, not "", when there is none: the
+    # housekeeping looks for it several times a second, through the index.
+    superseded_file = models.CharField(max_length=255, null=True, blank=True, db_index=True)  # noqa: DJ001
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -291,6 +292,16 @@ class Output(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} of generation {self.generation_id}"
+
+    @classmethod
+    def stored_names(cls, generation_id: int) -> set[str]:
+        """Every stored file the outputs of a generation name (videos and posters)."""
+        names: set[str] = set()
+        for file, poster in cls.objects.filter(generation_id=generation_id).values_list(
+            "file", "poster"
+        ):
+            names |= {file, poster}
+        return names - {""}
 
 
 class GenerationEvent(models.Model):

@@ -29,8 +29,8 @@ from ltxdash.ltx.transport import HeadFirstStream
 STORAGE_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=60.0, pool=10.0)
 
 # Disk writes go out in pieces of this size: on this project's Linux test machine (kernel 6.18,
-# ext4) a 512 MiB file written 1 MiB at a time took 0.7 s of CPU, 128 KiB at a time 0.1 s: the
-# kernel backs large writes with large page-cache folios, which are slower to find.
+# ext4) a loop writing 512 MiB 1 MiB at a time mostly took 0.7 to 1.0 s, 64 or 128 KiB at a time
+# 0.1 s. (Large page-cache folios for large writes, probably; not confirmed.)
 WRITE_BYTES = 128 * 1024
 
 
@@ -92,8 +92,7 @@ def download_once(
             )
             # Content-Length counts bytes on the wire; they differ from the bytes written only if
             # the host compressed the body despite our "Accept-Encoding: identity".
-            encoding = response.headers.get("content-encoding", "identity").strip().lower()
-            received = size if encoding in ("", "identity") else response.num_bytes_downloaded
+            received = size if _uncompressed(response) else response.num_bytes_downloaded
             if expected is not None and received != expected:
                 raise DownloadError(
                     f"{shown}: received {received} of {expected} bytes", reason="truncated"
@@ -150,10 +149,14 @@ def _receive_body(
     return size, sink.hexdigest()
 
 
+def _uncompressed(response: httpx.Response) -> bool:
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    return encoding in ("", "identity")
+
+
 def _plain(response: httpx.Response) -> bool:
     """The body is exactly Content-Length bytes as sent: not chunked, not compressed."""
-    encoding = response.headers.get("content-encoding", "identity").strip().lower()
-    return encoding in ("", "identity") and "transfer-encoding" not in response.headers
+    return _uncompressed(response) and "transfer-encoding" not in response.headers
 
 
 def _read_direct(

@@ -193,7 +193,7 @@ def test_a_replaced_file_a_dead_worker_left_is_deleted_by_the_loop(stored, monke
     loop.run_pass()
 
     output = Output.objects.get(pk=stored.pk)
-    assert output.superseded_file == "" and not default_storage.exists(old)
+    assert output.superseded_file is None and not default_storage.exists(old)
     assert stored_files(output.generation) == sorted([output.file.name, output.poster.name])
 
 

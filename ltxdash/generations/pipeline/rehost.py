@@ -121,10 +121,7 @@ def _copy(generation: Generation, attempt: int, client: LTXClient) -> str:
             raise LTXError(f"the job is {status.status} and has no result URLs")
         urls = dict(status.result)
         Generation.objects.filter(pk=generation.pk, state=State.REHOSTING).update(result_urls=urls)
-    current = set()
-    for output in Output.objects.filter(generation=generation):
-        current |= {output.file.name, output.poster.name}
-    files.sweep_generation_folders(generation.pk, keep=current)
+    files.sweep_generation_folders(generation.pk, keep=Output.stored_names(generation.pk))
 
     stored: list[StoredOutput] = []
     try:
@@ -230,11 +227,11 @@ def _commit(generation: Generation, attempt: int, stored: list[StoredOutput]) ->
             output.codec = item.info.get("codec", "")
             output.has_audio = bool(item.info.get("has_audio"))
             output.created_at = now
-            output.faststart_due_at = None
+            rewrite = item.rewrite_for_streaming
+            output.faststart_due_at = now + streaming.running_window() if rewrite else None
             output.save()
-            if item.rewrite_for_streaming:
-                streaming.schedule(output, now)
-                output.save(update_fields=["faststart_due_at"])
+            if rewrite:
+                enqueue(streaming.TASK, output.pk)
         for leftover in existing.values():
             replaced += [leftover.file.name, leftover.poster.name]
             leftover.delete()

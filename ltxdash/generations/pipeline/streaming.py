@@ -46,12 +46,6 @@ def retry_delay() -> timedelta:
     return timedelta(seconds=tunable("LTXDASH_PIPELINE_FASTSTART_RETRY_SECONDS", 300.0))
 
 
-def schedule(output: Output, now: datetime) -> None:
-    """Mark a just-stored output as due and enqueue its pass (sent once the transaction commits)."""
-    output.faststart_due_at = now + running_window()
-    enqueue(TASK, output.pk)
-
-
 def make_streamable(pk: int) -> str:
     """One pass for one output: ``done``, ``skipped`` (nothing due), ``waiting`` (the clip is
     not ready: being copied again), ``kept`` (cannot be rewritten: served as it is), ``retry``
@@ -104,30 +98,25 @@ def make_streamable(pk: int) -> str:
             return "lost"
         # Files a killed pass left (stored, never named by a row) go now; the old file once this
         # commits, or, if this worker dies first, at the loop's next housekeeping.
-        files.sweep_generation_folders(generation_id, keep=_named_files(generation_id) | {old})
+        files.sweep_generation_folders(
+            generation_id, keep=Output.stored_names(generation_id) | {old}
+        )
         transaction.on_commit(lambda: _delete_superseded(pk, old))
     return "done"
 
 
 def _delete_superseded(pk: int, name: str) -> None:
     files.delete_quietly([name])
-    Output.objects.filter(pk=pk, superseded_file=name).update(superseded_file="")
-
-
-def _named_files(generation_id: int) -> set[str]:
-    names = set()
-    for file, poster in Output.objects.filter(generation_id=generation_id).values_list(
-        "file", "poster"
-    ):
-        names |= {file, poster}
-    return names
+    Output.objects.filter(pk=pk, superseded_file=name).update(superseded_file=None)
 
 
 def requeue(now: datetime | None = None) -> int:
     """Enqueue the passes that are due: never started, failed a while ago, or whose worker died;
     delete replaced files a dead worker left."""
     now = now or timezone.now()
-    superseded = Output.objects.exclude(superseded_file="").values_list("pk", "superseded_file")
+    superseded = Output.objects.filter(superseded_file__isnull=False).values_list(
+        "pk", "superseded_file"
+    )
     for pk, name in superseded:
         _delete_superseded(pk, name)
     count = 0
