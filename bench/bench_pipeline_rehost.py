@@ -35,7 +35,7 @@ def child(data_dir: str, sim_url: str, pk: int) -> None:
     """One measured copy, in a process of its own; prints a JSON line."""
     setup_django(data_dir, sim_url=sim_url, migrate=False, LTX_POLL_INTERVAL="0.2")
     from ltxdash.generations.models import Output
-    from ltxdash.generations.pipeline import rehost, streaming
+    from ltxdash.generations.pipeline import faststart, rehost
     from ltxdash.generations.pipeline.clients import client_for
 
     client_for("transfer")  # built before the measurement, as in a warm worker
@@ -48,7 +48,7 @@ def child(data_dir: str, sim_url: str, pk: int) -> None:
     output = Output.objects.get(generation_id=pk)
     stored = output.size
     started = time.perf_counter()
-    rewrite = streaming.make_streamable(output.pk)
+    rewrite = faststart.make_streamable(output.pk)
     rewrite_seconds = time.perf_counter() - started
     print(
         json.dumps(

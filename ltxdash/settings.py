@@ -138,9 +138,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
-# Downloads and uploads in progress, a folder each (files.scratch_dir). Next to the media, so
+# Downloads and uploads in progress, a folder each (filestore.scratch_dir). Next to the media, so
 # a finished copy usually moves into FileSystemStorage with a rename; folders a killed worker
-# left are swept after hours (files.sweep_scratch).
+# left are swept after hours (filestore.sweep_scratch).
 LTXDASH_TMP_DIR = DATA_DIR / "tmp"
 MEDIA_URL = "/media/"  # never served directly: media goes through permission-checked views
 STORAGES = {

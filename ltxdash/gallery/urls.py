@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ltxdash.gallery.views import clip, files, gallery, share
+from ltxdash.gallery.views import clip, gallery, outputs, share
 
 app_name = "gallery"
 urlpatterns = [
@@ -11,7 +11,7 @@ urlpatterns = [
     path("<int:pk>/share", share.create, name="share_create"),
     path("shares/<int:pk>/revoke", share.revoke, name="share_revoke"),
     # Files by the Output's pk; every one checks that the clip is the requester's.
-    path("files/<int:pk>", files.output_file, name="file"),
-    path("files/<int:pk>/poster", files.poster, name="poster"),
-    path("files/<int:pk>/download", files.download, name="download"),
+    path("files/<int:pk>", outputs.output_file, name="file"),
+    path("files/<int:pk>/poster", outputs.poster, name="poster"),
+    path("files/<int:pk>/download", outputs.download, name="download"),
 ]

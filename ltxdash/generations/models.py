@@ -277,7 +277,7 @@ class Output(models.Model):
     has_audio = models.BooleanField(default=False)
     poster = models.FileField(upload_to="posters/%Y/%m/", max_length=255, blank=True)
     # An MP4 stored as the API made it, index ('moov') at the end, is rewritten for streaming
-    # after the clip is ready (pipeline/streaming.py); this says when that is next due.
+    # after the clip is ready (pipeline/faststart.py); this says when that is next due.
     faststart_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # The file a rewrite replaced, until it is deleted (right after the switch commits, or by the
     # loop's housekeeping if the worker died in between). NULL, not "", when there is none: the

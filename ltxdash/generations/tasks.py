@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from django_q.tasks import async_task
 
-from ltxdash.generations.pipeline import dispatch, loop, rehost, streaming
+from ltxdash.generations.pipeline import dispatch, faststart, loop, rehost
 
 LOOP_TASK = "ltxdash.generations.tasks.poller_loop"
 
@@ -56,7 +56,7 @@ def rehost_generation(pk: int) -> str:
 
 
 def make_streamable(pk: int) -> str:
-    return streaming.make_streamable(pk)
+    return faststart.make_streamable(pk)
 
 
 def probe_account() -> str:

@@ -24,7 +24,7 @@ from typing import Any
 from ltxdash.ltx import catalog
 from ltxdash.media import probe
 
-from . import control, faults, files, inputs, uploads
+from . import control, faults, inputs, result_files, uploads
 from .config import SimConfig
 from .http import Request, Reset, Response, error_response, iso, json_response
 from .jobs import plan_job, rejected_by_filter
@@ -69,7 +69,7 @@ class SimulatorApp:
         body = response.body
         if request.method == "HEAD":
             return [b""]
-        if isinstance(body, files.FileBody):
+        if isinstance(body, result_files.FileBody):
             return body.iterable(environ)
         return [body] if isinstance(body, bytes) else body
 
@@ -116,7 +116,7 @@ class SimulatorApp:
     def route_sim(self, request: Request, parts: list[str]) -> Response:
         method = request.method
         if parts[:1] == ["files"] and len(parts) == 3 and method in ("GET", "HEAD"):
-            return files.serve(self.store, self.renderer, request, parts[1], parts[2])
+            return result_files.serve(self.store, self.renderer, request, parts[1], parts[2])
         if parts[:1] == ["uploads"] and len(parts) == 2 and method == "PUT":
             fault = faults.pick("upload", self.store.config(), self.store)
             if fault == faults.RESET:

@@ -47,7 +47,8 @@ class SimulatorServer:
             backlog=1024,
             channel_timeout=300,
             asyncore_use_poll=True,  # select() stops at 1024 file descriptors
-            asyncore_loop_timeout=0.2,  # how quickly stop() is noticed
+            # Whole seconds: waitress reads this as an int, so 0.2 became 0 and the loop spun.
+            asyncore_loop_timeout=1,
         )
         # Applied to each accepted connection; create_server() takes no argument for it.
         self._server.adj.socket_options = SOCKET_OPTIONS  # type: ignore[union-attr]
@@ -76,7 +77,15 @@ class SimulatorServer:
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
         from waitress import wasyncore
 
-        wasyncore.close_all(server._map, ignore_all=True)  # type: ignore[attr-defined]
+        sockets = server._map  # type: ignore[union-attr]
+        if self._thread is not None and self._thread.is_alive():
+            # Close everything from inside the loop's own thread: it wakes at once instead of at
+            # the end of its poll timeout, and finds nothing left to serve.
+            server.trigger.pull_trigger(  # type: ignore[union-attr]
+                lambda: wasyncore.close_all(sockets, ignore_all=True)
+            )
+        else:
+            wasyncore.close_all(sockets, ignore_all=True)
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None

@@ -283,7 +283,7 @@ def test_a_ready_hdr_clip_offers_its_frames_for_download(owner_client, owner):
 
 
 def test_it_words_finished_toasts_as_sentences_and_cuts_at_a_word():
-    from ltxdash.generations.views.cards import shorten
+    from ltxdash.generations.cards import shorten
 
     assert shorten("short", 10) == "short"
     cut = shorten("LTX's safety filter refused the prompt before it was blocked by the", 40)

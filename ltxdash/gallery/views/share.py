@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST, require_safe
 
 from ltxdash.gallery.access import owned_generation, owned_share_link
 from ltxdash.gallery.forms import ShareForm
-from ltxdash.gallery.media import serve_file
 from ltxdash.gallery.models import ShareLink
+from ltxdash.gallery.ranges import serve_file
 from ltxdash.gallery.views.clip import clip_context, clip_queryset, shares_context
-from ltxdash.gallery.views.files import poster_type
+from ltxdash.gallery.views.outputs import poster_type
 from ltxdash.generations.models import Generation, Output
 
 # Caches may keep shared media but must ask again (a cheap 304 via ETag) before each use, so a

@@ -24,8 +24,8 @@ from ltxdash.generations.models import (
     Output,
     State,
 )
-from ltxdash.generations.pipeline import files
-from ltxdash.generations.pipeline.jobs import enqueue, nudge_dispatcher
+from ltxdash.generations.pipeline import filestore
+from ltxdash.generations.pipeline.taskqueue import enqueue, nudge_dispatcher
 from ltxdash.generations.pipeline.timing import later, pickup_grace_seconds
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ def _stored_copy(
     field: Any, content: File, original: str, info: Any, saved: list[str]
 ) -> dict[str, Any]:
     """Store ``content`` as a new input file; its GenerationInput field values."""
-    sha256, size = files.hash_and_size(content)
+    sha256, size = filestore.hash_and_size(content)
     name = default_storage.save(field.generate_filename(None, original), content)
     saved.append(name)
     media = media_dict(info)
@@ -220,7 +220,7 @@ def create_generations(
                 created.append(generation)
             nudge_dispatcher()
     except BaseException:
-        files.delete_quietly(saved)
+        filestore.delete_quietly(saved)
         raise
     return created
 
@@ -326,5 +326,5 @@ def delete_generation(generation: Generation) -> None:
             if not shared:
                 names.append(item.file.name)
         Generation.objects.filter(pk=pk).delete()
-        files.delete_after_commit(names)
-        transaction.on_commit(lambda: files.sweep_generation_folders(pk, keep=set()))
+        filestore.delete_after_commit(names)
+        transaction.on_commit(lambda: filestore.sweep_generation_folders(pk, keep=set()))

@@ -31,12 +31,12 @@ from ltxdash.generations.models import (
     Output,
     State,
 )
-from ltxdash.generations.pipeline import files
+from ltxdash.generations.pipeline import filestore
 from ltxdash.generations.pipeline.claims import heartbeat
 from ltxdash.generations.pipeline.clients import client_for
-from ltxdash.generations.pipeline.jobs import enqueue, nudge_dispatcher
 from ltxdash.generations.pipeline.ordering import queued_in_order
 from ltxdash.generations.pipeline.poller import first_poll_at
+from ltxdash.generations.pipeline.taskqueue import enqueue, nudge_dispatcher
 from ltxdash.generations.pipeline.timing import (
     UPLOAD_FRESH_FOR,
     backoff,
@@ -332,7 +332,7 @@ def _local_copy(item: GenerationInput, tmp: Path) -> Path:
         if not name:
             raise InputMissing(f"The {item.get_role_display().lower()} of this clip is gone.")
         try:
-            return files.copy_to_temp(name, tmp)
+            return filestore.copy_to_temp(name, tmp)
         except FileNotFoundError as exc:
             if name == tried:
                 raise InputMissing(
@@ -349,7 +349,7 @@ def upload_inputs(generation: Generation, client: LTXClient) -> dict[str, str]:
         if item.storage_uri and item.uploaded_at and now - item.uploaded_at < UPLOAD_FRESH_FOR:
             uris[item.role] = item.storage_uri
             continue
-        with files.scratch_dir("upload") as tmp:
+        with filestore.scratch_dir("upload") as tmp:
             local = _local_copy(item, tmp)
             content_type = item.content_type or "application/octet-stream"
             uri = client.upload_file(local, content_type)

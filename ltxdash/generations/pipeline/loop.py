@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from ltxdash.core.health import POLLER_LEASE
 from ltxdash.core.models import Lease
-from ltxdash.generations.pipeline import dispatch, files, poller, rehost, streaming
+from ltxdash.generations.pipeline import dispatch, faststart, filestore, poller, rehost
 from ltxdash.generations.pipeline.timing import lease_seconds, loop_seconds, poll_interval
 from ltxdash.ltx.client import LTXClient
 
@@ -48,7 +48,7 @@ class PassReport:
     rehosts: dict[str, int] = field(default_factory=dict)
     claimed: int = 0
     swept: int = 0  # temp folders of killed copies removed
-    rewrites: int = 0  # faststart passes enqueued (pipeline/streaming.py)
+    rewrites: int = 0  # faststart passes enqueued (pipeline/faststart.py)
 
 
 def new_holder() -> str:
@@ -71,8 +71,8 @@ def run_pass(
     if housekeeping:
         report.recovered = dispatch.recover_stale_submits(timezone.now())
         report.rehosts = rehost.watch(timezone.now())
-        report.rewrites = streaming.requeue(timezone.now())
-        report.swept = len(files.sweep_scratch())
+        report.rewrites = faststart.requeue(timezone.now())
+        report.swept = len(filestore.sweep_scratch())
     if housekeeping or freed:
         report.claimed = len(dispatch.dispatch(timezone.now()))
     return report

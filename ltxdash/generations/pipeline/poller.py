@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from ltxdash.generations.models import Generation, State
 from ltxdash.generations.pipeline.clients import client_for, send_times
-from ltxdash.generations.pipeline.jobs import enqueue
 from ltxdash.generations.pipeline.ordering import expected_completion, typical_seconds
+from ltxdash.generations.pipeline.taskqueue import enqueue
 from ltxdash.generations.pipeline.timing import (
     RETENTION,
     backoff,

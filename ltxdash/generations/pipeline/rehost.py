@@ -4,7 +4,7 @@ One attempt: claim the row, fetch fresh result URLs when this is a retry, downlo
 to a temp file (size and sha256 checked by the client), store it under a new unique name, read
 metadata and a poster, then in one transaction move to READY and point the ``Output`` rows at the
 new files. An MP4 with its index at the end is rewritten for streaming afterwards, off the way
-to READY (``streaming.py``). Files of the replaced or failed
+to READY (``faststart.py``). Files of the replaced or failed
 attempt are deleted; files a killed attempt left are swept by the next one.
 """
 
@@ -26,10 +26,10 @@ from django.utils import timezone
 from ltxdash import media
 from ltxdash.generations import explain
 from ltxdash.generations.models import Generation, Output, State
-from ltxdash.generations.pipeline import files, streaming
+from ltxdash.generations.pipeline import faststart, filestore
 from ltxdash.generations.pipeline.claims import heartbeat
 from ltxdash.generations.pipeline.clients import client_for
-from ltxdash.generations.pipeline.jobs import enqueue
+from ltxdash.generations.pipeline.taskqueue import enqueue
 from ltxdash.generations.pipeline.timing import (
     AT_RISK_AFTER,
     backoff,
@@ -121,16 +121,16 @@ def _copy(generation: Generation, attempt: int, client: LTXClient) -> str:
             raise LTXError(f"the job is {status.status} and has no result URLs")
         urls = dict(status.result)
         Generation.objects.filter(pk=generation.pk, state=State.REHOSTING).update(result_urls=urls)
-    files.sweep_generation_folders(generation.pk, keep=Output.stored_names(generation.pk))
+    filestore.sweep_generation_folders(generation.pk, keep=Output.stored_names(generation.pk))
 
     stored: list[StoredOutput] = []
     try:
-        with files.scratch_dir("rehost") as tmp:
+        with filestore.scratch_dir("rehost") as tmp:
             for label, url in sorted(urls.items()):
                 stored.append(_fetch(generation, attempt, label, url, tmp, client))
         _commit(generation, attempt, stored)
     except BaseException:
-        files.delete_quietly(n for item in stored for n in (item.name, item.poster))
+        filestore.delete_quietly(n for item in stored for n in (item.name, item.poster))
         raise
     return "ready"
 
@@ -171,17 +171,17 @@ def _fetch(
         if probed.kind == "video":
             poster_path = folder / "poster.jpg"
             media.make_poster(path, poster_path)
-            poster = files.save_local_file(
-                poster_path, files.poster_name(generation.pk, label, attempt)
+            poster = filestore.save_local_file(
+                poster_path, filestore.poster_name(generation.pk, label, attempt)
             )
     size = path.stat().st_size
     ext = mimetypes.guess_extension(content_type) or PurePosixPath(urlsplit(url).path).suffix
     try:
-        name = files.save_local_file(
-            path, files.output_name(generation.pk, label, attempt, ext or ".bin")
+        name = filestore.save_local_file(
+            path, filestore.output_name(generation.pk, label, attempt, ext or ".bin")
         )
     except BaseException:
-        files.delete_quietly([poster])
+        filestore.delete_quietly([poster])
         raise
     return StoredOutput(label, name, size, sha256, content_type, poster, info, rewrite)
 
@@ -228,14 +228,14 @@ def _commit(generation: Generation, attempt: int, stored: list[StoredOutput]) ->
             output.has_audio = bool(item.info.get("has_audio"))
             output.created_at = now
             rewrite = item.rewrite_for_streaming
-            output.faststart_due_at = now + streaming.running_window() if rewrite else None
+            output.faststart_due_at = now + faststart.running_window() if rewrite else None
             output.save()
             if rewrite:
-                enqueue(streaming.TASK, output.pk)
+                enqueue(faststart.TASK, output.pk)
         for leftover in existing.values():
             replaced += [leftover.file.name, leftover.poster.name]
             leftover.delete()
-        files.delete_after_commit(replaced)
+        filestore.delete_after_commit(replaced)
 
 
 def _retry_later(generation: Generation, mine: dict[str, Any], error: Exception) -> str:
@@ -291,7 +291,7 @@ def _give_up(generation: Generation, mine: dict[str, Any], kind: str, last_probl
         claim_until=None,
         next_attempt_at=None,
     )
-    files.sweep_generation_folders(generation.pk, keep=set())
+    filestore.sweep_generation_folders(generation.pk, keep=set())
     return "expired"
 
 
@@ -312,7 +312,7 @@ def _fail(generation: Generation, mine: dict[str, Any], error: DownloadError) ->
         claim_until=None,
         next_attempt_at=None,
     )
-    files.sweep_generation_folders(generation.pk, keep=set())
+    filestore.sweep_generation_folders(generation.pk, keep=set())
     return "failed"
 
 

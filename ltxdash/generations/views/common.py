@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
+from ltxdash.generations.cards import any_active, build_cards, page_generations
 from ltxdash.generations.models import Generation
-from ltxdash.generations.views.cards import any_active, build_cards, page_generations
 
 TEMPLATE = "generations/create.html"
 # How often a page with clips in flight asks for changes. An unchanged answer is a 204 and a

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from ltxdash.generations import pipeline
+from ltxdash.generations.cards import build_cards
 from ltxdash.generations.form_inputs import ready_clips
 from ltxdash.generations.forms import (
     API_TO_FORM,
@@ -23,7 +24,6 @@ from ltxdash.generations.forms import (
     endpoint_from,
 )
 from ltxdash.generations.models import Generation
-from ltxdash.generations.views.cards import build_cards
 from ltxdash.generations.views.common import (
     POLL_SECONDS,
     TEMPLATE,

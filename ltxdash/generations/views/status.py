@@ -8,9 +8,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
-from ltxdash.generations import pipeline
+from ltxdash.generations import cards, pipeline
 from ltxdash.generations.models import Generation
-from ltxdash.generations.views import cards
 from ltxdash.generations.views.common import POLL_SECONDS, TEMPLATE, get_own_generation
 
 CANCEL_REFUSED = (

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ltxdash import media
 from ltxdash.generations.models import Generation, Output, State
-from ltxdash.generations.pipeline import loop, rehost, streaming
+from ltxdash.generations.pipeline import faststart, loop, rehost
 from tests.generations.pipeline_support import (
     pipeline_settings,  # noqa: F401 (a fixture)
     queued_tasks_now,
@@ -39,7 +39,7 @@ def test_it_rewrites_the_stored_copy_with_its_index_first(stored):
     before = stored.file.name
     poster = stored.poster.name
 
-    assert streaming.make_streamable(stored.pk) == "done"
+    assert faststart.make_streamable(stored.pk) == "done"
 
     output = Output.objects.get(pk=stored.pk)
     local = default_storage.path(output.file.name)
@@ -71,7 +71,7 @@ def test_a_file_that_cannot_be_rewritten_is_kept_as_it_is(stored):
         file.truncate(400)
     kept = path.read_bytes()
 
-    assert streaming.make_streamable(stored.pk) == "kept"
+    assert faststart.make_streamable(stored.pk) == "kept"
 
     output = Output.objects.get(pk=stored.pk)
     assert output.file.name == stored.file.name and output.faststart_due_at is None
@@ -83,7 +83,7 @@ def test_a_clip_being_copied_again_waits_without_rewriting(stored, monkeypatch):
     Generation.objects.filter(pk=stored.generation_id).update(state=State.REHOSTING)
     monkeypatch.setattr(media, "remux_faststart", lambda *a: pytest.fail("rewrote anyway"))
 
-    assert streaming.make_streamable(stored.pk) == "waiting"
+    assert faststart.make_streamable(stored.pk) == "waiting"
 
     output = Output.objects.get(pk=stored.pk)
     assert output.file.name == stored.file.name and default_storage.exists(output.file.name)
@@ -101,7 +101,7 @@ def test_a_clip_copied_again_during_the_pass_keeps_its_files_and_gets_no_orphan(
 
     monkeypatch.setattr(media, "remux_faststart", remux_then_copy_again)
 
-    assert streaming.make_streamable(stored.pk) == "lost"
+    assert faststart.make_streamable(stored.pk) == "lost"
 
     output = Output.objects.get(pk=stored.pk)
     assert output.file.name == stored.file.name and default_storage.exists(output.file.name)
@@ -118,7 +118,7 @@ def test_a_deleted_clip_leaves_no_rewritten_file_behind(stored, monkeypatch):
 
     monkeypatch.setattr(media, "remux_faststart", remux_then_delete)
 
-    assert streaming.make_streamable(stored.pk) == "lost"
+    assert faststart.make_streamable(stored.pk) == "lost"
 
     assert not [n for n in stored_files(generation) if n != stored.file.name and "posters" not in n]
 
@@ -131,7 +131,7 @@ def test_a_failure_on_disk_is_retried_later(stored, monkeypatch, settings):
 
     monkeypatch.setattr(media, "remux_faststart", full_disk)
 
-    assert streaming.make_streamable(stored.pk) == "retry"
+    assert faststart.make_streamable(stored.pk) == "retry"
 
     output = Output.objects.get(pk=stored.pk)
     assert output.file.name == stored.file.name and default_storage.exists(output.file.name)
@@ -154,7 +154,7 @@ def test_the_loop_enqueues_a_pass_whose_worker_died_once(stored):
 def test_copying_again_after_a_rewrite_keeps_the_clip_whole(stored, ltx_simulator):
     from ltxdash.generations import pipeline
 
-    assert streaming.make_streamable(stored.pk) == "done"
+    assert faststart.make_streamable(stored.pk) == "done"
     generation = Generation.objects.get(pk=stored.generation_id)
     assert pipeline.copy_again(generation)
     queued_tasks_now()
@@ -174,7 +174,7 @@ def test_a_file_a_killed_pass_left_behind_is_swept_by_the_next(stored):
         f"outputs/{stored.generation_id}/video_url-0-killed.mp4", ContentFile(b"half a rewrite")
     )
 
-    assert streaming.make_streamable(stored.pk) == "done"
+    assert faststart.make_streamable(stored.pk) == "done"
 
     output = Output.objects.get(pk=stored.pk)
     assert not default_storage.exists(stray)
@@ -183,9 +183,9 @@ def test_a_file_a_killed_pass_left_behind_is_swept_by_the_next(stored):
 
 def test_a_replaced_file_a_dead_worker_left_is_deleted_by_the_loop(stored, monkeypatch):
     old = stored.file.name
-    monkeypatch.setattr(streaming, "_delete_superseded", lambda pk, name: None)  # killed here
+    monkeypatch.setattr(faststart, "_delete_superseded", lambda pk, name: None)  # killed here
 
-    assert streaming.make_streamable(stored.pk) == "done"
+    assert faststart.make_streamable(stored.pk) == "done"
     assert Output.objects.get(pk=stored.pk).superseded_file == old
     assert default_storage.exists(old)
 
@@ -201,7 +201,7 @@ def test_a_clip_using_this_one_as_input_gets_it_even_if_replaced_mid_upload(
     stored, owner, monkeypatch, settings
 ):
     from ltxdash.generations.models import GenerationInput
-    from ltxdash.generations.pipeline import dispatch, files
+    from ltxdash.generations.pipeline import dispatch, filestore
     from ltxdash.ltx.client import LTXClient
     from tests.generations.pipeline_support import make_generation
 
@@ -209,16 +209,16 @@ def test_a_clip_using_this_one_as_input_gets_it_even_if_replaced_mid_upload(
     GenerationInput.objects.create(
         generation=child, role="video_uri", source_output=stored, content_type="video/mp4"
     )
-    original = files.copy_to_temp
+    original = filestore.copy_to_temp
     names = []
 
     def rewrite_first(name, directory):  # the rewrite switches files just as the copy starts
         names.append(name)
         if len(names) == 1:
-            assert streaming.make_streamable(stored.pk) == "done"
+            assert faststart.make_streamable(stored.pk) == "done"
         return original(name, directory)
 
-    monkeypatch.setattr(files, "copy_to_temp", rewrite_first)
+    monkeypatch.setattr(filestore, "copy_to_temp", rewrite_first)
 
     with LTXClient(settings.LTX_API_KEY, settings.LTX_API_BASE_URL) as client:
         uris = dispatch.upload_inputs(child, client)

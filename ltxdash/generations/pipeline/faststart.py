@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from ltxdash import media
 from ltxdash.generations.models import Generation, Output, State
-from ltxdash.generations.pipeline import files
-from ltxdash.generations.pipeline.jobs import enqueue
+from ltxdash.generations.pipeline import filestore
+from ltxdash.generations.pipeline.taskqueue import enqueue
 from ltxdash.generations.pipeline.timing import tunable
 
 logger = logging.getLogger(__name__)
@@ -62,12 +62,12 @@ def make_streamable(pk: int) -> str:
         return "waiting"
     mine.update(faststart_due_at=now + running_window())  # the loop leaves it alone meanwhile
     try:
-        with files.scratch_dir("faststart") as tmp:
+        with filestore.scratch_dir("faststart") as tmp:
             rewritten = tmp / "faststart.mp4"
             media.remux_faststart(_local_path(old, tmp), rewritten)
-            size, sha256 = rewritten.stat().st_size, files.sha256_of(rewritten)
-            name = files.save_local_file(
-                rewritten, files.output_name(output.generation_id, output.label, 0, ".mp4")
+            size, sha256 = rewritten.stat().st_size, filestore.sha256_of(rewritten)
+            name = filestore.save_local_file(
+                rewritten, filestore.output_name(output.generation_id, output.label, 0, ".mp4")
             )
     except media.MediaError as error:
         logger.warning("Output %s stays as it is (%s)", pk, error)
@@ -94,11 +94,11 @@ def make_streamable(pk: int) -> str:
             file=name, size=size, sha256=sha256, faststart_due_at=None, superseded_file=old
         )
         if not moved:
-            files.delete_after_commit([name])
+            filestore.delete_after_commit([name])
             return "lost"
         # Files a killed pass left (stored, never named by a row) go now; the old file once this
         # commits, or, if this worker dies first, at the loop's next housekeeping.
-        files.sweep_generation_folders(
+        filestore.sweep_generation_folders(
             generation_id, keep=Output.stored_names(generation_id) | {old}
         )
         transaction.on_commit(lambda: _delete_superseded(pk, old))
@@ -106,7 +106,7 @@ def make_streamable(pk: int) -> str:
 
 
 def _delete_superseded(pk: int, name: str) -> None:
-    files.delete_quietly([name])
+    filestore.delete_quietly([name])
     Output.objects.filter(pk=pk, superseded_file=name).update(superseded_file=None)
 
 
@@ -137,4 +137,4 @@ def _local_path(name: str, tmp: Path) -> Path:
     try:
         return Path(default_storage.path(name))
     except NotImplementedError:
-        return files.copy_to_temp(name, tmp)
+        return filestore.copy_to_temp(name, tmp)

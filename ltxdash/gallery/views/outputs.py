@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from ltxdash.gallery.access import owned_output
 from ltxdash.gallery.details import download_name
-from ltxdash.gallery.media import serve_file
+from ltxdash.gallery.ranges import serve_file
 from ltxdash.generations.models import Output
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from ltxdash.gallery.media import Unsatisfiable, parse_range
+from ltxdash.gallery.ranges import Unsatisfiable, parse_range
 
 
 def _body(response) -> bytes:
