@@ -8,5 +8,5 @@ def ltxdash(request: HttpRequest) -> dict:
         from ltxdash.generations.models import DispatchState
 
         # One indexed read per page: the account-pause banner shows on every page while paused.
-        context["dispatch_pause"] = DispatchState.objects.filter(pk=1, paused=True).first()
+        context["dispatch_pause"] = DispatchState.current_pause()
     return context

@@ -36,19 +36,6 @@ PARAM_LABELS = {
 _SECONDS = {"duration", "start_time", "context"}
 
 
-def mode_label(slug: str) -> str:
-    spec = catalog.ENDPOINTS.get(slug)
-    return spec.label if spec else slug
-
-
-def mode_choices() -> list[tuple[str, str]]:
-    return [(slug, spec.label) for slug, spec in catalog.ENDPOINTS.items()]
-
-
-def model_choices() -> list[tuple[str, str]]:
-    return [(model_id, catalog.model_label(model_id)) for model_id in catalog.MODELS]
-
-
 def _value_text(key: str, value: Any) -> str:
     if value is None or value == "":
         return "auto" if key == "duration" else "—"
@@ -67,7 +54,7 @@ def _value_text(key: str, value: Any) -> str:
 
 def settings_rows(generation: Generation) -> list[tuple[str, str]]:
     """Mode, model and every request parameter as (label, value), known fields first."""
-    rows = [("Mode", mode_label(generation.endpoint))]
+    rows = [("Mode", catalog.endpoint_label(generation.endpoint))]
     if generation.model:
         rows.append(("Model", catalog.model_label(generation.model)))
     params = generation.params or {}

@@ -6,8 +6,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from ltxdash.gallery.details import mode_choices, model_choices
 from ltxdash.generations.models import Generation, State
+from ltxdash.ltx import catalog
 
 _ANY = ("", "Any")
 
@@ -35,8 +35,8 @@ class GalleryFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mode"].choices = [_ANY, *mode_choices()]
-        self.fields["model"].choices = [_ANY, *model_choices()]
+        self.fields["mode"].choices = [_ANY, *catalog.endpoint_choices()]
+        self.fields["model"].choices = [_ANY, *catalog.model_choices()]
 
     def filter(self, clips: QuerySet[Generation]) -> QuerySet[Generation]:
         self.is_valid()

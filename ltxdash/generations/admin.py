@@ -19,7 +19,6 @@ from ltxdash.generations.models import (
     GenerationInput,
     Output,
 )
-from ltxdash.generations.pipeline import dispatch
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -268,12 +267,12 @@ class DispatchStateAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resume dispatching")
     def resume_dispatching(self, request: HttpRequest, queryset: QuerySet[DispatchState]) -> None:
-        if dispatch.resume("admin"):
+        if pipeline.resume_dispatching("admin"):
             self.message_user(request, "Dispatching resumed; queued clips are being sent.")
         else:
             self.message_user(request, "Dispatching was not paused.", messages.WARNING)
 
     @admin.action(description="Pause dispatching")
     def pause_dispatching(self, request: HttpRequest, queryset: QuerySet[DispatchState]) -> None:
-        dispatch.pause_by_admin()
+        pipeline.pause_dispatching()
         self.message_user(request, "Dispatching paused; new clips wait in the queue.")

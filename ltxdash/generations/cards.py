@@ -1,10 +1,9 @@
 """Status cards: what a card shows about one generation, which cards a page holds, and how a
 refresh finds the ones that changed.
 
-A card carries a *stamp* (``version.state[.queue position]``). The page sends back the stamps it
-shows; the server answers with the cards whose stamp differs. ``version`` is bumped on every
-change a card shows; the queue position moves without a change to the row, so it is part of
-the stamp too.
+A card carries a *stamp* (``models.states.stamp``). The page sends back the stamps it shows; the
+server answers with the cards whose stamp differs. What a state allows and how it looks are the
+model's (``Generation.can_retry``, ``.tone`` ...); a card only puts them in front of the user.
 """
 
 from __future__ import annotations
@@ -14,32 +13,21 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from ltxdash.generations import explain, pipeline
-from ltxdash.generations.models import ACTIVE, IN_FLIGHT, PROBLEMS, Generation, Output, State
+from ltxdash import access
+from ltxdash.generations import explain
+from ltxdash.generations.estimates import estimate_seconds_left
+from ltxdash.generations.models import ACTIVE, Generation, Output, State
+from ltxdash.generations.models.states import stamp, state_of_stamp
+from ltxdash.generations.ordering import queue_positions
 from ltxdash.ltx import catalog
 
 RECENT_FINISHED = 12  # finished cards shown under the ones in flight
 MAX_ACTIVE = 60  # a page never shows more live cards than this (a huge batch pages in later)
 MAX_NEW = 20  # new cards (e.g. from another tab) added by one refresh
-
-TONES = {
-    State.QUEUED: "muted",
-    State.SUBMITTING: "info",
-    State.PENDING: "info",
-    State.PROCESSING: "info",
-    State.REHOSTING: "info",
-    State.READY: "ok",
-    State.CANCELED: "muted",
-    State.EXPIRED: "warn",
-    State.REJECTED: "bad",
-    State.FAILED: "bad",
-    State.UNKNOWN: "bad",
-}
 
 
 def url_or_none(name: str, *args: Any) -> str | None:
@@ -86,8 +74,7 @@ class Card:
 
     @property
     def stamp(self) -> str:
-        stamp = f"{self.g.version}.{self.g.state}"
-        return f"{stamp}.{self.position}" if self.position is not None else stamp
+        return self.g.stamp(self.position)
 
     @property
     def title(self) -> str:
@@ -95,7 +82,7 @@ class Card:
 
     @property
     def tone(self) -> str:
-        return TONES.get(self.g.state, "muted")
+        return self.g.tone
 
     @property
     def state_label(self) -> str:
@@ -103,15 +90,15 @@ class Card:
 
     @property
     def is_active(self) -> bool:
-        return self.g.state in ACTIVE
+        return self.g.is_active
 
     @property
     def in_flight(self) -> bool:
-        return self.g.state in IN_FLIGHT
+        return self.g.in_flight
 
     @property
     def has_problem(self) -> bool:
-        return self.g.state in PROBLEMS
+        return self.g.has_problem
 
     @property
     def summary(self) -> list[str]:
@@ -189,15 +176,11 @@ class Card:
 
     @property
     def can_retry(self) -> bool:
-        return self.g.state in pipeline.actions.RETRYABLE
+        return self.g.can_retry
 
     @property
     def retry_label(self) -> str:
-        if self.g.state == State.UNKNOWN:
-            return "Resubmit"
-        if self.g.state in (State.EXPIRED, State.CANCELED):
-            return "Generate again"
-        return "Try again"
+        return self.g.retry_label
 
     @property
     def takes_video_input(self) -> bool:
@@ -207,27 +190,27 @@ class Card:
 def build_cards(generations: Iterable[Generation]) -> list[Card]:
     """Cards for generations (prefetch ``outputs``); one query for all queue positions."""
     generations = list(generations)
-    positions = pipeline.queue_positions(generations)
+    positions = queue_positions(generations)
     now = timezone.now()
     return [
         Card(
             g,
             position=positions.get(g.pk),
-            seconds_left=pipeline.estimate_seconds_left(g, now) if g.state in IN_FLIGHT else None,
+            seconds_left=estimate_seconds_left(g, now) if g.in_flight else None,
             now=now,
         )
         for g in generations
     ]
 
 
-def _cards_queryset(owner: AbstractBaseUser) -> QuerySet[Generation]:
-    return Generation.objects.filter(owner=owner).prefetch_related("outputs")
+def _cards_queryset(user: access.User) -> QuerySet[Generation]:
+    return access.generations(user).prefetch_related("outputs")
 
 
-def page_generations(owner: AbstractBaseUser) -> list[Generation]:
+def page_generations(user: access.User) -> list[Generation]:
     """What the create page shows: everything in flight, then the latest finished ones."""
-    active = list(_cards_queryset(owner).filter(state__in=ACTIVE)[:MAX_ACTIVE])
-    finished = list(_cards_queryset(owner).exclude(state__in=ACTIVE)[:RECENT_FINISHED])
+    active = list(_cards_queryset(user).filter(state__in=ACTIVE)[:MAX_ACTIVE])
+    finished = list(_cards_queryset(user).exclude(state__in=ACTIVE)[:RECENT_FINISHED])
     return sorted([*active, *finished], key=lambda g: (g.created_at, g.pk), reverse=True)
 
 
@@ -257,19 +240,14 @@ class Changes:
         return bool(self.changed or self.new or self.gone)
 
 
-def _state_of(stamp: str) -> str:
-    parts = stamp.split(".")
-    return parts[1] if len(parts) > 1 else ""
-
-
-def changes(owner: AbstractBaseUser, seen: dict[int, str]) -> Changes:
+def changes(user: access.User, seen: dict[int, str]) -> Changes:
     """Compare the page's stamps with the database: one small query when nothing changed."""
     if not seen:
         return Changes([], [], [], [])
     # The page's cards, plus anything newer (made in another tab). Ids grow with time, so
     # "newer than the newest card" is an index range, not a scan of the user's history.
     # UNION ALL of two index lookups: an OR of the two makes SQLite walk the user's whole history.
-    mine = Generation.objects.filter(owner=owner).order_by()
+    mine = access.generations(user).order_by()
     shown = mine.filter(pk__in=list(seen)).values_list("pk", "version", "state")
     newer = mine.filter(pk__gt=max(seen)).values_list("pk", "version", "state")
     rows = list(shown.union(newer, all=True).order_by("-pk"))
@@ -278,28 +256,25 @@ def changes(owner: AbstractBaseUser, seen: dict[int, str]) -> Changes:
     ]
     queued = [pk for pk, _, state in rows if state == State.QUEUED]
     positions = _queue_positions(queued) if queued else {}
-    current: dict[int, str] = {}
-    for pk, version, state in rows:
-        stamp = f"{version}.{state}"
-        current[pk] = f"{stamp}.{positions[pk]}" if pk in positions else stamp
+    current = {pk: stamp(version, state, positions.get(pk)) for pk, version, state in rows}
     wanted = [pk for pk, stamp in current.items() if seen.get(pk) != stamp]
     gone = [pk for pk in seen if pk not in current]
     active = any(state in ACTIVE for _, _, state in rows)
     if not wanted:
         return Changes([], [], gone, [], active=active)
-    fresh = {g.pk: g for g in _cards_queryset(owner).filter(pk__in=wanted)}
+    fresh = {g.pk: g for g in _cards_queryset(user).filter(pk__in=wanted)}
     cards = build_cards(fresh[pk] for pk in wanted if pk in fresh)
     changed = [c for c in cards if c.pk in seen]
     new = [c for c in cards if c.pk not in seen]
-    finished = [c for c in changed if not c.is_active and _state_of(seen[c.pk]) in ACTIVE]
-    moved = [c for c in changed if c.state != _state_of(seen[c.pk])]
+    finished = [c for c in changed if not c.is_active and state_of_stamp(seen[c.pk]) in ACTIVE]
+    moved = [c for c in changed if c.state != state_of_stamp(seen[c.pk])]
     return Changes(changed, new, gone, finished, moved, active)
 
 
 def _queue_positions(pks: Sequence[int]) -> dict[int, int]:
     # queue_positions() only needs id and state of the rows it is asked about.
     stubs = [Generation(pk=pk, state=State.QUEUED) for pk in pks]
-    return pipeline.queue_positions(stubs)
+    return queue_positions(stubs)
 
 
 def any_active(cards: Iterable[Card]) -> bool:
@@ -312,24 +287,13 @@ def announcement(changes: Changes) -> str:
     return " ".join(parts[:5])
 
 
-# How a toast says a clip ended: "Text → Video #3 is ready", "... failed", "... ended: ...".
-FINISHED_PHRASES = {
-    State.READY: "is ready",
-    State.FAILED: "failed",
-    State.REJECTED: "was refused",
-    State.EXPIRED: "expired",
-    State.CANCELED: "was canceled",
-    State.UNKNOWN: "may not have been sent",
-}
-
-
 def finished_events(cards: Sequence[Card]) -> list[dict[str, Any]]:
     """The HX-Trigger payload static/js/status.js turns into toasts and notifications."""
     return [
         {
             "id": c.pk,
             "ok": c.state == State.READY,
-            "title": f"{c.title} #{c.pk} {FINISHED_PHRASES.get(c.state, 'ended')}",
+            "title": f"{c.title} #{c.pk} {c.g.finished_phrase}",
             "body": shorten(c.g.prompt or "", 120)
             if c.state == State.READY
             else shorten(c.reason, 160),

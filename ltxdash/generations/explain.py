@@ -1,23 +1,13 @@
 """Plain-language reasons: why a clip did not become a video, and why dispatching is paused.
 
 Written for the person who pressed Generate; the API's own type and message stay on the row
-(and in admin) for support.
+(and in admin) for support. Only words live here: the error types are ``models.ErrorType``,
+the pause reasons ``models.Reason``, and the rules about them are on the models.
 """
 
 from __future__ import annotations
 
-from ltxdash.generations.models import DispatchState, Generation, State
-
-# Error types the pipeline sets itself (the rest are the API's ``error.type`` values).
-INPUT_MISSING = "input_missing"
-UPLOAD_FAILED = "upload_failed"
-NOT_FOUND = "not_found_error"
-RETENTION_ENDED = "retention_ended"
-OUTCOME_UNKNOWN = "outcome_unknown"
-WORKER_LOST = "worker_lost"  # a worker died after sending the submit
-GAVE_UP = "submit_gave_up"  # LTX kept failing (5xx, network) for too many attempts in a row
-OUTPUT_TOO_LARGE = "output_too_large"  # the copy would exceed LTXDASH_MAX_OUTPUT_BYTES
-OUTPUT_REFUSED = "output_refused"  # the output link is unusable or its host refuses it
+from ltxdash.generations.models import DispatchState, ErrorType, Generation, Reason, State
 
 _UNKNOWN_ADVICE = (
     "LTX offers no way to look a job up without its id, so we cannot tell whether it was "
@@ -26,11 +16,11 @@ _UNKNOWN_ADVICE = (
 )
 
 _API_PROBLEMS = {
-    "content_filtered_error": "LTX's safety filter refused the prompt or one of the inputs. "
+    ErrorType.CONTENT_FILTERED: "LTX's safety filter refused the prompt or one of the inputs. "
     "Change the wording or the media and try again.",
-    "insufficient_funds_error": "The LTX account ran out of credits. An admin needs to top up "
+    ErrorType.INSUFFICIENT_FUNDS: "The LTX account ran out of credits. An admin needs to top up "
     "the account; then retry the clip.",
-    "authentication_error": "LTX did not accept the API key. An admin needs to check the key; "
+    ErrorType.AUTHENTICATION: "LTX did not accept the API key. An admin needs to check the key; "
     "then retry the clip.",
     "request_too_large": "The request was too large for LTX. Use smaller input files.",
     "rate_limit_error": "LTX was answering too many requests at once.",
@@ -50,39 +40,39 @@ def reason(generation: Generation) -> str:
     """Why this clip is not (or not yet) a video, in a sentence or three; "" when nothing to say."""
     state, kind, message = generation.state, generation.error_type, generation.error_message
     if state == State.REJECTED:
-        if kind == "invalid_request_error":
+        if kind == ErrorType.INVALID_REQUEST:
             return _with_message("LTX refused the request as invalid.", message)
-        if kind == INPUT_MISSING:
+        if kind == ErrorType.INPUT_MISSING:
             return message or "An input file of this clip is no longer stored."
-        if kind == UPLOAD_FAILED:
+        if kind == ErrorType.UPLOAD_FAILED:
             text = "The input files could not be sent to LTX: LTX refused the upload."
             return f"{text} Details: {message}" if message else text
-        if kind == GAVE_UP:
+        if kind == ErrorType.GAVE_UP:
             text = "LTX kept failing to take this clip, so we stopped trying; try again later."
             return f"{text} Details: {message}" if message else text
         if kind in _API_PROBLEMS:
             return _with_message(_API_PROBLEMS[kind], message)
         return _with_message("LTX refused the request.", message)
     if state == State.FAILED:
-        if kind == OUTPUT_TOO_LARGE:
+        if kind == ErrorType.OUTPUT_TOO_LARGE:
             text = (
                 "LTX finished the clip, but the output was larger than this server accepts "
                 "(LTXDASH_MAX_OUTPUT_BYTES), so no copy was made. An admin can raise the limit; "
                 "then retry the clip."
             )
             return f"{text} Details: {message}" if message else text
-        if kind == OUTPUT_REFUSED:
+        if kind == ErrorType.OUTPUT_REFUSED:
             text = (
                 "LTX finished the clip, but the output link was refused when we tried to copy "
                 "it, so no copy was made. Retrying the clip may work."
             )
             return f"{text} Details: {message}" if message else text
-        if kind in ("content_filtered_error", "insufficient_funds_error"):
+        if kind in (ErrorType.CONTENT_FILTERED, ErrorType.INSUFFICIENT_FUNDS):
             return _with_message(_API_PROBLEMS[kind], message)
         base = _API_PROBLEMS.get(kind, "The job failed at LTX.")
         return _with_message(f"{base} Retrying may work.", message)
     if state == State.EXPIRED:
-        if kind == RETENTION_ENDED:
+        if kind == ErrorType.RETENTION_ENDED:
             text = (
                 "LTX keeps a finished clip for 24 hours, and our copy of it could not be "
                 "completed in that time, so the output is lost."
@@ -93,7 +83,7 @@ def reason(generation: Generation) -> str:
             "after they finish, so the output can no longer be fetched. Retry to make it again."
         )
     if state == State.UNKNOWN:
-        if kind == WORKER_LOST:
+        if kind == ErrorType.WORKER_LOST:
             lead = "The worker sending this clip to LTX stopped after the request went out."
         else:
             lead = "The request was sent to LTX but no answer came back."
@@ -108,17 +98,24 @@ def reason(generation: Generation) -> str:
     return ""
 
 
+def pause_headline(dispatch: DispatchState) -> str:
+    """The banner's title while dispatching is paused."""
+    if dispatch.reason_type in Reason.values:
+        return Reason(dispatch.reason_type).label
+    return "Sending to LTX is paused"
+
+
 def pause_reason(dispatch: DispatchState) -> str:
     """The banner text while dispatching is paused for everyone."""
     if not dispatch.paused:
         return ""
-    if dispatch.reason_type == "insufficient_funds_error":
+    if dispatch.reason_type == Reason.INSUFFICIENT_FUNDS:
         text = "The LTX account is out of credits, so new clips wait in the queue."
         advice = "An admin needs to top up the account; sending resumes by itself once it works."
-    elif dispatch.reason_type == "authentication_error":
+    elif dispatch.reason_type == Reason.AUTHENTICATION:
         text = "LTX does not accept the API key, so new clips wait in the queue."
         advice = "An admin needs to fix the key; sending resumes by itself once it works."
-    elif dispatch.reason_type == "admin":
+    elif dispatch.reason_type == Reason.ADMIN:
         text = "An admin paused sending clips to LTX; new clips wait in the queue."
         advice = ""
     else:

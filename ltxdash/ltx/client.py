@@ -97,6 +97,12 @@ class _Secret:
 # --- The client -------------------------------------------------------------------------------
 
 
+def job_path(endpoint: str, job_id: str) -> str:
+    """The path of one job's status, as it is sent: ``/v2/{endpoint}/{id}`` (the id
+    percent-encoded). The only place that knows it, beside the simulator that serves it."""
+    return f"/v2/{check_endpoint(endpoint)}/{quote(check_job_id(job_id), safe='')}"
+
+
 class LTXClient:
     """A synchronous client for the LTX v2 API; thread-safe, one per worker process is enough."""
 
@@ -183,7 +189,7 @@ class LTXClient:
 
     def get_status(self, endpoint: str, job_id: str) -> JobStatus:
         """Poll one job: ``GET /v2/{endpoint}/{id}``. 404 (NotFoundError) means expired or unknown."""
-        path = f"/v2/{check_endpoint(endpoint)}/{quote(check_job_id(job_id), safe='')}"
+        path = job_path(endpoint, job_id)
         response = self._with_retries(lambda: self._api.get(path), what=f"GET {path}")
         return parse_job_status(response, job_id)
 

@@ -46,20 +46,4 @@
     const thumb = thumbOf(event.target);
     if (thumb) stopPreview(thumb);
   });
-
-  document.addEventListener("click", async (event) => {
-    const button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
-    if (!button) return;
-    const field = document.querySelector(button.dataset.copy);
-    if (!field) return;
-    try {
-      await navigator.clipboard.writeText(field.value);
-      button.textContent = "Copied";
-    } catch {
-      // No clipboard API (plain HTTP): select the text so Ctrl/Cmd-C copies it.
-      field.focus();
-      field.select();
-      button.textContent = "Press Ctrl-C";
-    }
-  });
 })();

@@ -79,32 +79,6 @@
     });
   });
 
-  // ---- copy buttons ----
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-copy]");
-    if (!button) return;
-    var text = button.dataset.copy;
-    var done = function () {
-      var label = button.textContent;
-      button.textContent = "Copied";
-      setTimeout(function () { button.textContent = label; }, 1500);
-    };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done, function () { fallbackCopy(text); done(); });
-    } else { fallbackCopy(text); done(); }
-  });
-  function fallbackCopy(text) {
-    var area = document.createElement("textarea");
-    area.value = text;
-    area.setAttribute("readonly", "");
-    area.style.position = "fixed";
-    area.style.opacity = "0";
-    document.body.append(area);
-    area.select();
-    try { document.execCommand("copy"); } catch (e) {}
-    area.remove();
-  }
-
   // ---- clocks: same wording as cards.about_left() on the server ----
   function clock(seconds) {
     seconds = Math.max(0, Math.floor(seconds));

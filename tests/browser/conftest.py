@@ -40,8 +40,8 @@ from django_q.conf import Conf
 
 from ltxdash.core.health import POLLER_LEASE
 from ltxdash.core.models import Lease
+from ltxdash.generations.estimates import forget_typical_durations
 from ltxdash.generations.pipeline import loop
-from ltxdash.generations.pipeline.ordering import forget_typical_durations
 
 CHROMIUM = "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parents[2]

@@ -127,7 +127,7 @@ def pipeline_settings(settings, ltx_simulator):
     settings.LTX_POLL_INTERVAL = 0.1
     settings.LTX_MAX_CONCURRENCY = 2
     drain_broker()
-    from ltxdash.generations.pipeline.ordering import forget_typical_durations
+    from ltxdash.generations.estimates import forget_typical_durations
 
     forget_typical_durations()
     return settings

@@ -7,7 +7,6 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from ltxdash.generations.models import DispatchState, Generation, Output, State
-from ltxdash.generations.pipeline import dispatch
 from ltxdash.ltx.errors import InsufficientFundsError
 from tests.generations.pipeline_support import (
     ago,
@@ -137,7 +136,7 @@ def test_it_copies_again_from_the_list_while_the_api_keeps_the_job(admin_client,
 
 
 def test_it_resumes_dispatching_from_the_dispatcher_row(admin_client, owner, act):
-    dispatch.pause(InsufficientFundsError("Not enough credits."))
+    DispatchState.pause_for(InsufficientFundsError("Not enough credits."))
     make_generation(owner, State.QUEUED)
     url = "admin:generations_dispatchstate_changelist"
 
@@ -154,7 +153,7 @@ def test_it_resumes_dispatching_from_the_dispatcher_row(admin_client, owner, act
 def test_it_shows_the_account_pause_banner_on_every_admin_page(admin_client, owner):
     assert "pause-banner" not in admin_client.get("/admin/").content.decode()  # not paused
 
-    dispatch.pause(InsufficientFundsError("Not enough credits."))
+    DispatchState.pause_for(InsufficientFundsError("Not enough credits."))
 
     for url in ("/admin/", reverse(CHANGELIST), "/admin/auth/user/"):
         html = admin_client.get(url).content.decode()

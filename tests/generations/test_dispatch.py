@@ -15,6 +15,7 @@ from django.utils import timezone
 from ltxdash.generations import explain, pipeline
 from ltxdash.generations.models import (
     DispatchState,
+    ErrorType,
     Generation,
     GenerationEvent,
     GenerationInput,
@@ -209,7 +210,7 @@ def test_it_marks_a_submit_whose_answer_was_lost_unknown_and_never_resends_it(lt
 
     generation.refresh_from_db()
     assert generation.state == State.UNKNOWN
-    assert generation.error_type == explain.OUTCOME_UNKNOWN
+    assert generation.error_type == ErrorType.OUTCOME_UNKNOWN
     assert "Resubmit" in explain.reason(generation)
     for _ in range(3):
         drive(lambda: True)
@@ -315,7 +316,7 @@ def test_it_resumes_when_an_admin_says_so(ltx_simulator, owner):
     run_dispatch_and_submits()
     ltx_simulator.configure(out_of_credits=False)
 
-    assert dispatch.resume("admin") is True
+    assert pipeline.resume_dispatching("admin") is True
 
     assert task_names(queued_tasks_now()) == ["dispatch_queued"]
     drive(lambda: states() == [State.READY])
@@ -369,7 +370,7 @@ def test_it_rejects_a_clip_whose_input_is_gone(ltx_simulator, owner):
 
     assert run_dispatch_and_submits() == ["rejected"]
     generation.refresh_from_db()
-    assert generation.error_type == explain.INPUT_MISSING
+    assert generation.error_type == ErrorType.INPUT_MISSING
     assert "no longer stored" in explain.reason(generation) or "gone" in explain.reason(generation)
 
 
@@ -394,7 +395,7 @@ def test_it_marks_unknown_a_claim_whose_worker_died_after_sending(owner):
 
     generation.refresh_from_db()
     assert generation.state == State.UNKNOWN
-    assert generation.error_type == explain.WORKER_LOST
+    assert generation.error_type == ErrorType.WORKER_LOST
     assert "stopped after the request" in explain.reason(generation)
 
 
@@ -520,7 +521,7 @@ def test_it_rejects_a_clip_whose_upload_ltx_refuses(ltx_simulator, owner, tmp_pa
     assert submit_once(generation, upload_client(put_status=403)) == "rejected"
 
     generation.refresh_from_db()
-    assert generation.state == State.REJECTED and generation.error_type == explain.UPLOAD_FAILED
+    assert generation.state == State.REJECTED and generation.error_type == ErrorType.UPLOAD_FAILED
     assert "could not be sent to LTX" in explain.reason(generation)
     assert "403" in generation.error_message
     assert ltx_simulator.stats()["submits"] == 0
@@ -533,7 +534,7 @@ def test_it_rejects_a_clip_whose_input_file_is_gone_from_storage(ltx_simulator, 
     assert submit_once(generation, upload_client(put_status=200)) == "rejected"
 
     generation.refresh_from_db()
-    assert generation.state == State.REJECTED and generation.error_type == explain.INPUT_MISSING
+    assert generation.state == State.REJECTED and generation.error_type == ErrorType.INPUT_MISSING
     assert "no longer stored" in explain.reason(generation)
 
 
@@ -559,7 +560,7 @@ def test_it_requeues_a_failing_upload_with_backoff_then_gives_up(
 
     assert submit_once(generation, client) == "rejected"
     generation.refresh_from_db()
-    assert generation.state == State.REJECTED and generation.error_type == explain.GAVE_UP
+    assert generation.state == State.REJECTED and generation.error_type == ErrorType.GAVE_UP
     assert "LTX kept failing" in explain.reason(generation) and "try again later" in (
         explain.reason(generation)
     )

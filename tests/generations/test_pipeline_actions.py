@@ -5,7 +5,7 @@ import hashlib
 import pytest
 from django.core.files.storage import default_storage
 
-from ltxdash.generations import explain, pipeline
+from ltxdash.generations import estimates, explain, ordering, pipeline
 from ltxdash.generations.models import (
     Generation,
     GenerationEvent,
@@ -148,12 +148,12 @@ def test_it_orders_the_queue_round_robin_across_users(owner):
     alice_batch = [make_generation(owner) for _ in range(5)]
     bobs = make_generation(bob)
 
-    positions = pipeline.queue_positions([*alice_batch, bobs])
+    positions = ordering.queue_positions([*alice_batch, bobs])
 
     # Bob's single clip waits behind one of Alice's, not behind her whole batch.
     assert positions[bobs.pk] == 2
     assert [positions[g.pk] for g in alice_batch] == [1, 3, 4, 5, 6]
-    assert pipeline.queue_position(make_generation(owner, State.READY)) is None
+    assert ordering.queue_position(make_generation(owner, State.READY)) is None
 
 
 def test_it_puts_the_user_served_longest_ago_first(owner):
@@ -165,12 +165,12 @@ def test_it_puts_the_user_served_longest_ago_first(owner):
     alice_next = make_generation(owner)
     bob_next = make_generation(bob)
 
-    assert pipeline.queue_position(bob_next) == 1
-    assert pipeline.queue_position(alice_next) == 2
+    assert ordering.queue_position(bob_next) == 1
+    assert ordering.queue_position(alice_next) == 2
 
 
 def test_it_estimates_time_left_from_past_clips_of_the_same_kind(owner):
-    from ltxdash.generations.pipeline.ordering import forget_typical_durations
+    from ltxdash.generations.estimates import forget_typical_durations
     from tests.generations.pipeline_support import ago
 
     for seconds in (30, 40, 50):
@@ -187,10 +187,10 @@ def test_it_estimates_time_left_from_past_clips_of_the_same_kind(owner):
     forget_typical_durations()
     running = make_generation(owner, State.PROCESSING, remote_id="x", submitted_at=ago(15))
 
-    left = pipeline.estimate_seconds_left(running)
+    left = estimates.estimate_seconds_left(running)
 
     assert left == pytest.approx(25, abs=1)
-    assert pipeline.estimate_seconds_left(make_generation(owner)) is None
+    assert estimates.estimate_seconds_left(make_generation(owner)) is None
 
 
 def test_it_deletes_a_generation_with_its_files_but_keeps_shared_inputs(owner, tmp_path):

@@ -181,7 +181,7 @@ def test_it_pushes_a_poll_to_just_after_the_expected_finish(owner, settings):
 
 
 def pipeline_ordering_cache_clear() -> None:
-    from ltxdash.generations.pipeline.ordering import forget_typical_durations
+    from ltxdash.generations.estimates import forget_typical_durations
 
     forget_typical_durations()
 

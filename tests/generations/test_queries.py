@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from ltxdash.generations.estimates import forget_typical_durations
 from ltxdash.generations.models import Generation, State
-from ltxdash.generations.pipeline.ordering import forget_typical_durations
 from tests.factories import bulk_ready_clips
 from tests.generations.test_views import HTMX, make_generation
 

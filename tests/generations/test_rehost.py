@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from ltxdash import media
 from ltxdash.generations import explain, pipeline
-from ltxdash.generations.models import Generation, GenerationInput, Output, State
+from ltxdash.generations.models import ErrorType, Generation, GenerationInput, Output, State
 from ltxdash.generations.pipeline import loop, poller, rehost
 from ltxdash.ltx.client import LTXClient
 from ltxdash.ltx.retry import NO_RETRY
@@ -131,7 +131,7 @@ def test_it_gives_up_cleanly_when_the_retention_ends_before_a_copy_works(
 
     generation.refresh_from_db()
     assert generation.state == State.EXPIRED
-    assert generation.error_type == explain.RETENTION_ENDED
+    assert generation.error_type == ErrorType.RETENTION_ENDED
     reason = explain.reason(generation)
     assert "24 hours" in reason and "Last problem" in reason
     assert stored_files(generation) == [] and not generation.outputs.exists()
@@ -146,7 +146,7 @@ def test_it_fails_cleanly_at_once_an_output_over_the_size_limit(ltx_simulator, o
 
     generation.refresh_from_db()
     assert generation.state == State.FAILED and generation.finished_at
-    assert generation.error_type == explain.OUTPUT_TOO_LARGE
+    assert generation.error_type == ErrorType.OUTPUT_TOO_LARGE
     assert "4096" in generation.error_message
     assert "LTXDASH_MAX_OUTPUT_BYTES" in explain.reason(generation)
     assert generation.claim_until is None and generation.next_attempt_at is None
@@ -194,7 +194,7 @@ def test_it_fails_after_a_few_attempts_a_link_its_host_keeps_refusing(owner, set
     assert len(status_polls) == rehost.REFUSED_ATTEMPTS - 1  # each retry asked for fresh URLs
     generation.refresh_from_db()
     assert generation.state == State.FAILED
-    assert generation.error_type == explain.OUTPUT_REFUSED
+    assert generation.error_type == ErrorType.OUTPUT_REFUSED
     assert "output link was refused" in explain.reason(generation)
     assert stored_files(generation) == [] and not generation.outputs.exists()
 
@@ -227,7 +227,7 @@ def test_it_expires_when_the_api_has_forgotten_the_job_on_a_retry(ltx_simulator,
     assert rehost.rehost_generation(generation.pk) == "expired"
 
     generation.refresh_from_db()
-    assert generation.state == State.EXPIRED and generation.error_type == explain.NOT_FOUND
+    assert generation.state == State.EXPIRED and generation.error_type == ErrorType.NOT_FOUND
     assert "no longer knows" in explain.reason(generation)
 
 

@@ -5,14 +5,16 @@ from datetime import timedelta
 from django import template
 
 from ltxdash.gallery import details
-from ltxdash.generations.models import ACTIVE, PROBLEMS, Output, State
+from ltxdash.generations.models import Output
+from ltxdash.generations.models.states import TONES
+from ltxdash.ltx import catalog
 
 register = template.Library()
 
 
 @register.filter
 def mode_label(slug: str) -> str:
-    return details.mode_label(slug)
+    return catalog.endpoint_label(slug)
 
 
 @register.filter
@@ -27,14 +29,8 @@ def took(delta: timedelta | None) -> str:
 
 @register.filter
 def state_class(state: str) -> str:
-    """The pill colour of a state: green done, blue under way, red problem."""
-    if state == State.READY:
-        return "pill-ok"
-    if state in ACTIVE:
-        return "pill-info"
-    if state in PROBLEMS:
-        return "pill-bad"
-    return "pill-muted"
+    """The pill colour of a state (the one colour table: models/states.py)."""
+    return f"pill-{TONES.get(state, 'muted')}"
 
 
 @register.filter

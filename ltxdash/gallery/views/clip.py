@@ -12,8 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
+from ltxdash import access
 from ltxdash.gallery import details
-from ltxdash.gallery.access import owned_generation
 from ltxdash.gallery.forms import ShareForm
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations import pipeline
@@ -44,8 +44,8 @@ def shares_context(generation: Generation, **extra: Any) -> dict[str, Any]:
     }
 
 
-def clip_context(generation: Generation, **extra: Any) -> dict[str, Any]:
-    children = generation.children.filter(owner=generation.owner).prefetch_related("outputs")
+def clip_context(user: access.User, generation: Generation, **extra: Any) -> dict[str, Any]:
+    children = access.generations(user).filter(parent=generation).prefetch_related("outputs")
     return {
         **shares_context(generation, **extra),
         "video": generation.video,
@@ -60,14 +60,14 @@ def clip_context(generation: Generation, **extra: Any) -> dict[str, Any]:
 
 @require_safe
 def clip(request: HttpRequest, pk: int) -> HttpResponse:
-    generation = owned_generation(request, pk, clip_queryset())
-    return render(request, "gallery/clip.html", clip_context(generation))
+    generation = access.generation(request.user, pk, queryset=clip_queryset())
+    return render(request, "gallery/clip.html", clip_context(request.user, generation))
 
 
 @require_POST
 def favourite(request: HttpRequest, pk: int) -> HttpResponse:
     """Set (not flip) the flag, so a double-submitted form leaves what the user saw."""
-    generation = owned_generation(request, pk)
+    generation = access.generation(request.user, pk, access.Action.CHANGE)
     value = request.POST.get("favourite") == "1"
     # version is bumped because status cards show the star too.
     Generation.objects.filter(pk=generation.pk).update(favourite=value, version=F("version") + 1)
@@ -83,7 +83,7 @@ def favourite(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks (the page without JavaScript); POST deletes the clip and its files."""
-    generation = owned_generation(request, pk)
+    generation = access.generation(request.user, pk, access.Action.DELETE)
     if request.method != "POST":
         return render(request, "gallery/delete.html", {"generation": generation})
     pipeline.delete_generation(generation)  # the row, its outputs' files and inputs' files

@@ -5,9 +5,9 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from ltxdash import access
 from ltxdash.gallery.forms import GalleryFilterForm
 from ltxdash.gallery.listing import page_of
-from ltxdash.generations.models import Generation
 
 
 @require_safe
@@ -15,7 +15,7 @@ def index(request: HttpRequest) -> HttpResponse:
     """The user's clips, newest first. One view serves the page, the filtered grid (HTMX filter
     form) and the next cards (infinite scroll); each runs the same fixed number of queries."""
     form = GalleryFilterForm(request.GET)
-    clips = form.filter(Generation.objects.filter(owner=request.user))
+    clips = form.filter(access.generations(request.user))
     page = page_of(clips, request.GET.get("after"))
     template = "gallery/index.html"
     if request.htmx and not request.htmx.history_restore_request:

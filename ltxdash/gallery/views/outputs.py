@@ -7,7 +7,7 @@ import mimetypes
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
-from ltxdash.gallery.access import owned_output
+from ltxdash import access
 from ltxdash.gallery.details import download_name
 from ltxdash.gallery.ranges import serve_file
 from ltxdash.generations.models import Output
@@ -20,7 +20,7 @@ def poster_type(output: Output) -> str:
 @require_safe
 def output_file(request: HttpRequest, pk: int) -> HttpResponse:
     """The file itself, inline: what <video src> plays (with Range) and previews load."""
-    output = owned_output(request, pk)
+    output = access.output(request.user, pk)
     return serve_file(
         request, output.file, content_type=output.content_type, filename=download_name(output)
     )
@@ -28,7 +28,7 @@ def output_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def download(request: HttpRequest, pk: int) -> HttpResponse:
-    output = owned_output(request, pk)
+    output = access.output(request.user, pk)
     return serve_file(
         request,
         output.file,
@@ -40,5 +40,5 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def poster(request: HttpRequest, pk: int) -> HttpResponse:
-    output = owned_output(request, pk)
+    output = access.output(request.user, pk)
     return serve_file(request, output.poster, content_type=poster_type(output))

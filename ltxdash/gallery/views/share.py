@@ -13,13 +13,12 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from ltxdash.gallery.access import owned_generation, owned_share_link
+from ltxdash import access
 from ltxdash.gallery.forms import ShareForm
 from ltxdash.gallery.models import ShareLink
 from ltxdash.gallery.ranges import serve_file
 from ltxdash.gallery.views.clip import clip_context, clip_queryset, shares_context
 from ltxdash.gallery.views.outputs import poster_type
-from ltxdash.generations.models import Generation, Output
 
 # Caches may keep shared media but must ask again (a cheap 304 via ETag) before each use, so a
 # revoked or expired link stops playing at once, also from a shared cache.
@@ -28,7 +27,7 @@ SHARE_CACHE = "public, no-cache"
 
 @require_POST
 def create(request: HttpRequest, pk: int) -> HttpResponse:
-    generation = owned_generation(request, pk, clip_queryset())
+    generation = access.generation(request.user, pk, access.Action.SHARE, clip_queryset())
     if generation.video is None:
         raise Http404("Nothing to share yet")
     form = ShareForm(request.POST)
@@ -39,31 +38,23 @@ def create(request: HttpRequest, pk: int) -> HttpResponse:
         extra = {"new_share_url": request.build_absolute_uri(reverse("share:page", args=[token]))}
     if request.htmx:
         return render(request, "gallery/clip.html#shares", shares_context(generation, **extra))
-    return render(request, "gallery/clip.html", clip_context(generation, **extra))
+    return render(request, "gallery/clip.html", clip_context(request.user, generation, **extra))
 
 
 @require_POST
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    link = owned_share_link(request, pk)
+    link = access.share_link(request.user, pk)
     link.revoke()
     if request.htmx:
         return render(request, "gallery/clip.html#shares", shares_context(link.generation))
     return redirect("gallery:clip", link.generation_id)
 
 
-def _shared(token: str) -> tuple[ShareLink, Generation, Output]:
-    link = ShareLink.objects.find_live(token)
-    video = link.generation.video if link else None
-    if link is None or video is None:
-        raise Http404("No such link")
-    return link, link.generation, video
-
-
 @login_not_required
 @require_safe
 @never_cache  # every open is counted, and a revoked link must stop working at once
 def page(request: HttpRequest, token: str) -> HttpResponse:
-    link, generation, video = _shared(token)
+    link, generation, video = access.shared_clip(token)
     if request.method == "GET":
         link.record_view()
     return render(
@@ -84,7 +75,7 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
 @login_not_required
 @require_safe
 def video(request: HttpRequest, token: str) -> HttpResponse:
-    _, _, output = _shared(token)
+    _, _, output = access.shared_clip(token)
     return serve_file(
         request, output.file, content_type=output.content_type, cache_control=SHARE_CACHE
     )
@@ -93,7 +84,7 @@ def video(request: HttpRequest, token: str) -> HttpResponse:
 @login_not_required
 @require_safe
 def poster(request: HttpRequest, token: str) -> HttpResponse:
-    _, _, output = _shared(token)
+    _, _, output = access.shared_clip(token)
     return serve_file(
         request, output.poster, content_type=poster_type(output), cache_control=SHARE_CACHE
     )

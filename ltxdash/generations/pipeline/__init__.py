@@ -1,14 +1,18 @@
-"""The generation pipeline: from "a user asked for a clip" to "a verified copy is stored".
+"""The generation pipeline: the I/O that takes a clip from "a user asked for it" to "a verified
+copy is stored". No rule lives here that a view or the admin needs: states and what they allow
+are on the models (``generations/models/``), the queue order and estimates beside them.
 
-Views and admin call the functions re-exported here; workers run ``ltxdash.generations.tasks``,
+Views and admin call the actions re-exported here; workers run ``ltxdash.generations.tasks``,
 which are thin wrappers around the modules of this package:
 
-* ``actions``   create, cancel, retry, copy again, delete
-* ``ordering``  the fair order of the queue, queue positions, time estimates
-* ``dispatch``  submitting queued generations within the concurrency limit; pausing on account errors
-* ``poller``    polling every in-flight job that is due, in one concurrent pass
-* ``rehost``    copying outputs into our storage, the retention watch
-* ``loop``      the self-renewing loop that runs all of it, under the "poller" lease
+* ``actions``    create, cancel, retry, copy again, delete; pause and resume dispatching
+* ``dispatch``   submitting queued generations within the concurrency limit
+* ``poller``     polling every in-flight job that is due, in one concurrent pass
+* ``rehost``     copying outputs into our storage, the retention watch
+* ``faststart``  rewriting stored MP4s with their index first, after the clip is ready
+* ``loop``       the self-renewing loop that runs all of it, under the "poller" lease
+* ``claims``, ``clients``, ``filestore``, ``taskqueue``: a worker's claim on a row, the LTX
+  clients per kind of work, stored files and scratch folders, enqueueing tasks
 """
 
 from ltxdash.generations.pipeline.actions import (
@@ -19,12 +23,9 @@ from ltxdash.generations.pipeline.actions import (
     copy_again,
     create_generations,
     delete_generation,
+    pause_dispatching,
+    resume_dispatching,
     retry,
-)
-from ltxdash.generations.pipeline.ordering import (
-    estimate_seconds_left,
-    queue_position,
-    queue_positions,
 )
 
 __all__ = [
@@ -35,8 +36,7 @@ __all__ = [
     "copy_again",
     "create_generations",
     "delete_generation",
-    "estimate_seconds_left",
-    "queue_position",
-    "queue_positions",
+    "pause_dispatching",
+    "resume_dispatching",
     "retry",
 ]

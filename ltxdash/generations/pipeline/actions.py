@@ -1,4 +1,5 @@
-"""What users and admins can do to generations: create, cancel, retry, copy again, delete.
+"""What users and admins can do: create, cancel, retry, copy again and delete generations;
+pause and resume dispatching.
 
 Each is a few conditional writes plus, where work follows, a task enqueued after commit.
 """
@@ -18,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ltxdash.generations.models import (
+    DispatchState,
     Generation,
     GenerationEvent,
     GenerationInput,
@@ -26,7 +28,7 @@ from ltxdash.generations.models import (
 )
 from ltxdash.generations.pipeline import filestore
 from ltxdash.generations.pipeline.taskqueue import enqueue, nudge_dispatcher
-from ltxdash.generations.pipeline.timing import later, pickup_grace_seconds
+from ltxdash.generations.timing import later, pickup_grace_seconds
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -50,9 +52,6 @@ class Still:
 # A user's upload with what media.probe() read from it, an output of an earlier clip, or a
 # still of one.
 type InputSource = tuple[File, MediaInfo] | Output | Still
-
-RETRYABLE = frozenset({State.REJECTED, State.FAILED, State.EXPIRED, State.UNKNOWN, State.CANCELED})
-COPYABLE = frozenset({State.READY, State.EXPIRED})
 
 
 class PipelineError(ValueError):
@@ -248,7 +247,7 @@ def cancel(generation: Generation) -> bool:
 def retry(generation: Generation) -> Generation:
     """A new queued generation with the same settings and inputs (also "resubmit" of unknown)."""
     generation.refresh_from_db()
-    if generation.state not in RETRYABLE:
+    if not generation.can_retry:
         raise PipelineError(f"A {generation.get_state_display().lower()} clip cannot be retried.")
     old_inputs = list(generation.inputs.select_related("source_output"))
     for item in old_inputs:
@@ -289,9 +288,7 @@ def copy_again(generation: Generation) -> bool:
     """Fetch the output once more (admin): READY/EXPIRED -> REHOSTING while the API keeps it."""
     generation.refresh_from_db()
     now = timezone.now()
-    if generation.state not in COPYABLE or not generation.remote_id or not generation.completed_at:
-        return False
-    if generation.retention_ends_at and generation.retention_ends_at <= now:
+    if not generation.can_copy_again(now):
         return False
     moved = generation.transition(
         State.REHOSTING,
@@ -328,3 +325,19 @@ def delete_generation(generation: Generation) -> None:
         Generation.objects.filter(pk=pk).delete()
         filestore.delete_after_commit(names)
         transaction.on_commit(lambda: filestore.sweep_generation_folders(pk, keep=set()))
+
+
+# --- dispatching ------------------------------------------------------------------------------
+
+
+def resume_dispatching(why: str = "admin") -> bool:
+    """Resume dispatching (an admin, or a probe that worked); True if it was paused."""
+    resumed = DispatchState.resume(why)
+    if resumed:
+        nudge_dispatcher()  # queued clips go out now, not at the loop's next pass
+    return resumed
+
+
+def pause_dispatching() -> None:
+    """An admin stops all submits; clips wait in the queue until an admin resumes."""
+    DispatchState.pause_by_admin()

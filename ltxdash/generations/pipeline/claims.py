@@ -17,7 +17,7 @@ from django.db import connections
 from django.utils import timezone
 
 from ltxdash.generations.models import Generation
-from ltxdash.generations.pipeline.timing import claim_seconds, later
+from ltxdash.generations.timing import claim_seconds, later
 
 logger = logging.getLogger(__name__)
 

@@ -5,55 +5,27 @@ back in the queue; a failed poll backs off that job only), so submits, polls and
 client that never retries or sleeps inside the call. Uploads and downloads keep the client's
 retries, which are safe for them.
 
-The poll client notes when each request leaves (``SendTimes``): a job's next poll is counted
-from the moment its last poll left, the only base that keeps two polls of one job at least an
-interval apart without making them later than needed.
+The poll client notes when each request leaves (``ltx.send_times.SendTimes``): a job's next
+poll is counted from the moment its last poll left.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
-from datetime import datetime
 from typing import Any, Literal
 
 import httpx
 from django.conf import settings
-from django.utils import timezone
 
-from ltxdash.ltx.client import MAX_POOL_CONNECTIONS, LTXClient, client_from_settings
+from ltxdash.ltx.client import LTXClient, client_from_settings
 from ltxdash.ltx.retry import NO_RETRY
+from ltxdash.ltx.send_times import SendTimes
 
 Role = Literal["submit", "poll", "transfer"]
 _clients: dict[tuple[Role, str, str], LTXClient] = {}
 _lock = threading.Lock()
 _send_times: weakref.WeakKeyDictionary[LTXClient, SendTimes] = weakref.WeakKeyDictionary()
-
-
-class SendTimes(httpx.BaseTransport):
-    """A transport wrapper that remembers when the last request to each URL path left."""
-
-    def __init__(self, inner: httpx.BaseTransport | None = None) -> None:
-        self.inner = inner or httpx.HTTPTransport(
-            limits=httpx.Limits(
-                max_connections=MAX_POOL_CONNECTIONS,
-                max_keepalive_connections=MAX_POOL_CONNECTIONS,
-            )
-        )
-        self._sent: dict[str, datetime] = {}
-        self._lock = threading.Lock()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        with self._lock:
-            self._sent[request.url.path] = timezone.now()
-        return self.inner.handle_request(request)
-
-    def pop(self, path: str) -> datetime | None:
-        with self._lock:
-            return self._sent.pop(path, None)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def poll_client(transport: httpx.BaseTransport | None = None, **options: Any) -> LTXClient:

@@ -22,22 +22,24 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ltxdash.generations import explain
+from ltxdash.generations.estimates import first_poll_at
 from ltxdash.generations.models import (
     IN_FLIGHT,
     DispatchState,
+    ErrorType,
     Generation,
     GenerationInput,
     Output,
+    Probe,
     State,
 )
+from ltxdash.generations.ordering import queued_in_order
 from ltxdash.generations.pipeline import filestore
+from ltxdash.generations.pipeline.actions import resume_dispatching
 from ltxdash.generations.pipeline.claims import heartbeat
 from ltxdash.generations.pipeline.clients import client_for
-from ltxdash.generations.pipeline.ordering import queued_in_order
-from ltxdash.generations.pipeline.poller import first_poll_at
 from ltxdash.generations.pipeline.taskqueue import enqueue, nudge_dispatcher
-from ltxdash.generations.pipeline.timing import (
+from ltxdash.generations.timing import (
     UPLOAD_FRESH_FOR,
     backoff,
     claim_seconds,
@@ -66,17 +68,13 @@ PROBE_JOB_ID = "00000000-0000-0000-0000-000000000000"
 # Each attempt already retries inside the client, and the waits between attempts double up to
 # 5 minutes, so 8 attempts span roughly a quarter of an hour of LTX failing: longer than a blip or
 # a deploy, short enough that a clip does not sit "queued" for hours looking alive. Only these
-# backoffs count: 429 holds and account-pause probes say nothing about this clip.
+# backoffs count (``Generation.submit_failures``): 429 holds and account-pause probes say
+# nothing about this clip.
 MAX_SUBMIT_FAILURES = 8
-_BACKOFF_DETAIL = "Could not "  # how a backoff's event starts (counted for the cap above)
 
 
 class InputMissing(Exception):
     pass
-
-
-def _probe_delay(failures: int) -> float:
-    return backoff(failures, base=tunable("LTXDASH_PIPELINE_PROBE_SECONDS", 30.0), cap=600.0)
 
 
 # --- claiming slots ---------------------------------------------------------------------------
@@ -89,18 +87,15 @@ def claim_slots(now: datetime | None = None, *, probe: bool = False) -> list[tup
     claims one generation to test whether the account works again. Returns (pk, attempt) pairs.
     """
     now = now or timezone.now()
-    DispatchState.get()  # the row must exist before it can be locked
     with transaction.atomic():
-        dispatch = DispatchState.objects.select_for_update().get(pk=1)
+        dispatch = DispatchState.locked()
         if probe:
-            if not dispatch.paused or (dispatch.next_probe_at and dispatch.next_probe_at > now):
+            if not dispatch.probe_due(now):
                 return []
-            dispatch.probe_failures += 1
-            dispatch.next_probe_at = later(now, _probe_delay(dispatch.probe_failures))
-            dispatch.save(update_fields=["probe_failures", "next_probe_at"])
+            dispatch.take_probe_turn(now)
             free = 1
         else:
-            if dispatch.paused or (dispatch.hold_until and dispatch.hold_until > now):
+            if not dispatch.may_submit(now):
                 return []
             in_flight = Generation.objects.filter(state__in=IN_FLIGHT).count()
             free = settings.LTX_MAX_CONCURRENCY - in_flight
@@ -132,7 +127,7 @@ def claim_slots(now: datetime | None = None, *, probe: bool = False) -> list[tup
         if probe and not claimed:
             # Nothing waits to be sent: nothing can be lost by resuming, and the next submit
             # pauses again if the account is still unusable.
-            _resume(now, "nothing queued to probe with")
+            resume_dispatching("nothing queued to probe with")
         return claimed
 
 
@@ -140,75 +135,16 @@ def dispatch(now: datetime | None = None) -> list[tuple[int, int]]:
     """One dispatcher pass: probe a paused account when due, otherwise fill free slots."""
     now = now or timezone.now()
     state = DispatchState.get()
-    if state.paused:
-        if state.next_probe_at and state.next_probe_at > now:
-            return []
-        if state.reason_type == "authentication_error":
-            # A key problem can be checked without sending a generation (a free GET).
-            moved = DispatchState.objects.filter(
-                Q(next_probe_at__isnull=True) | Q(next_probe_at__lte=now), pk=1, paused=True
-            ).update(
-                probe_failures=state.probe_failures + 1,
-                next_probe_at=later(now, _probe_delay(state.probe_failures + 1)),
-            )
-            if moved:
-                enqueue("probe_account")
-            return []
-        if state.reason_type == "admin":
-            return []
-        return claim_slots(now, probe=True)
-    return claim_slots(now)
-
-
-# --- pausing and resuming ---------------------------------------------------------------------
-
-
-def pause(error: LTXError, now: datetime | None = None) -> None:
-    """Stop submitting for everyone after an account-level error (invalid key, no credits)."""
-    now = now or timezone.now()
-    DispatchState.get()
-    with transaction.atomic():
-        state = DispatchState.objects.select_for_update().get(pk=1)
-        if not state.paused:
-            state.paused_at = now
-            state.probe_failures = 0
-        state.paused = True
-        state.reason_type = error.error_type
-        state.reason_message = error.message[:2000]
-        state.next_probe_at = later(now, _probe_delay(max(1, state.probe_failures)))
-        state.save()
-    logger.warning("Dispatching paused: %s", error)
-
-
-def pause_by_admin(now: datetime | None = None) -> None:
-    DispatchState.get()
-    DispatchState.objects.filter(pk=1).update(
-        paused=True,
-        reason_type="admin",
-        reason_message="Paused by an admin.",
-        paused_at=now or timezone.now(),
-        next_probe_at=None,
-    )
-
-
-def _resume(now: datetime, why: str) -> bool:
-    resumed = DispatchState.objects.filter(pk=1, paused=True).update(
-        paused=False,
-        reason_type="",
-        reason_message="",
-        paused_at=None,
-        next_probe_at=None,
-        probe_failures=0,
-    )
-    if resumed:
-        logger.info("Dispatching resumed (%s)", why)
-        nudge_dispatcher()
-    return bool(resumed)
-
-
-def resume(why: str = "admin") -> bool:
-    """Resume dispatching (admin action, or a probe that worked); True if it was paused."""
-    return _resume(timezone.now(), why)
+    if not state.paused:
+        return claim_slots(now)
+    if not state.probe_due(now) or state.probe == Probe.NONE:
+        return []
+    if state.probe == Probe.GET:
+        # A key problem can be checked without sending a generation (a free GET).
+        if DispatchState.claim_get_probe(now):
+            enqueue("probe_account")
+        return []
+    return claim_slots(now, probe=True)
 
 
 def probe_account(client: LTXClient | None = None) -> str:
@@ -217,13 +153,13 @@ def probe_account(client: LTXClient | None = None) -> str:
     try:
         client.get_status("text-to-video", PROBE_JOB_ID)
     except NotFoundError:
-        resume("the API key works again")
+        resume_dispatching("the API key works again")
         return "resumed"
     except LTXError as error:
         if error.account_level:
-            pause(error)
+            DispatchState.pause_for(error)
         return f"still paused: {error.error_type}"
-    resume("the API key works again")
+    resume_dispatching("the API key works again")
     return "resumed"
 
 
@@ -265,9 +201,9 @@ def _submit(
         uris = upload_inputs(generation, upload_client)
         body = catalog.build_request(generation.endpoint, generation.params, uris)
     except InputMissing as missing:
-        return _reject(generation, mine, explain.INPUT_MISSING, str(missing), "")
+        return _reject(generation, mine, ErrorType.INPUT_MISSING, str(missing), "")
     except catalog.InvalidRequest as invalid:
-        return _reject(generation, mine, "invalid_request_error", str(invalid), "")
+        return _reject(generation, mine, ErrorType.INVALID_REQUEST, str(invalid), "")
     except LTXError as error:  # the upload failed: certainly no job was created
         return _refused(generation, mine, error, phase="upload")
 
@@ -281,12 +217,14 @@ def _submit(
     try:
         job = client.submit(generation.endpoint, body)
     except (OutcomeUnknownError, InvalidResponseError) as error:
-        return _unknown(generation, mine, explain.OUTCOME_UNKNOWN, error.message, error.request_id)
+        return _unknown(
+            generation, mine, ErrorType.OUTCOME_UNKNOWN, error.message, error.request_id
+        )
     except LTXError as error:  # the API answered with an error, or no connection was made
         return _refused(generation, mine, error, phase="submit")
     except Exception as error:  # a bug after sending: whether a job exists is unknowable
         logger.exception("Submit of generation %s failed unexpectedly", generation.pk)
-        return _unknown(generation, mine, explain.OUTCOME_UNKNOWN, repr(error), None)
+        return _unknown(generation, mine, ErrorType.OUTCOME_UNKNOWN, repr(error), None)
 
     moved = generation.transition(
         State.PENDING,
@@ -306,13 +244,10 @@ def _submit(
             "Generation %s was submitted as LTX job %s but changed meanwhile", generation.pk, job.id
         )
         return "lost"
-    # A no-op unless this was the probe of a paused account. Out of credits, an accepted submit
-    # proves little (the job may still fail for lack of credits): the poller resumes once the
-    # probe's job has finished.
-    if not DispatchState.objects.filter(
-        pk=1, paused=True, reason_type="insufficient_funds_error"
-    ).exists():
-        resume("a submit succeeded")
+    # A no-op unless this was the probe of a paused account (out of credits, the poller resumes
+    # once the probe's job has finished).
+    if DispatchState.resume_after_accepted_submit():
+        nudge_dispatcher()
     return "submitted"
 
 
@@ -408,34 +343,26 @@ def _refused(generation: Generation, mine: dict, error: LTXError, *, phase: str)
     if isinstance(error, (ConcurrencyLimitError, RateLimitError)):
         wait = error.retry_after if error.retry_after is not None else max(poll_interval(), 2.0)
         until = later(now, wait)
-        DispatchState.objects.filter(
-            Q(hold_until__isnull=True) | Q(hold_until__lt=until), pk=1
-        ).update(hold_until=until)
+        DispatchState.hold(until)
         detail = f"LTX is busy ({error.error_type}); waiting {wait:g} s before sending again."
         outcome = "held"
     elif error.account_level:
-        pause(error, now)
+        DispatchState.pause_for(error, now)
         until = None
         detail = f"Dispatching paused: {error.error_type}."
         outcome = "paused"
     elif _transient(error, phase):
-        failures = (
-            1
-            + generation.events.filter(
-                from_state=State.SUBMITTING,
-                to_state=State.QUEUED,
-                detail__startswith=_BACKOFF_DETAIL,
-            ).count()
-        )
+        failures = generation.submit_failures + 1
+        requeue["submit_failures"] = failures
         if failures >= tunable("LTXDASH_PIPELINE_MAX_SUBMIT_FAILURES", MAX_SUBMIT_FAILURES):
             message = f"{failures} attempts to {phase} failed; the last: {error}"
-            return _reject(generation, mine, explain.GAVE_UP, message, error.request_id)
+            return _reject(generation, mine, ErrorType.GAVE_UP, message, error.request_id)
         wait = backoff(failures, base=max(poll_interval(), 2.0), cap=300.0)
         until = later(now, wait)
-        detail = f"{_BACKOFF_DETAIL}{phase} ({error}); trying again in {wait:.0f} s."
+        detail = f"Could not {phase} ({error}); trying again in {wait:.0f} s."
         outcome = "backoff"
     elif phase == "upload":
-        return _reject(generation, mine, explain.UPLOAD_FAILED, str(error), error.request_id)
+        return _reject(generation, mine, ErrorType.UPLOAD_FAILED, str(error), error.request_id)
     else:
         return _reject(generation, mine, error.error_type, error.message, error.request_id)
     generation.transition(
@@ -489,7 +416,7 @@ def recover_stale_submits(now: datetime | None = None) -> int:
                 expected=State.SUBMITTING,
                 where={**guard, "post_started_at": generation.post_started_at},
                 detail="The worker stopped after sending the request.",
-                error_type=explain.WORKER_LOST,
+                error_type=ErrorType.WORKER_LOST,
                 error_message="The worker stopped after the request to LTX went out.",
                 claim_until=None,
             )

@@ -30,7 +30,7 @@ from ltxdash import media
 from ltxdash.generations.models import Generation, Output, State
 from ltxdash.generations.pipeline import filestore
 from ltxdash.generations.pipeline.taskqueue import enqueue
-from ltxdash.generations.pipeline.timing import tunable
+from ltxdash.generations.timing import tunable
 
 logger = logging.getLogger(__name__)
 

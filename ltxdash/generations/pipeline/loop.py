@@ -31,7 +31,7 @@ from django.utils import timezone
 from ltxdash.core.health import POLLER_LEASE
 from ltxdash.core.models import Lease
 from ltxdash.generations.pipeline import dispatch, faststart, filestore, poller, rehost
-from ltxdash.generations.pipeline.timing import lease_seconds, loop_seconds, poll_interval
+from ltxdash.generations.timing import lease_seconds, loop_seconds, poll_interval
 from ltxdash.ltx.client import LTXClient
 
 logger = logging.getLogger(__name__)

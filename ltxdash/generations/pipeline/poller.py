@@ -11,17 +11,24 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ltxdash.generations.models import Generation, State
+from ltxdash.generations.estimates import next_poll_after
+from ltxdash.generations.models import (
+    ACCOUNT_FAILURES,
+    POLLED,
+    DispatchState,
+    ErrorType,
+    Generation,
+    State,
+)
 from ltxdash.generations.pipeline.clients import client_for, send_times
-from ltxdash.generations.pipeline.ordering import expected_completion, typical_seconds
-from ltxdash.generations.pipeline.taskqueue import enqueue
-from ltxdash.generations.pipeline.timing import (
+from ltxdash.generations.pipeline.taskqueue import enqueue, nudge_dispatcher
+from ltxdash.generations.timing import (
     RETENTION,
     backoff,
     later,
@@ -33,15 +40,9 @@ from ltxdash.ltx.errors import LTXError, NotFoundError, error_class_for
 
 logger = logging.getLogger(__name__)
 
-POLLED = (State.PENDING, State.PROCESSING)
 MAX_PER_PASS = 2000
 MAX_CONNECTIONS = 16
-# Landing this long after the expected finish absorbs small clock and scheduling jitter.
-_AFTER_EXPECTED = timedelta(milliseconds=100)
 _BACKOFF_CAP = 300.0
-# A job that fails upstream with one of these says the account is unusable, not the clip: the
-# clips still queued would fail the same way, so dispatching pauses for everyone.
-ACCOUNT_FAILURES = frozenset({"insufficient_funds_error", "authentication_error"})
 
 
 @dataclass
@@ -49,28 +50,6 @@ class PollReport:
     polled: int = 0
     failures: int = 0
     changed: dict[str, int] = field(default_factory=dict)
-
-
-def next_poll_after(generation: Generation, sent_at: datetime) -> datetime:
-    """When to poll next, given that the last poll left at ``sent_at``."""
-    interval = timedelta(seconds=poll_interval())
-    base = sent_at + interval
-    expected = expected_completion(generation)
-    if expected is not None and base < expected + _AFTER_EXPECTED < base + interval:
-        return expected + _AFTER_EXPECTED
-    return base
-
-
-def first_poll_at(generation: Generation, posted_at: datetime) -> datetime:
-    """The first poll of a job whose submit POST left at ``posted_at``."""
-    interval = timedelta(seconds=poll_interval())
-    base = posted_at + interval
-    typical = typical_seconds(generation)
-    if typical is not None:
-        expected = posted_at + timedelta(seconds=typical) + _AFTER_EXPECTED
-        if base < expected < base + interval:
-            return expected
-    return base
 
 
 def poll_due(
@@ -108,15 +87,14 @@ def poll_due(
     ]
     if account_errors:
         # A revoked key shows on every poll: pause submitting once, not once per job.
-        from ltxdash.generations.pipeline.dispatch import pause
-
-        pause(account_errors[0])
+        DispatchState.pause_for(account_errors[0])
     completed = []
     with transaction.atomic():
         for generation in due:
             outcome = outcomes.get(generation.remote_id)
-            path = f"/v2/{generation.endpoint}/{generation.remote_id}"  # as httpx decodes it
-            sent = (times.pop(path) if times else None) or now
+            sent = (
+                times.pop_poll(generation.endpoint, generation.remote_id) if times else None
+            ) or now
             if isinstance(outcome, JobStatus):
                 kind = _apply_status(generation, outcome, sent)
             else:
@@ -125,8 +103,12 @@ def poll_due(
             report.changed[kind] = report.changed.get(kind, 0) + 1
             if kind == "completed":
                 completed.append(generation)
-    if completed and not account_errors:
-        _resume_after_credits_work(completed)
+    if (
+        completed
+        and not account_errors
+        and DispatchState.resume_after_completions(g.submitted_at for g in completed)
+    ):
+        nudge_dispatcher()
     return report
 
 
@@ -136,24 +118,6 @@ def _account_error(status: JobStatus) -> LTXError:
     return error_class_for(failure.type)(
         failure.message or failure.type, request_id=status.request_id, error_type=failure.type
     )
-
-
-def _resume_after_credits_work(completed: list[Generation]) -> None:
-    """A pause for lack of credits ends once a job sent after the pause has finished.
-
-    Its submit being accepted proves little (a job can be accepted, then fail for lack of
-    credits), so the probe clip's completion is what resumes dispatching.
-    """
-    from ltxdash.generations.models import DispatchState
-    from ltxdash.generations.pipeline.dispatch import resume
-
-    state = DispatchState.objects.filter(
-        pk=1, paused=True, reason_type="insufficient_funds_error"
-    ).first()
-    if state is None or state.paused_at is None:
-        return
-    if any(g.submitted_at and g.submitted_at >= state.paused_at for g in completed):
-        resume("a job sent after the pause finished")
 
 
 def _apply_status(generation: Generation, status: JobStatus, sent_at: datetime) -> str:
@@ -182,7 +146,7 @@ def _apply_status(generation: Generation, status: JobStatus, sent_at: datetime) 
             State.FAILED,
             request_id=request_id,
             detail=f"{failure.type}: {failure.message}" if failure else "failed",
-            error_type=failure.type if failure else "api_error",
+            error_type=failure.type if failure else ErrorType.API_ERROR,
             error_message=failure.message if failure else "",
             completed_at=status.completed_at,
             **counted,
@@ -212,7 +176,7 @@ def _apply_failure(generation: Generation, error: LTXError | None, sent_at: date
             State.EXPIRED,
             request_id=error.request_id or "",
             detail="LTX answered 404 for this job.",
-            error_type="not_found_error",
+            error_type=ErrorType.NOT_FOUND,
             error_message="LTX no longer knows this job (404).",
         )
         return "expired"

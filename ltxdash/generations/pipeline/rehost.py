@@ -24,13 +24,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ltxdash import media
-from ltxdash.generations import explain
-from ltxdash.generations.models import Generation, Output, State
+from ltxdash.generations.models import ErrorType, Generation, Output, State
 from ltxdash.generations.pipeline import faststart, filestore
 from ltxdash.generations.pipeline.claims import heartbeat
 from ltxdash.generations.pipeline.clients import client_for
 from ltxdash.generations.pipeline.taskqueue import enqueue
-from ltxdash.generations.pipeline.timing import (
+from ltxdash.generations.timing import (
     AT_RISK_AFTER,
     backoff,
     claim_seconds,
@@ -90,13 +89,13 @@ def rehost_generation(pk: int, *, client: LTXClient | None = None) -> str:
     generation.rehost_attempts = attempt
     mine = {"rehost_attempts": attempt}
     if generation.retention_ends_at and generation.retention_ends_at <= now:
-        return _give_up(generation, mine, explain.RETENTION_ENDED, generation.error_message)
+        return _give_up(generation, mine, ErrorType.RETENTION_ENDED, generation.error_message)
     client = client or client_for("transfer")
     with heartbeat(pk, {"state": State.REHOSTING, **mine}):
         try:
             return _copy(generation, attempt, client)
         except NotFoundError as error:
-            return _give_up(generation, mine, explain.NOT_FOUND, error.message)
+            return _give_up(generation, mine, ErrorType.NOT_FOUND, error.message)
         except LostClaim:
             return "lost"
         except DownloadError as error:
@@ -280,7 +279,7 @@ def _give_up(generation: Generation, mine: dict[str, Any], kind: str, last_probl
     keeps it and goes back to READY; otherwise it is EXPIRED."""
     if (kept := _keep_earlier_copy(generation, mine, kind)) is not None:
         return kept
-    message = last_problem if kind == explain.RETENTION_ENDED else "LTX no longer knows this job."
+    message = last_problem if kind == ErrorType.RETENTION_ENDED else "LTX no longer knows this job."
     generation.transition(
         State.EXPIRED,
         expected=State.REHOSTING,
@@ -298,7 +297,7 @@ def _give_up(generation: Generation, mine: dict[str, Any], kind: str, last_probl
 def _fail(generation: Generation, mine: dict[str, Any], error: DownloadError) -> str:
     """The copy can never be made. A clip with an earlier copy ("copy again") keeps it and goes
     back to READY; otherwise it is FAILED, with nothing left in storage."""
-    kind = explain.OUTPUT_TOO_LARGE if error.reason == "too_large" else explain.OUTPUT_REFUSED
+    kind = ErrorType.OUTPUT_TOO_LARGE if error.reason == "too_large" else ErrorType.OUTPUT_REFUSED
     logger.warning("Copy of generation %s cannot be made: %s", generation.pk, error)
     if (kept := _keep_earlier_copy(generation, mine, kind)) is not None:
         return kept
@@ -328,7 +327,7 @@ def watch(now: datetime | None = None) -> dict[str, int]:
     waiting = Generation.objects.filter(state=State.REHOSTING).filter(free)
     for generation in waiting.filter(retention_ends_at__lte=now):
         guard = {"rehost_attempts": generation.rehost_attempts}
-        if _give_up(generation, guard, explain.RETENTION_ENDED, generation.error_message):
+        if _give_up(generation, guard, ErrorType.RETENTION_ENDED, generation.error_message):
             report["expired"] += 1
     due = waiting.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
     for pk, attempts in due.values_list("pk", "rehost_attempts"):

@@ -9,16 +9,10 @@ from ltxdash.generations.models import DispatchState
 
 register = template.Library()
 
-_HEADLINES = {
-    "insufficient_funds_error": "Out of LTX credits",
-    "authentication_error": "LTX API key not accepted",
-    "admin": "Paused by an admin",
-}
-
 
 @register.filter
 def pause_headline(dispatch: DispatchState) -> str:
-    return _HEADLINES.get(dispatch.reason_type, "Sending to LTX is paused")
+    return explain.pause_headline(dispatch)
 
 
 @register.filter

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from ltxdash import access
 from ltxdash.generations import pipeline
 from ltxdash.generations.cards import build_cards
 from ltxdash.generations.form_inputs import ready_clips
@@ -27,7 +28,6 @@ from ltxdash.generations.models import Generation
 from ltxdash.generations.views.common import (
     POLL_SECONDS,
     TEMPLATE,
-    get_own_generation,
     status_context,
 )
 from ltxdash.ltx import catalog
@@ -93,11 +93,11 @@ def initial_values(request: HttpRequest) -> tuple[str, dict[str, Any], list[str]
     notes: list[str] = []
     endpoint = values.get("mode")
     if "from" in values:
-        earlier = get_own_generation(request, values.pop("from"))
+        earlier = access.generation(request.user, values.pop("from"))
         endpoint = earlier.endpoint
         values = {**settings_of(earlier, notes), **values, "mode": endpoint}
     if "source" in values:
-        clip = get_own_generation(request, values["source"], ready_clips(request.user))
+        clip = access.generation(request.user, values["source"], queryset=ready_clips(request.user))
         if "mode" not in request.GET and "from" not in request.GET:
             endpoint = "extend"
         values["source"] = clip.pk
@@ -128,7 +128,7 @@ def composer_context(
 ) -> dict[str, Any]:
     return {
         "form": form,
-        "tabs": [(slug, spec.label) for slug, spec in catalog.ENDPOINTS.items()],
+        "tabs": catalog.endpoint_choices(),
         # A callable: the template calls it only when it renders the picker (not for #settings).
         "clips": partial(_picker_clips, form),
         "estimate": form.estimate(),

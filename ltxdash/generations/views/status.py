@@ -8,9 +8,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
+from ltxdash import access
 from ltxdash.generations import cards, pipeline
 from ltxdash.generations.models import Generation
-from ltxdash.generations.views.common import POLL_SECONDS, TEMPLATE, get_own_generation
+from ltxdash.generations.views.common import POLL_SECONDS, TEMPLATE
 
 CANCEL_REFUSED = (
     "It was already sent to LTX, and the API has no way to cancel a job: it will finish."
@@ -42,13 +43,15 @@ def refresh(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def card(request: HttpRequest, pk: int) -> HttpResponse:
-    generation = get_own_generation(request, pk, Generation.objects.prefetch_related("outputs"))
+    generation = access.generation(
+        request.user, pk, queryset=Generation.objects.prefetch_related("outputs")
+    )
     return render(request, "_generation_card.html", {"card": cards.build_cards([generation])[0]})
 
 
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    generation = get_own_generation(request, pk)
+    generation = access.generation(request.user, pk, access.Action.CHANGE)
     canceled = pipeline.cancel(generation)
     notice = "" if canceled else CANCEL_REFUSED
     if not request.htmx:
@@ -62,7 +65,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
-    generation = get_own_generation(request, pk)
+    generation = access.generation(request.user, pk, access.Action.CHANGE)
     try:
         clone = pipeline.retry(generation)
     except pipeline.PipelineError as exc:

@@ -62,10 +62,12 @@ __all__ = [
     "choices",
     "current_models",
     "default_model",
+    "endpoint_choices",
     "endpoint_label",
     "estimate",
     "estimate_cost",
     "input_limit",
+    "model_choices",
     "model_label",
     "price_for",
     "resolution_label",
@@ -78,3 +80,13 @@ __all__ = [
 def endpoint_label(slug: str) -> str:
     spec = ENDPOINTS.get(slug)
     return spec.label if spec else slug
+
+
+def endpoint_choices() -> list[tuple[str, str]]:
+    """(slug, label) of every endpoint in catalog order: the create page's tabs, the filters."""
+    return [(slug, spec.label) for slug, spec in ENDPOINTS.items()]
+
+
+def model_choices() -> list[tuple[str, str]]:
+    """(id, label) of every model the catalog knows."""
+    return [(model_id, model_label(model_id)) for model_id in MODELS]

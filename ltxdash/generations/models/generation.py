@@ -1,5 +1,5 @@
 """The generation: one request for a clip, from the moment a user presses Generate to a verified
-copy of its output in our storage. Its life is the state machine below; every change of state
+copy of its output in our storage. Its life is the state machine (states.py); every change of state
 is one conditional UPDATE on the expected old state, so a task delivered twice, or two workers
 acting at once, cannot both move it.
 """
@@ -14,60 +14,24 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-
-class State(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SUBMITTING = "submitting", "Submitting"
-    PENDING = "pending", "Waiting at LTX"
-    PROCESSING = "processing", "Generating"
-    REHOSTING = "rehosting", "Saving"
-    READY = "ready", "Ready"
-    REJECTED = "rejected", "Rejected"
-    FAILED = "failed", "Failed"
-    EXPIRED = "expired", "Expired"
-    CANCELED = "canceled", "Canceled"
-    UNKNOWN = "unknown", "Outcome unknown"
-
-
-# Which states each state may move to. Anything else is a bug and raises IllegalTransition.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    State.QUEUED: frozenset({State.SUBMITTING, State.CANCELED}),
-    # Back to QUEUED only when the API certainly created nothing (429, connect error, 5xx).
-    State.SUBMITTING: frozenset(
-        {State.PENDING, State.QUEUED, State.REJECTED, State.UNKNOWN, State.FAILED}
-    ),
-    State.PENDING: frozenset({State.PROCESSING, State.REHOSTING, State.FAILED, State.EXPIRED}),
-    State.PROCESSING: frozenset({State.REHOSTING, State.FAILED, State.EXPIRED}),
-    # FAILED: the copy can never be made (the output is over our size limit, its link refused).
-    State.REHOSTING: frozenset({State.READY, State.EXPIRED, State.FAILED}),
-    # "Copy again" (admin): fetch the output once more while the API still keeps it.
-    State.READY: frozenset({State.REHOSTING}),
-    State.EXPIRED: frozenset({State.REHOSTING}),
-    State.REJECTED: frozenset(),
-    State.FAILED: frozenset(),
-    State.CANCELED: frozenset(),
-    State.UNKNOWN: frozenset(),
-}
-
-IN_FLIGHT = frozenset({State.SUBMITTING, State.PENDING, State.PROCESSING})  # count upstream
-ACTIVE = frozenset({State.QUEUED, *IN_FLIGHT, State.REHOSTING})  # a live card
-TERMINAL = frozenset(
-    {State.READY, State.REJECTED, State.FAILED, State.EXPIRED, State.CANCELED, State.UNKNOWN}
+from ltxdash.generations.models.states import (
+    ACTIVE,
+    CANCELABLE,
+    COPYABLE,
+    ENTERED_AT,
+    FINISHED_PHRASES,
+    IN_FLIGHT,
+    PROBLEMS,
+    RETRYABLE,
+    TERMINAL,
+    TONES,
+    TRANSITIONS,
+    IllegalTransition,
+    State,
 )
-PROBLEMS = frozenset({State.REJECTED, State.FAILED, State.EXPIRED, State.UNKNOWN})
-
-# The timestamp each state sets when it is entered (first entry wins for submitted_at etc.).
-_STAMP = {
-    State.SUBMITTING: "submit_started_at",
-    State.PENDING: "submitted_at",
-    State.PROCESSING: "processing_at",
-    State.REHOSTING: "completed_at",
-    State.READY: "ready_at",
-}
-
-
-class IllegalTransition(Exception):
-    pass
+from ltxdash.generations.models.states import (
+    stamp as make_stamp,
+)
 
 
 class Generation(models.Model):
@@ -105,6 +69,9 @@ class Generation(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     submit_attempts = models.PositiveSmallIntegerField(default=0)
+    # Transient failures (5xx, network) of this clip's upload or submit so far: capped, then
+    # the clip is REJECTED (pipeline/dispatch.py). 429 holds and account pauses don't count.
+    submit_failures = models.PositiveSmallIntegerField(default=0)
     poll_failures = models.PositiveSmallIntegerField(default=0)  # consecutive, reset on success
     poll_count = models.PositiveIntegerField(default=0)
     rehost_attempts = models.PositiveSmallIntegerField(default=0)
@@ -157,9 +124,9 @@ class Generation(models.Model):
             raise IllegalTransition(f"{old} → {to} is not allowed (generation {self.pk})")
         now = timezone.now()
         values: dict[str, Any] = {"state": to, "updated_at": now, **fields}
-        stamp = _STAMP.get(to)
-        if stamp and stamp not in fields and getattr(self, stamp) is None:
-            values[stamp] = now
+        entered = ENTERED_AT.get(to)
+        if entered and entered not in fields and getattr(self, entered) is None:
+            values[entered] = now
         if to in TERMINAL:
             values.setdefault("finished_at", now)
             values.setdefault("next_poll_at", None)
@@ -199,9 +166,14 @@ class Generation(models.Model):
             self.version += 1
         return bool(moved)
 
+    # --- what the state allows, and how it looks (the rules: models/states.py) --------------
     @property
     def is_active(self) -> bool:
         return self.state in ACTIVE
+
+    @property
+    def in_flight(self) -> bool:
+        return self.state in IN_FLIGHT
 
     @property
     def is_terminal(self) -> bool:
@@ -213,7 +185,40 @@ class Generation(models.Model):
 
     @property
     def can_cancel(self) -> bool:
-        return self.state == State.QUEUED
+        return self.state in CANCELABLE
+
+    @property
+    def can_retry(self) -> bool:
+        return self.state in RETRYABLE
+
+    def can_copy_again(self, now: datetime | None = None) -> bool:
+        """The output can be fetched once more: a copy was or could have been made, and the
+        API still keeps the job."""
+        if self.state not in COPYABLE or not self.remote_id or not self.completed_at:
+            return False
+        now = now or timezone.now()
+        return not (self.retention_ends_at and self.retention_ends_at <= now)
+
+    @property
+    def retry_label(self) -> str:
+        """The retry button's words: what pressing it does to this clip."""
+        if self.state == State.UNKNOWN:
+            return "Resubmit"
+        if self.state in (State.EXPIRED, State.CANCELED):
+            return "Generate again"
+        return "Try again"
+
+    @property
+    def tone(self) -> str:
+        """The colour of this clip's state, everywhere it is shown (CSS tone-*, pill-*)."""
+        return TONES.get(self.state, "muted")
+
+    @property
+    def finished_phrase(self) -> str:
+        return FINISHED_PHRASES.get(self.state, "ended")
+
+    def stamp(self, position: int | None = None) -> str:
+        return make_stamp(self.version, self.state, position)
 
     @property
     def video(self) -> Output | None:
@@ -319,29 +324,3 @@ class GenerationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state or '·'} → {self.to_state}"
-
-
-class DispatchState(models.Model):
-    """The single row that says whether the dispatcher may submit (an account-level problem,
-    such as an invalid key or no credits, pauses it for everyone)."""
-
-    paused = models.BooleanField(default=False)
-    reason_type = models.CharField(max_length=64, blank=True)
-    reason_message = models.TextField(blank=True)
-    paused_at = models.DateTimeField(null=True, blank=True)
-    next_probe_at = models.DateTimeField(null=True, blank=True)
-    probe_failures = models.PositiveSmallIntegerField(default=0)
-    # A 429 (concurrency or rate limit) holds every submit until then; not a pause, no banner.
-    hold_until = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = "dispatcher"
-        verbose_name_plural = "dispatcher"
-
-    def __str__(self) -> str:
-        return f"Paused: {self.reason_type}" if self.paused else "Dispatching"
-
-    @classmethod
-    def get(cls) -> DispatchState:
-        state, _ = cls.objects.get_or_create(pk=1)
-        return state

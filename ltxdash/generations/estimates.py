@@ -1,80 +1,21 @@
-"""The order queued generations leave in, and how long a clip usually takes.
-
-Fairness is a round-robin across users, kept without any stored turn: each user's queued clips
-are ranked 0, 1, 2 ... by age, and the order is (rank, when that user last had a clip sent,
-age). Everyone's next clip goes before anyone's second, and among those the user served
-longest ago goes first, so one user's batch of 20 takes turns with a colleague's single clip
-instead of standing in front of it.
-"""
+"""How long a clip usually takes, learned from earlier clips of the same kind (the API reports
+no progress): the time left on a card, and the moments the poller aims its polls at."""
 
 from __future__ import annotations
 
 import statistics
 import time
-from collections import Counter
-from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
-from django.db.models import Max
 from django.utils import timezone
 
 from ltxdash.generations.models import IN_FLIGHT, Generation, State
+from ltxdash.generations.timing import poll_interval
 
 # How many recent finished clips of the same kind the estimate learns from.
 HISTORY = 50
 _CACHE_SECONDS = 60.0
 _duration_cache: dict[tuple[str, str, str, str], tuple[float, float | None]] = {}
-
-
-def last_sent_by_owner(owner_ids: Iterable[int]) -> dict[int, datetime]:
-    rows = (
-        Generation.objects.filter(owner_id__in=set(owner_ids), submit_started_at__isnull=False)
-        .values("owner_id")
-        .annotate(last=Max("submit_started_at"))
-        .order_by()
-    )
-    return {row["owner_id"]: row["last"] for row in rows}
-
-
-def fair_order(queued: Iterable[Any], last_sent: dict[int, datetime]) -> list[Any]:
-    """``queued`` rows (with owner_id, created_at, id) in the order the dispatcher submits them."""
-    seen: Counter[int] = Counter()
-    keyed = []
-    for row in sorted(queued, key=lambda r: (r.created_at, r.id)):
-        rank = seen[row.owner_id]
-        seen[row.owner_id] += 1
-        served = last_sent.get(row.owner_id)
-        keyed.append(
-            ((rank, served is not None, served or row.created_at, row.created_at, row.id), row)
-        )
-    keyed.sort(key=lambda pair: pair[0])
-    return [row for _, row in keyed]
-
-
-def queued_in_order() -> list[Generation]:
-    queued = list(
-        Generation.objects.filter(state=State.QUEUED).only(
-            "id", "owner_id", "created_at", "next_attempt_at", "state", "submit_attempts"
-        )
-    )
-    return fair_order(queued, last_sent_by_owner(g.owner_id for g in queued))
-
-
-def queue_positions(generations: Sequence[Generation]) -> dict[int, int]:
-    """1-based positions of the given generations that are queued (one query for a whole page)."""
-    if not any(g.state == State.QUEUED for g in generations):
-        return {}
-    order = {g.id: index for index, g in enumerate(queued_in_order(), start=1)}
-    return {g.id: order[g.id] for g in generations if g.id in order}
-
-
-def queue_position(generation: Generation) -> int | None:
-    """Where a queued generation stands (1 = next to be submitted), None when not queued."""
-    return queue_positions([generation]).get(generation.id)
-
-
-# --- How long a clip takes ------------------------------------------------------------------
 
 
 def _kind(generation: Generation) -> tuple[str, str, str, str]:
@@ -144,3 +85,32 @@ def estimate_seconds_left(generation: Generation, now: datetime | None = None) -
         return typical
     now = now or timezone.now()
     return max(0.0, typical - (now - generation.submitted_at).total_seconds())
+
+
+# --- When to poll ------------------------------------------------------------------------------
+# Landing this long after the expected finish absorbs small clock and scheduling jitter.
+_AFTER_EXPECTED = timedelta(milliseconds=100)
+
+
+def next_poll_after(generation: Generation, sent_at: datetime) -> datetime:
+    """When to poll next, given that the last poll left at ``sent_at``: one interval later, or,
+    where past clips say this one should finish within that interval, just after that moment
+    (never sooner than the interval allows)."""
+    interval = timedelta(seconds=poll_interval())
+    base = sent_at + interval
+    expected = expected_completion(generation)
+    if expected is not None and base < expected + _AFTER_EXPECTED < base + interval:
+        return expected + _AFTER_EXPECTED
+    return base
+
+
+def first_poll_at(generation: Generation, posted_at: datetime) -> datetime:
+    """The first poll of a job whose submit POST left at ``posted_at``."""
+    interval = timedelta(seconds=poll_interval())
+    base = posted_at + interval
+    typical = typical_seconds(generation)
+    if typical is not None:
+        expected = posted_at + timedelta(seconds=typical) + _AFTER_EXPECTED
+        if base < expected < base + interval:
+            return expected
+    return base

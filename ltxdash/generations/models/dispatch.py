@@ -1,0 +1,197 @@
+"""The dispatcher's state: whether submitting is paused for everyone, why, when to probe, and
+the short hold a 429 puts on every submit. Every rule about pausing and resuming lives here;
+``pipeline/dispatch.py`` and ``pipeline/poller.py`` only call it.
+
+A pause is account-level: an invalid key or an empty account would fail every queued clip the
+same way, so clips wait in the queue (with a banner on every page) instead of being rejected one
+by one. A probe checks whether the account works again, and resumes when it does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ltxdash.generations.timing import backoff, later, tunable
+from ltxdash.ltx.errors import AuthenticationError, InsufficientFundsError, LTXError
+
+logger = logging.getLogger(__name__)
+
+
+class Reason(models.TextChoices):
+    """Why dispatching is paused (``DispatchState.reason_type``). An account-level API error
+    stores its own ``error.type``; these are the ones the rules below treat by name."""
+
+    ADMIN = "admin", "Paused by an admin"
+    INSUFFICIENT_FUNDS = InsufficientFundsError.error_type, "Out of LTX credits"
+    AUTHENTICATION = AuthenticationError.error_type, "LTX API key not accepted"
+
+
+# A job that fails upstream with one of these says the account is unusable, not the clip.
+ACCOUNT_FAILURES = frozenset({Reason.INSUFFICIENT_FUNDS, Reason.AUTHENTICATION})
+
+
+class Probe(StrEnum):
+    """How a paused account is tested."""
+
+    NONE = "none"  # an admin paused it: only an admin resumes
+    GET = "get"  # a key problem: a free GET of a job that cannot exist says whether the key works
+    CLIP = "clip"  # anything else (no credits): send one queued clip and see
+
+
+def probe_delay(failures: int) -> float:
+    return backoff(failures, base=tunable("LTXDASH_PIPELINE_PROBE_SECONDS", 30.0), cap=600.0)
+
+
+class DispatchState(models.Model):
+    """The single row that says whether the dispatcher may submit (an account-level problem,
+    such as an invalid key or no credits, pauses it for everyone)."""
+
+    paused = models.BooleanField(default=False)
+    reason_type = models.CharField(max_length=64, blank=True, choices=Reason.choices)
+    reason_message = models.TextField(blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    next_probe_at = models.DateTimeField(null=True, blank=True)
+    probe_failures = models.PositiveSmallIntegerField(default=0)
+    # A 429 (concurrency or rate limit) holds every submit until then; not a pause, no banner.
+    hold_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "dispatcher"
+        verbose_name_plural = "dispatcher"
+
+    def __str__(self) -> str:
+        return f"Paused: {self.reason_type}" if self.paused else "Dispatching"
+
+    @classmethod
+    def get(cls) -> DispatchState:
+        state, _ = cls.objects.get_or_create(pk=1)
+        return state
+
+    @classmethod
+    def locked(cls) -> DispatchState:
+        """The row, locked until the surrounding transaction ends (call inside one)."""
+        cls.get()  # the row must exist before it can be locked
+        return cls.objects.select_for_update().get(pk=1)
+
+    @classmethod
+    def current_pause(cls) -> DispatchState | None:
+        """The row while paused, else None: one indexed read (the banner on every page)."""
+        return cls.objects.filter(pk=1, paused=True).first()
+
+    # --- reading the rules ---------------------------------------------------------------
+    def may_submit(self, now: datetime) -> bool:
+        """Neither paused nor held by a recent 429."""
+        return not self.paused and not (self.hold_until and self.hold_until > now)
+
+    def probe_due(self, now: datetime) -> bool:
+        return self.paused and not (self.next_probe_at and self.next_probe_at > now)
+
+    @property
+    def probe(self) -> Probe:
+        if self.reason_type == Reason.ADMIN:
+            return Probe.NONE
+        if self.reason_type == Reason.AUTHENTICATION:
+            return Probe.GET
+        return Probe.CLIP
+
+    def take_probe_turn(self, now: datetime) -> None:
+        """Count a probe and schedule the next one (on the locked row)."""
+        self.probe_failures += 1
+        self.next_probe_at = later(now, probe_delay(self.probe_failures))
+        self.save(update_fields=["probe_failures", "next_probe_at"])
+
+    @classmethod
+    def claim_get_probe(cls, now: datetime) -> bool:
+        """Take the turn of a GET probe; False when another dispatcher took it first."""
+        state = cls.get()
+        return bool(
+            cls.objects.filter(
+                Q(next_probe_at__isnull=True) | Q(next_probe_at__lte=now), pk=1, paused=True
+            ).update(
+                probe_failures=state.probe_failures + 1,
+                next_probe_at=later(now, probe_delay(state.probe_failures + 1)),
+            )
+        )
+
+    # --- changing it ---------------------------------------------------------------------
+    @classmethod
+    def pause(cls, reason_type: str, message: str, now: datetime | None = None) -> None:
+        """Stop submitting for everyone after an account-level error (invalid key, no credits)."""
+        now = now or timezone.now()
+        with transaction.atomic():
+            state = cls.locked()
+            if not state.paused:
+                state.paused_at = now
+                state.probe_failures = 0
+            state.paused = True
+            state.reason_type = reason_type
+            state.reason_message = message[:2000]
+            state.next_probe_at = later(now, probe_delay(max(1, state.probe_failures)))
+            state.save()
+        logger.warning("Dispatching paused: [%s] %s", reason_type, message)
+
+    @classmethod
+    def pause_for(cls, error: LTXError, now: datetime | None = None) -> None:
+        """Pause for an account-level API error, under its own type."""
+        cls.pause(error.error_type, error.message, now)
+
+    @classmethod
+    def pause_by_admin(cls, now: datetime | None = None) -> None:
+        cls.get()
+        cls.objects.filter(pk=1).update(
+            paused=True,
+            reason_type=Reason.ADMIN,
+            reason_message="Paused by an admin.",
+            paused_at=now or timezone.now(),
+            next_probe_at=None,
+        )
+
+    @classmethod
+    def resume(cls, why: str) -> bool:
+        """Resume dispatching; True if it was paused. The caller nudges the dispatcher."""
+        resumed = cls.objects.filter(pk=1, paused=True).update(
+            paused=False,
+            reason_type="",
+            reason_message="",
+            paused_at=None,
+            next_probe_at=None,
+            probe_failures=0,
+        )
+        if resumed:
+            logger.info("Dispatching resumed (%s)", why)
+        return bool(resumed)
+
+    @classmethod
+    def hold(cls, until: datetime) -> None:
+        """Hold every submit until ``until`` (a 429); an existing later hold stays."""
+        cls.get()
+        cls.objects.filter(Q(hold_until__isnull=True) | Q(hold_until__lt=until), pk=1).update(
+            hold_until=until
+        )
+
+    @classmethod
+    def resume_after_accepted_submit(cls) -> bool:
+        """A submit was accepted: the account works, unless the pause is for credits, where an
+        accepted job proves little (it may still fail for lack of credits)."""
+        if cls.objects.filter(pk=1, paused=True, reason_type=Reason.INSUFFICIENT_FUNDS).exists():
+            return False
+        return cls.resume("a submit succeeded")
+
+    @classmethod
+    def resume_after_completions(cls, submitted: Iterable[datetime | None]) -> bool:
+        """A pause for lack of credits ends once a job sent after the pause has finished
+        (``submitted``: when each newly finished job was sent)."""
+        state = cls.objects.filter(pk=1, paused=True, reason_type=Reason.INSUFFICIENT_FUNDS).first()
+        if state is None or state.paused_at is None:
+            return False
+        paused_at = state.paused_at
+        if any(sent and sent >= paused_at for sent in submitted):
+            return cls.resume("a job sent after the pause finished")
+        return False
