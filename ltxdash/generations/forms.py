@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 
 from ltxdash import media
-from ltxdash.generations.form_inputs import (
+from ltxdash.generations.inputs import (
     browser_hint,
     output_info,
     probe_upload,

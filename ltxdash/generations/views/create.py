@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods
 
 from ltxdash.generations import pipeline
 from ltxdash.generations.cards import build_cards
-from ltxdash.generations.form_inputs import ready_clips
 from ltxdash.generations.forms import (
     API_TO_FORM,
     CLIP_ROLES,
@@ -23,6 +22,7 @@ from ltxdash.generations.forms import (
     GenerateForm,
     endpoint_from,
 )
+from ltxdash.generations.inputs import ready_clips
 from ltxdash.generations.models import Generation
 from ltxdash.generations.views.common import (
     POLL_SECONDS,
