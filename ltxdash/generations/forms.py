@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from ltxdash import media
 from ltxdash.generations.inputs import (
     browser_hint,
-    output_info,
+    clip_info,
     probe_upload,
     ready_clips,
     still_info,
@@ -334,7 +334,7 @@ class GenerateForm(forms.Form):
                     "That clip has no still to use: pick another one or upload an image."
                 )
         else:
-            info = output_info(output)
+            info = clip_info(output)
         self.source, self.source_output, self.source_info = clip, output, info
         return pk
 
@@ -352,7 +352,7 @@ class GenerateForm(forms.Form):
             output = clip.video if clip else None
             info = None
             if output is not None:
-                info = still_info(output) if still else output_info(output)
+                info = still_info(output) if still else clip_info(output)
             self._drafts[pk] = (clip, output, info) if info else None
         return self._drafts[pk]
 
