@@ -17,9 +17,28 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from ltxdash import media
 from ltxdash.generations.models import Generation, Output, State
+from ltxdash.ltx.catalog import EndpointSpec
 from ltxdash.ltx.catalog.data import ROLE_KINDS
 
 logger = logging.getLogger(__name__)
+
+# Roles whose input may be one of the user's own clips instead of an upload: its video, or for
+# the first frame its poster frame (a "still"). An endpoint has at most one of them: the form's
+# ``source`` field says which clip.
+CLIP_ROLES = frozenset({"video_uri", "image_uri"})
+STILL_ROLES = frozenset({"image_uri"})
+# The page's hidden field for what it measured of a chosen file: "<role>_meta".
+META_SUFFIX = "_meta"
+
+
+def clip_role(spec: EndpointSpec) -> str | None:
+    """The endpoint's role that one of the user's clips may fill, if any."""
+    return next((role for role in spec.input_roles if role in CLIP_ROLES), None)
+
+
+def meta_field(role: str) -> str:
+    """The name of the hidden field the page fills with what it measured (``browser_hint``)."""
+    return f"{role}{META_SUFFIX}"
 
 
 def probe_upload(upload: UploadedFile[Any] | File[Any]) -> media.MediaInfo:
@@ -64,6 +83,12 @@ def clip_info(output: Output) -> media.MediaInfo:
         audio_codec=None,
         size=output.size,
     )
+
+
+def clip_input_info(output: Output, role: str) -> media.MediaInfo | None:
+    """A clip as the input of ``role``: its still for an image (None without a readable one),
+    otherwise the clip itself."""
+    return still_info(output) if role in STILL_ROLES else clip_info(output)
 
 
 def still_info(output: Output) -> media.MediaInfo | None:
