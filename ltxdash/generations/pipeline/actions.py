@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from ltxdash.generations.inputs import clip_info
 from ltxdash.generations.models import (
     DispatchState,
     Generation,
@@ -29,11 +30,11 @@ from ltxdash.generations.models import (
 from ltxdash.generations.pipeline import filestore
 from ltxdash.generations.pipeline.taskqueue import enqueue, nudge_dispatcher
 from ltxdash.generations.timing import later, pickup_grace_seconds
+from ltxdash.ltx import catalog
+from ltxdash.media import MediaInfo
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
-
-    from ltxdash.media import MediaInfo
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +62,12 @@ class PipelineError(ValueError):
 # --- create -----------------------------------------------------------------------------------
 
 
-def media_dict(info: Any) -> dict[str, Any]:
+def media_dict(info: object) -> dict[str, Any]:
+    """What ``GenerationInput.media`` stores: a MediaInfo (or a mapping) as a JSON-safe dict."""
     if info is None:
         return {}
     if dataclasses.is_dataclass(info) and not isinstance(info, type):
-        data = dataclasses.asdict(info)
+        data: dict[str, Any] = dataclasses.asdict(info)
     elif isinstance(info, Mapping):
         data = dict(info)
     else:
@@ -85,35 +87,15 @@ def _jsonable(value: Any) -> Any:
 
 
 def _media_info(data: Mapping[str, Any]) -> MediaInfo | None:
-    """A MediaInfo rebuilt from a stored dict (for the cost estimate of a re-used output)."""
+    """A MediaInfo rebuilt from a stored dict (for the cost estimate of a re-used output);
+    None for a dict that doesn't hold one (e.g. {} for an input without media)."""
     try:
-        from ltxdash.media import MediaInfo
-
-        names = {f.name for f in dataclasses.fields(MediaInfo)}
-        return MediaInfo(**{k: v for k, v in data.items() if k in names})
-    except (ImportError, TypeError):
+        return MediaInfo(**{k: v for k, v in data.items() if k in _MEDIA_FIELDS})
+    except TypeError:
         return None
 
 
-_CONTAINERS = {"video/mp4": "mp4", "video/quicktime": "mov", "video/x-matroska": "mkv"}
-
-
-def output_media(output: Output) -> dict[str, Any]:
-    kind = output.content_type.split("/", 1)[0] if output.content_type else ""
-    return {
-        "kind": kind,
-        "mime": output.content_type,
-        "container": _CONTAINERS.get(output.content_type, ""),
-        "width": output.width,
-        "height": output.height,
-        "fps": output.fps,
-        "duration": output.duration,
-        "frames": round(output.duration * output.fps) if output.duration and output.fps else None,
-        "has_audio": output.has_audio,
-        "codec": output.codec,
-        "audio_codec": None,
-        "size": output.size,
-    }
+_MEDIA_FIELDS = frozenset(f.name for f in dataclasses.fields(MediaInfo))
 
 
 def _input_rows(inputs: Mapping[str, InputSource], saved: list[str]) -> dict[str, dict[str, Any]]:
@@ -124,16 +106,16 @@ def _input_rows(inputs: Mapping[str, InputSource], saved: list[str]) -> dict[str
         if isinstance(source, Output):
             rows[role] = {
                 "source_output": source,
-                "original_name": PurePath(source.file.name).name,
+                "original_name": PurePath(source.file.name or "").name,
                 "content_type": source.content_type,
                 "size": source.size,
                 "sha256": source.sha256,
-                "media": output_media(source),
+                "media": media_dict(clip_info(source)),
             }
             continue
         if isinstance(source, Still):
             original = f"still-of-{source.output.generation_id}.jpg"
-            with default_storage.open(source.output.poster.name, "rb") as poster:
+            with default_storage.open(source.output.poster.name or "", "rb") as poster:
                 rows[role] = _stored_copy(field, poster, original, source.info, saved)
             rows[role]["source_output"] = source.output
             continue
@@ -144,7 +126,7 @@ def _input_rows(inputs: Mapping[str, InputSource], saved: list[str]) -> dict[str
 
 
 def _stored_copy(
-    field: Any, content: File, original: str, info: Any, saved: list[str]
+    field: Any, content: File[Any], original: str, info: MediaInfo, saved: list[str]
 ) -> dict[str, Any]:
     """Store ``content`` as a new input file; its GenerationInput field values."""
     sha256, size = filestore.hash_and_size(content)
@@ -161,27 +143,21 @@ def _stored_copy(
     }
 
 
-def _estimate(endpoint: str, params: Mapping[str, Any], rows: Mapping[str, dict]) -> Decimal | None:
+def _estimate(
+    endpoint: str, params: Mapping[str, Any], rows: Mapping[str, dict[str, Any]]
+) -> Decimal | None:
     try:
-        from ltxdash.ltx import catalog
-
         infos = {role: _media_info(row["media"]) for role, row in rows.items()}
-        return catalog.estimate_cost(
-            endpoint, params, {k: v for k, v in infos.items() if v is not None}
-        )
+        known = {role: info for role, info in infos.items() if info is not None}
+        return catalog.estimate_cost(endpoint, params, known)
     except Exception:  # an estimate is a nicety; never lose a user's request over it
         logger.warning("No cost estimate for %s", endpoint, exc_info=True)
         return None
 
 
 def _default_model(endpoint: str) -> str:
-    try:
-        from ltxdash.ltx import catalog
-
-        spec = catalog.ENDPOINTS.get(endpoint)
-        return (spec.default_model or "") if spec and spec.takes("model") else ""
-    except (ImportError, AttributeError):
-        return ""
+    spec = catalog.ENDPOINTS.get(endpoint)
+    return (spec.default_model or "") if spec and spec.takes("model") else ""
 
 
 def create_generations(

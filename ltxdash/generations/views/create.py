@@ -4,26 +4,21 @@ composer when a tab is picked, the settings block when a choice changes) and the
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
+from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
+from django_htmx.middleware import HtmxDetails
 
 from ltxdash import access
 from ltxdash.generations import pipeline
 from ltxdash.generations.cards import build_cards
-from ltxdash.generations.form_inputs import ready_clips
-from ltxdash.generations.forms import (
-    API_TO_FORM,
-    CLIP_ROLES,
-    ROLE_LABELS,
-    STILL_ROLES,
-    GenerateForm,
-    endpoint_from,
-)
+from ltxdash.generations.forms import GenerateForm, endpoint_from, form_values, role_label
+from ltxdash.generations.inputs import CLIP_ROLES, STILL_ROLES, ready_clips
 from ltxdash.generations.models import Generation
 from ltxdash.generations.views.common import (
     POLL_SECONDS,
@@ -37,37 +32,48 @@ CLIP_PICKER = 12  # the latest clips offered as inputs (a picked older one is ad
 FRAGMENTS = {"settings": "#settings_response", "composer": "#composer"}
 
 
+class HtmxHttpRequest(HttpRequest):
+    """A request as django-htmx's middleware leaves it (for the type checker)."""
+
+    htmx: HtmxDetails
+
+
+def _owner(request: HttpRequest) -> AbstractBaseUser:
+    """The signed-in user: LoginRequiredMiddleware lets no one else reach these views."""
+    return cast(AbstractBaseUser, request.user)
+
+
 @require_http_methods(["GET", "POST"])
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST":
         return submit(request)
     endpoint, initial, notes = initial_values(request)
-    form = GenerateForm(endpoint=endpoint, owner=request.user, initial=initial)
+    form = GenerateForm(endpoint=endpoint, owner=_owner(request), initial=initial)
     fragment = FRAGMENTS.get(request.htmx.target or "") if request.htmx else None
     context = composer_context(form, notes=notes)
     if fragment is None:
-        context |= status_context(request.user)
+        context |= status_context(_owner(request))
     return render(request, TEMPLATE + (fragment or ""), context)
 
 
-def submit(request: HttpRequest) -> HttpResponse:
+def submit(request: HtmxHttpRequest) -> HttpResponse:
     endpoint = endpoint_from(request.POST.get("mode"))
-    form = GenerateForm(request.POST, request.FILES, endpoint=endpoint, owner=request.user)
+    form = GenerateForm(request.POST, request.FILES, endpoint=endpoint, owner=_owner(request))
     if not form.is_valid():
         # HTMX keeps the chosen files in the page (hx-preserve); a plain POST cannot.
         dropped = [] if request.htmx else [role for role in request.FILES if role in form.fields]
         context = composer_context(form, dropped=dropped)
         if request.htmx:
             return render(request, TEMPLATE + "#composer", context, status=422)
-        return render(request, TEMPLATE, context | status_context(request.user), status=422)
-    generations = pipeline.create_generations(owner=request.user, **form.submission())
+        return render(request, TEMPLATE, context | status_context(_owner(request)), status=422)
+    generations = pipeline.create_generations(owner=_owner(request), **form.submission())
     if not request.htmx:
         messages.success(request, _queued_message(generations))
         return redirect(f"{reverse('generations:create')}?mode={endpoint}")
     # The next take starts from the same settings; the browser keeps the chosen files.
     next_form = GenerateForm(
         endpoint=endpoint,
-        owner=request.user,
+        owner=_owner(request),
         initial=form.settings_values(),
         known_inputs=form.input_infos(),
     )
@@ -89,7 +95,7 @@ def _queued_message(generations: list[Generation]) -> str:
 def initial_values(request: HttpRequest) -> tuple[str, dict[str, Any], list[str]]:
     """The endpoint and starting values: the query string, ?from=<pk> ("use these settings")
     and ?source=<pk> (a clip as the input). Both 404 for anyone else's clip."""
-    values = request.GET.dict()
+    values: dict[str, Any] = request.GET.dict()
     notes: list[str] = []
     endpoint = values.get("mode")
     if "from" in values:
@@ -107,16 +113,15 @@ def initial_values(request: HttpRequest) -> tuple[str, dict[str, Any], list[str]
 def settings_of(generation: Generation, notes: list[str]) -> dict[str, Any]:
     """An earlier request's settings as form values; uploaded files can't be re-sent from here,
     so they are named in ``notes`` instead."""
-    values: dict[str, Any] = {API_TO_FORM.get(k, k): v for k, v in generation.params.items()}
+    values = form_values(generation.params)
     values["prompt"] = generation.prompt or values.get("prompt", "")
     values["model"] = generation.model or values.get("model", "")
-    if values.get("duration", "") is None:
-        values["duration"] = "auto"
     for item in generation.inputs.select_related("source_output"):
-        if item.role in CLIP_ROLES and item.source_output_id:
-            values["source"] = item.source_output.generation_id
+        source = item.source_output if item.source_output_id else None
+        if item.role in CLIP_ROLES and source is not None:
+            values["source"] = source.generation_id
         else:
-            label = ROLE_LABELS.get(item.role, item.role).lower()
+            label = role_label(item.role).lower()
             notes.append(
                 f"That clip used an uploaded {label} (“{item.original_name}”): add it again."
             )
@@ -131,7 +136,7 @@ def composer_context(
         "tabs": catalog.endpoint_choices(),
         # A callable: the template calls it only when it renders the picker (not for #settings).
         "clips": partial(_picker_clips, form),
-        "estimate": form.estimate(),
+        "estimate": form.draft().summary(),
         "notes": notes or [],
         "dropped": dropped or [],
     }

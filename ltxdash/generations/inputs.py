@@ -6,22 +6,41 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from pathlib import Path
+from pathlib import PurePath
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Exists, OuterRef, QuerySet
 
-from ltxdash import media
+from ltxdash import access, media
 from ltxdash.generations.models import Generation, Output, State
+from ltxdash.ltx.catalog import EndpointSpec
 from ltxdash.ltx.catalog.data import ROLE_KINDS
 
 logger = logging.getLogger(__name__)
 
+# Roles whose input may be one of the user's own clips instead of an upload: its video, or for
+# the first frame its poster frame (a "still"). An endpoint has at most one of them: the form's
+# ``source`` field says which clip.
+CLIP_ROLES = frozenset({"video_uri", "image_uri"})
+STILL_ROLES = frozenset({"image_uri"})
+# The page's hidden field for what it measured of a chosen file: "<role>_meta".
+META_SUFFIX = "_meta"
 
-def probe_upload(upload: UploadedFile | File) -> media.MediaInfo:
+
+def clip_role(spec: EndpointSpec) -> str | None:
+    """The endpoint's role that one of the user's clips may fill, if any."""
+    return next((role for role in spec.input_roles if role in CLIP_ROLES), None)
+
+
+def meta_field(role: str) -> str:
+    """The name of the hidden field the page fills with what it measured (``browser_hint``)."""
+    return f"{role}{META_SUFFIX}"
+
+
+def probe_upload(upload: UploadedFile[Any] | File[Any]) -> media.MediaInfo:
     """Probe an uploaded file by its content (small uploads live in memory: spill them first)."""
     if hasattr(upload, "temporary_file_path"):
         return media.probe(upload.temporary_file_path())
@@ -33,40 +52,60 @@ def probe_upload(upload: UploadedFile | File) -> media.MediaInfo:
         return media.probe(spill.name)
 
 
-def output_info(output: Output) -> media.MediaInfo:
-    """What we already measured about a stored clip, in the shape the catalog checks."""
-    container = Path(output.file.name).suffix.lstrip(".").lower() or "mp4"
+# What a stored clip's content type says its container is.
+CONTAINERS = {"video/mp4": "mp4", "video/quicktime": "mov", "video/x-matroska": "mkv"}
+MEDIA_KINDS = frozenset({"image", "video", "audio"})
+
+
+def clip_info(output: Output) -> media.MediaInfo:
+    """What we already measured about a stored clip, as the MediaInfo of an input: what the
+    catalog checks and what ``GenerationInput.media`` stores (as its dict).
+
+    The container comes from the content type first (what the file was stored as), then from
+    the stored file's suffix, and is "mp4" when neither says; the kind is the content type's
+    major part, "video" when that is not a media kind (an output is a clip).
+    """
+    major = output.content_type.partition("/")[0]
+    suffix = PurePath(output.file.name or "").suffix.lstrip(".").lower()
+    frames = round(output.duration * output.fps) if output.duration and output.fps else None
     return media.MediaInfo(
-        kind="video",
+        kind=major if major in MEDIA_KINDS else "video",
         mime=output.content_type,
-        container=container,
+        container=CONTAINERS.get(output.content_type) or suffix or "mp4",
         codec=output.codec or None,
         width=output.width,
         height=output.height,
         fps=output.fps,
         duration=output.duration,
-        frames=round(output.duration * output.fps) if output.duration and output.fps else None,
+        frames=frames,
         has_audio=output.has_audio,
         audio_codec=None,
         size=output.size,
     )
 
 
+def clip_input_info(output: Output, role: str) -> media.MediaInfo | None:
+    """A clip as the input of ``role``: its still for an image (None without a readable one),
+    otherwise the clip itself."""
+    return still_info(output) if role in STILL_ROLES else clip_info(output)
+
+
 def still_info(output: Output) -> media.MediaInfo | None:
     """The clip's poster frame (a JPEG stored at rehost), probed by its content like an upload;
     None when there is none or it can't be read."""
-    if not output.poster:
+    name = output.poster.name
+    if not name:
         return None
     try:
-        with default_storage.open(output.poster.name, "rb") as stored:
-            return probe_upload(File(stored, name=output.poster.name))
+        with default_storage.open(name, "rb") as stored:
+            return probe_upload(File(stored, name=name))
     except (OSError, media.MediaError):
         logger.warning("The poster of output %s can't be read", output.pk, exc_info=True)
         return None
 
 
-def ready_clips(owner: AbstractBaseUser, *, with_poster: bool = False) -> QuerySet[Generation]:
-    """The owner's finished clips that have a playable video (the input picker's source), and
+def ready_clips(user: access.User, *, with_poster: bool = False) -> QuerySet[Generation]:
+    """The finished clips ``user`` may use that have a playable video (the input picker's source), and
     a poster frame if ``with_poster`` (a still for an image input).
 
     EXISTS rather than a join: newest first, the scan stops after the first few matches.
@@ -74,7 +113,7 @@ def ready_clips(owner: AbstractBaseUser, *, with_poster: bool = False) -> QueryS
     videos = Output.objects.filter(generation=OuterRef("pk"), content_type__startswith="video/")
     if with_poster:
         videos = videos.exclude(poster="")
-    return Generation.objects.filter(owner=owner, state=State.READY).filter(Exists(videos))
+    return access.generations(user).filter(state=State.READY).filter(Exists(videos))
 
 
 def browser_hint(role: str, meta: str) -> media.MediaInfo | None:
