@@ -657,6 +657,14 @@ def test_it_never_crashes_on_odd_values(endpoint, params):
     catalog.estimate_cost(endpoint, params)
 
 
+def test_it_prices_no_absurd_length():
+    """Found by the property test above: 1.67e27 s overflowed the cents rounding."""
+    params = {"model": "ltx-2-3-fast", "resolution": "1920x1080", "fps": 24}
+    assert catalog.estimate_cost("image-to-video", {**params, "duration": 1.67e27}) is None
+    assert catalog.estimate_cost("image-to-video", {**params, "duration": float("inf")}) is None
+    assert catalog.estimate_cost("image-to-video", {**params, "duration": 6}) is not None
+
+
 # --- Labels and limits -------------------------------------------------------------------------
 
 

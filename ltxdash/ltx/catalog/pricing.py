@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,10 @@ def price_for(endpoint: str, model: str | None, tier: str | None) -> Price | Non
     return None
 
 
+# Far beyond any documented length; a longer "duration" is a typo or an attack, not a clip.
+_MAX_PRICED_SECONDS = 1_000_000.0
+
+
 def estimate(
     endpoint: str, params: Mapping[str, Any], inputs: Mapping[str, MediaInfo] | None = None
 ) -> Estimate | None:
@@ -41,6 +46,8 @@ def estimate(
     seconds = _billed_seconds(endpoint, params, inputs)
     if price is None or seconds is None:
         return None
+    if not math.isfinite(seconds) or abs(seconds) > _MAX_PRICED_SECONDS:
+        return None  # no clip is that long: nothing sensible to price (and Decimal would overflow)
     billed = Decimal(str(round(seconds, 3)))
     usd = (price.usd_per_second * billed).quantize(CENT, rounding=ROUND_HALF_UP)
     note = "" if price.confirmed else f"Unconfirmed price (source: {price.source})."
