@@ -114,7 +114,7 @@ def download_name(output: Output) -> str:
     """ "ltxdash-42-a-fox-running-through-snow.mp4": the clip id, then the prompt's first words."""
     generation = output.generation
     words = slugify(generation.prompt)[:48].rstrip("-")
-    suffix = PurePosixPath(output.file.name).suffix.lower() or ".bin"
+    suffix = PurePosixPath(output.file.name or "").suffix.lower() or ".bin"
     stem = f"ltxdash-{generation.pk}" + (f"-{words}" if words else "")
     if output.label not in ("video_url", ""):
         stem += "-" + slugify(output.label.removesuffix("_url"))

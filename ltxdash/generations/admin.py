@@ -35,13 +35,13 @@ class ReadOnlyInline(admin.TabularInline):
 
 class EventInline(ReadOnlyInline):
     model = GenerationEvent
-    fields = readonly_fields = ["at", "from_state", "to_state", "detail", "request_id"]
+    fields = readonly_fields = ("at", "from_state", "to_state", "detail", "request_id")
     verbose_name_plural = "timeline"
 
 
 class InputInline(ReadOnlyInline):
     model = GenerationInput
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "role",
         "file",
         "source_output",
@@ -51,12 +51,12 @@ class InputInline(ReadOnlyInline):
         "sha256",
         "storage_uri",
         "uploaded_at",
-    ]
+    )
 
 
 class OutputInline(ReadOnlyInline):
     model = Output
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "label",
         "file",
         "size",
@@ -68,7 +68,7 @@ class OutputInline(ReadOnlyInline):
         "duration",
         "poster",
         "faststart_due_at",
-    ]
+    )
 
 
 @admin.register(Generation)

@@ -50,7 +50,9 @@ def typical_seconds(generation: Generation, *, cached: bool = True) -> float | N
     samples = [
         (done - sent).total_seconds()
         for params, sent, done in recent
-        if str((params or {}).get("resolution", "")) == resolution
+        if sent is not None
+        and done is not None
+        and str((params or {}).get("resolution", "")) == resolution
         and str((params or {}).get("duration", "")) == duration
         and done >= sent
     ][:HISTORY]

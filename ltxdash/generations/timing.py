@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 
@@ -17,6 +18,12 @@ RETENTION = timedelta(hours=24)
 AT_RISK_AFTER = timedelta(hours=2)
 # Inputs uploaded through the API are kept 24 h; re-upload before that can bite.
 UPLOAD_FRESH_FOR = timedelta(hours=23)
+
+
+def task_timeout() -> float:
+    """django-q2's task timeout (seconds): a task running longer is killed by its cluster."""
+    cluster: dict[str, Any] = settings.Q_CLUSTER
+    return float(cluster.get("timeout") or 900)
 
 
 def poll_interval() -> float:
@@ -50,7 +57,7 @@ def loop_seconds() -> float:
     Short, because a stopping cluster waits for its running tasks and nothing tells a task
     that its cluster is stopping: a hand-over costs one enqueue, a long loop a slow shutdown.
     """
-    timeout = float(settings.Q_CLUSTER.get("timeout") or 900)
+    timeout = task_timeout()
     return tunable("LTXDASH_POLLER_LOOP_SECONDS", min(30.0, timeout / 2))
 
 

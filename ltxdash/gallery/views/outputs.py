@@ -14,7 +14,7 @@ from ltxdash.generations.models import Output
 
 
 def poster_type(output: Output) -> str:
-    return mimetypes.guess_type(output.poster.name)[0] or "image/jpeg"
+    return mimetypes.guess_type(output.poster.name or "")[0] or "image/jpeg"
 
 
 @require_safe

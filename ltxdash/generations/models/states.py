@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from django.db import models
 
+from ltxdash.ltx import errors
+
 
 class State(models.TextChoices):
     QUEUED = "queued", "Queued"
@@ -61,7 +63,7 @@ COPYABLE = frozenset({State.READY, State.EXPIRED})
 CANCELABLE = frozenset({State.QUEUED})
 
 # The timestamp each state sets when it is entered (first entry wins for submitted_at etc.).
-ENTERED_AT = {
+ENTERED_AT: dict[str, str] = {
     State.SUBMITTING: "submit_started_at",
     State.PENDING: "submitted_at",
     State.PROCESSING: "processing_at",
@@ -72,7 +74,7 @@ ENTERED_AT = {
 # The one colour table: a card's tone and a pill's colour everywhere (CSS: tone-*, pill-*).
 # Green done, blue under way, amber lost to time (nothing was wrong with the request), red a
 # problem, grey waiting or canceled.
-TONES = {
+TONES: dict[str, str] = {
     State.QUEUED: "muted",
     State.SUBMITTING: "info",
     State.PENDING: "info",
@@ -87,7 +89,7 @@ TONES = {
 }
 
 # How a toast says a clip ended: "Text → Video #3 is ready", "... failed", "... ended".
-FINISHED_PHRASES = {
+FINISHED_PHRASES: dict[str, str] = {
     State.READY: "is ready",
     State.FAILED: "failed",
     State.REJECTED: "was refused",
@@ -114,13 +116,14 @@ class ErrorType(StrEnum):
     GAVE_UP = "submit_gave_up"  # LTX kept failing (5xx, network) for too many attempts in a row
     OUTPUT_TOO_LARGE = "output_too_large"  # the copy would exceed LTXDASH_MAX_OUTPUT_BYTES
     OUTPUT_REFUSED = "output_refused"  # the output link is unusable or its host refuses it
-    # The API's, named here because the pipeline or the words depend on them.
-    INVALID_REQUEST = "invalid_request_error"
-    NOT_FOUND = "not_found_error"
-    API_ERROR = "api_error"
-    CONTENT_FILTERED = "content_filtered_error"
-    INSUFFICIENT_FUNDS = "insufficient_funds_error"
-    AUTHENTICATION = "authentication_error"
+    # The API's (spelled once, in ltx/errors.py), named here because the pipeline or the words
+    # depend on them.
+    INVALID_REQUEST = errors.InvalidRequestError.error_type
+    NOT_FOUND = errors.NotFoundError.error_type
+    API_ERROR = errors.APIError.error_type
+    CONTENT_FILTERED = errors.ContentFilteredError.error_type
+    INSUFFICIENT_FUNDS = errors.InsufficientFundsError.error_type
+    AUTHENTICATION = errors.AuthenticationError.error_type
 
 
 def stamp(version: int, state: str, position: int | None = None) -> str:

@@ -34,7 +34,7 @@ from ltxdash.ltx import catalog
 from ltxdash.media import MediaInfo
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ def _default_model(endpoint: str) -> str:
 
 def create_generations(
     *,
-    owner: AbstractBaseUser,
+    owner: User,
     endpoint: str,
     params: dict[str, Any],
     inputs: Mapping[str, InputSource],
@@ -287,7 +287,7 @@ def delete_generation(generation: Generation) -> None:
     """Delete the row with its events, and every stored file nothing else uses."""
     pk = generation.pk
     with transaction.atomic():
-        names = []
+        names: list[str | None] = []
         for output in Output.objects.filter(generation_id=pk):
             names += [output.file.name, output.poster.name]
         for item in GenerationInput.objects.filter(generation_id=pk).exclude(file=""):

@@ -101,7 +101,7 @@ def claim_slots(now: datetime | None = None, *, probe: bool = False) -> list[tup
             free = settings.LTX_MAX_CONCURRENCY - in_flight
         if free <= 0:
             return []
-        claimed = []
+        claimed: list[tuple[int, int]] = []
         for generation in queued_in_order():
             if len(claimed) >= free:
                 break

@@ -54,7 +54,7 @@ def make_streamable(pk: int) -> str:
     output = Output.objects.filter(pk=pk, faststart_due_at__isnull=False).first()
     if output is None:
         return "skipped"
-    old = output.file.name
+    old = output.file.name or ""
     mine = Output.objects.filter(pk=pk, file=old)
     if not Generation.objects.filter(pk=output.generation_id, state=State.READY).exists():
         # A copy in progress replaces this file anyway (and says whether its own is due).
@@ -105,7 +105,7 @@ def make_streamable(pk: int) -> str:
     return "done"
 
 
-def _delete_superseded(pk: int, name: str) -> None:
+def _delete_superseded(pk: int, name: str | None) -> None:
     filestore.delete_quietly([name])
     Output.objects.filter(pk=pk, superseded_file=name).update(superseded_file=None)
 

@@ -129,7 +129,7 @@ def sweep_scratch(older_than: timedelta = SCRATCH_STALE_AFTER) -> list[Path]:
     younger ones may belong to a copy still running). Returns the folders removed."""
     root = Path(settings.LTXDASH_TMP_DIR)
     cutoff = time.time() - older_than.total_seconds()
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(root))
     except FileNotFoundError:
@@ -152,7 +152,7 @@ def sweep_scratch(older_than: timedelta = SCRATCH_STALE_AFTER) -> list[Path]:
     return removed
 
 
-def delete_quietly(names: Iterable[str]) -> None:
+def delete_quietly(names: Iterable[str | None]) -> None:
     for name in names:
         if not name:
             continue
@@ -162,10 +162,11 @@ def delete_quietly(names: Iterable[str]) -> None:
             logger.warning("Could not delete stored file %s", name, exc_info=True)
 
 
-def delete_after_commit(names: Iterable[str]) -> None:
-    names = [n for n in names if n]
-    if names:
-        transaction.on_commit(lambda: delete_quietly(names))
+def delete_after_commit(names: Iterable[str | None]) -> None:
+    """Delete the named files (empty names skipped) once the transaction commits."""
+    kept = [n for n in names if n]
+    if kept:
+        transaction.on_commit(lambda: delete_quietly(kept))
 
 
 def sweep_generation_folders(generation_id: int, keep: set[str]) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -122,7 +123,7 @@ def _account_error(status: JobStatus) -> LTXError:
 
 def _apply_status(generation: Generation, status: JobStatus, sent_at: datetime) -> str:
     request_id = status.request_id or ""
-    counted = {"poll_count": generation.poll_count + 1, "poll_failures": 0}
+    counted: dict[str, Any] = {"poll_count": generation.poll_count + 1, "poll_failures": 0}
     if status.status == "completed":
         completed = status.completed_at or timezone.now()
         moved = generation.transition(

@@ -35,6 +35,7 @@ from ltxdash.generations.timing import (
     claim_seconds,
     later,
     pickup_grace_seconds,
+    task_timeout,
     tunable,
 )
 from ltxdash.ltx.client import LTXClient
@@ -66,7 +67,7 @@ class StoredOutput:
 
 
 def download_deadline() -> float:
-    timeout = float(settings.Q_CLUSTER.get("timeout") or 900)
+    timeout = task_timeout()
     return tunable("LTXDASH_PIPELINE_DOWNLOAD_SECONDS", max(60.0, min(600.0, timeout - 200)))
 
 
@@ -205,7 +206,7 @@ def _commit(generation: Generation, attempt: int, stored: list[StoredOutput]) ->
         if not moved:
             raise LostClaim
         existing = {o.label: o for o in Output.objects.filter(generation=generation)}
-        replaced: list[str] = []
+        replaced: list[str | None] = []
         for item in stored:
             output = existing.pop(item.label, None) or Output(
                 generation=generation, label=item.label
