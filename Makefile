@@ -21,12 +21,13 @@ for p in $$(ls -d "$$HOME"/.pyenv/versions/3.*/bin/python3 2>/dev/null | sort -r
 done; exit 1
 endef
 
-.PHONY: help run test lint format bench clean-venv
+.PHONY: help run test lint format typecheck bench clean-venv
 
 help:
 	@echo "make run    start ltxdash on http://127.0.0.1:$${PORT:-8000} (creates .venv on first use)"
 	@echo "make test   run the whole test suite"
 	@echo "make lint   ruff check + format check"
+	@echo "make typecheck  mypy with django-stubs (also part of make test)"
 	@echo "make bench  run the benchmarks in bench/"
 
 $(PY):
@@ -56,6 +57,7 @@ test: $(TEST_STAMP)
 	$(PY) -m ruff format --check .
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m mypy ltxdash
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
@@ -65,6 +67,9 @@ lint: $(TEST_STAMP)
 format: $(TEST_STAMP)
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
+
+typecheck: $(TEST_STAMP)
+	$(PY) -m mypy ltxdash
 
 bench: $(TEST_STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -11,8 +11,12 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from dj_database_url import DBConfig
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -130,7 +134,7 @@ def env_timezone(name: str, default: str, *, environ: Mapping[str, str] | None =
     return value
 
 
-def env_database(name: str, *, environ: Mapping[str, str] | None = None) -> dict | None:
+def env_database(name: str, *, environ: Mapping[str, str] | None = None) -> DBConfig | None:
     """A database URL (postgres://..., sqlite:///path ...) parsed into Django's DATABASES form."""
     import dj_database_url
 

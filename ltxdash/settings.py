@@ -7,7 +7,9 @@ LTX simulator. ``DATABASE_URL``, ``REDIS_URL`` and ``STORAGES`` move each part o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from ltxdash.env import (
     env_bool,
@@ -90,12 +92,14 @@ _SQLITE_OPTIONS = {
 }
 DATABASE_URL = env_str("DATABASE_URL")
 _database = env_database("DATABASE_URL")
+# A parsed URL (a TypedDict whose NAME is a str) or the embedded default (NAME is a Path).
+DATABASES: dict[str, Mapping[str, Any]]
 if _database:
+    _database["CONN_HEALTH_CHECKS"] = True
+    if _database["ENGINE"] == "django.db.backends.sqlite3":
+        _database["OPTIONS"] = {**_SQLITE_OPTIONS, **_database["OPTIONS"]}
+        _database["CONN_MAX_AGE"] = 0
     DATABASES = {"default": _database}
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-        DATABASES["default"]["OPTIONS"] = {**_SQLITE_OPTIONS, **DATABASES["default"]["OPTIONS"]}
-        DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     DATABASES = {
         "default": {

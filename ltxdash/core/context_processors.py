@@ -2,8 +2,8 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
-def ltxdash(request: HttpRequest) -> dict:
-    context = {"ltx_simulated": settings.LTX_SIMULATED}
+def ltxdash(request: HttpRequest) -> dict[str, object]:
+    context: dict[str, object] = {"ltx_simulated": settings.LTX_SIMULATED}
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
         from ltxdash.generations.models import DispatchState
 

@@ -35,8 +35,11 @@ class GalleryFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mode"].choices = [_ANY, *catalog.endpoint_choices()]
-        self.fields["model"].choices = [_ANY, *catalog.model_choices()]
+        mode, model = self.fields["mode"], self.fields["model"]
+        # To a type checker self.fields holds plain Fields; these two are the ChoiceFields above.
+        assert isinstance(mode, forms.ChoiceField) and isinstance(model, forms.ChoiceField)
+        mode.choices = [_ANY, *catalog.endpoint_choices()]
+        model.choices = [_ANY, *catalog.model_choices()]
 
     def filter(self, clips: QuerySet[Generation]) -> QuerySet[Generation]:
         self.is_valid()

@@ -15,6 +15,7 @@ from typing import IO
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.files.storage import Storage
 from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
@@ -84,9 +85,9 @@ def _disposition(filename: str | None, attachment: bool) -> str:
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
-def _modified_time(field: FieldFile) -> datetime | None:
+def _modified_time(storage: Storage, name: str) -> datetime | None:
     try:
-        return field.storage.get_modified_time(field.name)
+        return storage.get_modified_time(name)
     except (NotImplementedError, OSError):
         return None
 
@@ -100,7 +101,7 @@ def serve_file(
     attachment: bool = False,
     etag: str | None = None,
     cache_control: str = "private, max-age=3600",
-) -> HttpResponse:
+) -> HttpResponse | StreamingHttpResponse:
     """Answer GET/HEAD for a stored file, honouring Range, If-Range and conditional headers."""
     if not field or not field.name:
         raise Http404("No file")
@@ -120,7 +121,7 @@ def serve_file(
         size = storage.size(field.name)
     except (FileNotFoundError, OSError) as exc:
         raise Http404("File missing") from exc
-    modified = _modified_time(field)
+    modified = _modified_time(storage, field.name)
     last_modified = int(modified.timestamp()) if modified else None
     # Strong validator: the content hash when we know it, else mtime-size (as nginx does).
     etag = etag or f'"{last_modified or 0:x}-{size:x}"'

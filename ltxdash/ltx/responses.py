@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 import httpx
@@ -237,7 +237,7 @@ def check_endpoint(endpoint: str) -> str:
     return endpoint
 
 
-def _usable_job_id(job_id: object) -> bool:
+def _usable_job_id(job_id: object) -> TypeGuard[str]:
     """One printable path segment: what ``GET /v2/{endpoint}/{id}`` can carry."""
     return (
         isinstance(job_id, str)

@@ -31,8 +31,11 @@ from .jobs import plan_job, rejected_by_filter
 from .render import Renderer
 from .state import ConcurrencyLimited, Store, job_state
 
+_DropConnection: type[Exception]
 try:  # raising this makes waitress close the socket without writing a byte
-    from waitress.channel import ClientDisconnected as _DropConnection
+    from waitress.channel import ClientDisconnected
+
+    _DropConnection = ClientDisconnected
 except ImportError:  # pragma: no cover - another WSGI server: it will answer 500 instead
     _DropConnection = Reset
 
@@ -121,7 +124,9 @@ class SimulatorApp:
             fault = faults.pick("upload", self.store.config(), self.store)
             if fault == faults.RESET:
                 raise Reset
-            return fault or uploads.receive(self.store, request, parts[1])
+            if isinstance(fault, Response):
+                return fault
+            return uploads.receive(self.store, request, parts[1])
         return control.route(self.store, self.startup, request, parts)
 
     # --- the API -------------------------------------------------------------------------------
@@ -211,7 +216,7 @@ class SimulatorApp:
     def poll(self, config: SimConfig, request: Request, endpoint: str, job_id: str) -> Response:
         row = self.store.poll_job(job_id, endpoint)
         state = job_state(row, time.time(), config.retention_seconds) if row else None
-        if state is None or state.status is None:
+        if row is None or state is None or state.status is None:
             return error_response(
                 404,
                 "not_found_error",
@@ -222,12 +227,12 @@ class SimulatorApp:
             "status": state.status,
             "created_at": iso(row["created_at"]),
         }
-        if state.status == "completed":
+        if state.completed_at is not None:  # set once the job is completed or failed
             body["completed_at"] = iso(state.completed_at)
+        if state.status == "completed":
             url = f"{request.base_url}/_sim/files/{row['id']}/{row['result_name']}"
             body["result"] = {row["result_key"]: url}
         elif state.status == "failed":
-            body["completed_at"] = iso(state.completed_at)
             body["error"] = {"type": row["error_type"], "message": row["error_message"]}
         return json_response(200, body)
 

@@ -6,8 +6,11 @@ import datetime
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
+
+if TYPE_CHECKING:
+    from .result_files import FileBody
 
 REASONS = {
     200: "OK",
@@ -80,7 +83,8 @@ class Request:
 @dataclass
 class Response:
     status: int
-    body: bytes | Iterable[bytes] = b""
+    # A FileBody becomes an iterable in SimulatorApp, which has the environ it needs.
+    body: bytes | Iterable[bytes] | FileBody = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
 
     def status_line(self) -> str:

@@ -97,7 +97,8 @@ def plan_job(
     source_seconds = getattr(_info(media, "video_uri", "audio_uri"), "duration", None)
 
     if endpoint == "video-to-video-hdr":
-        width, height = small_size(*(source_size or (1920, 1080)), long_side=128)
+        source_width, source_height = source_size or (1920, 1080)
+        width, height = small_size(source_width, source_height, long_side=128)
         frames = getattr(media.get("video_uri"), "frames", None) or 12
         spec = {
             "kind": "exr",

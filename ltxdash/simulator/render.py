@@ -155,6 +155,13 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
         return ImageFont.load_default()
 
 
+def _font_height(font: ImageFont.ImageFont | ImageFont.FreeTypeFont) -> float:
+    """A font's size in pixels: FreeType fonts know theirs; the bitmap fallback is measured."""
+    if isinstance(font, ImageFont.FreeTypeFont):
+        return font.size
+    return font.getbbox("Ag")[3]
+
+
 def _wrap(text: str, font: Any, width: int, max_lines: int) -> list[str]:
     lines: list[str] = []
     current = ""
@@ -192,7 +199,12 @@ def _background(width: int, height: int, title: str, caption: str) -> Image.Imag
         draw.text((margin, y), line, font=title_font, fill=(245, 245, 250))
         y += line_height
     small = _font(max(8, min(width, height) // 16))
-    draw.text((margin, height - margin - 2 * small.size), caption, font=small, fill=(170, 180, 210))
+    draw.text(
+        (margin, height - margin - 2 * _font_height(small)),
+        caption,
+        font=small,
+        fill=(170, 180, 210),
+    )
     return image
 
 
@@ -217,12 +229,12 @@ def write_mp4(path: Path, spec: dict[str, Any]) -> None:
             draw = ImageDraw.Draw(image)
             # A square sliding across the lower third and a timecode: motion a player can show.
             x = round((width - box) * (0.5 - 0.5 * math.cos(2 * math.pi * index / (2 * fps))))
-            y = height - margin - box - 2 * clock_font.size - 4
+            y = height - margin - box - 2 * _font_height(clock_font) - 4
             hue = (index * 7) % 255
             draw.rectangle([x, y, x + box, y + box], fill=(255, 160 + hue % 96, 40 + hue // 3))
             seconds = index / fps
             draw.text(
-                (margin, height - margin - clock_font.size),
+                (margin, height - margin - _font_height(clock_font)),
                 f"{int(seconds // 60):02d}:{seconds % 60:05.2f}  #{index + 1}/{frames}",
                 font=clock_font,
                 fill=(230, 230, 240),

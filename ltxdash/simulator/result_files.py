@@ -50,7 +50,7 @@ def serve(store: Store, renderer: Renderer, request: Request, job_id: str, name:
         return fault
     row = store.job(job_id, count_download=request.method == "GET")
     state = job_state(row, time.time(), config.retention_seconds) if row else None
-    if state is None or state.status != "completed" or name != row["result_name"]:
+    if row is None or state is None or state.status != "completed" or name != row["result_name"]:
         return error_response(404, "not_found_error", "No such file (or it has expired).")
 
     path = renderer.ensure(json.loads(row["render_spec"]))

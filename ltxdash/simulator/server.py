@@ -51,9 +51,10 @@ class SimulatorServer:
             asyncore_loop_timeout=1,
         )
         # Applied to each accepted connection; create_server() takes no argument for it.
-        self._server.adj.socket_options = SOCKET_OPTIONS  # type: ignore[union-attr]
+        self._server.adj.socket_options = SOCKET_OPTIONS
         self._thread: threading.Thread | None = None
         self.host = host
+        # types-waitress leaves out effective_port (and _map below), and types trigger as an int.
         self.port: int = self._server.effective_port  # type: ignore[union-attr]
 
     @property
@@ -77,6 +78,7 @@ class SimulatorServer:
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
         from waitress import wasyncore
 
+        # Both ignores: types-waitress lacks _map and says trigger is an int (see __init__).
         sockets = server._map  # type: ignore[union-attr]
         if self._thread is not None and self._thread.is_alive():
             # Close everything from inside the loop's own thread: it wakes at once instead of at

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import F, Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_htmx.http import HttpResponseClientRedirect
 
 from ltxdash import access
+from ltxdash.core.http import AuthedHttpRequest
 from ltxdash.gallery import details
 from ltxdash.gallery.forms import ShareForm
 from ltxdash.gallery.models import ShareLink
@@ -59,13 +60,13 @@ def clip_context(user: access.User, generation: Generation, **extra: Any) -> dic
 
 
 @require_safe
-def clip(request: HttpRequest, pk: int) -> HttpResponse:
+def clip(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     generation = access.generation(request.user, pk, queryset=clip_queryset())
     return render(request, "gallery/clip.html", clip_context(request.user, generation))
 
 
 @require_POST
-def favourite(request: HttpRequest, pk: int) -> HttpResponse:
+def favourite(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Set (not flip) the flag, so a double-submitted form leaves what the user saw."""
     generation = access.generation(request.user, pk, access.Action.CHANGE)
     value = request.POST.get("favourite") == "1"
@@ -81,7 +82,7 @@ def favourite(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def delete(request: HttpRequest, pk: int) -> HttpResponse:
+def delete(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """GET asks (the page without JavaScript); POST deletes the clip and its files."""
     generation = access.generation(request.user, pk, access.Action.DELETE)
     if request.method != "POST":

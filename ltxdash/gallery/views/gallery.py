@@ -1,17 +1,18 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from ltxdash import access
+from ltxdash.core.http import AuthedHttpRequest
 from ltxdash.gallery.forms import GalleryFilterForm
 from ltxdash.gallery.listing import page_of
 
 
 @require_safe
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedHttpRequest) -> HttpResponse:
     """The user's clips, newest first. One view serves the page, the filtered grid (HTMX filter
     form) and the next cards (infinite scroll); each runs the same fixed number of queries."""
     form = GalleryFilterForm(request.GET)

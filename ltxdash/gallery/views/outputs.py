@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import mimetypes
 
-from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
 from ltxdash import access
+from ltxdash.core.http import AuthedHttpRequest
 from ltxdash.gallery.details import download_name
 from ltxdash.gallery.ranges import serve_file
 from ltxdash.generations.models import Output
@@ -18,7 +19,7 @@ def poster_type(output: Output) -> str:
 
 
 @require_safe
-def output_file(request: HttpRequest, pk: int) -> HttpResponse:
+def output_file(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     """The file itself, inline: what <video src> plays (with Range) and previews load."""
     output = access.output(request.user, pk)
     return serve_file(
@@ -27,7 +28,7 @@ def output_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def download(request: HttpRequest, pk: int) -> HttpResponse:
+def download(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     output = access.output(request.user, pk)
     return serve_file(
         request,
@@ -39,6 +40,6 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def poster(request: HttpRequest, pk: int) -> HttpResponse:
+def poster(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     output = access.output(request.user, pk)
     return serve_file(request, output.poster, content_type=poster_type(output))

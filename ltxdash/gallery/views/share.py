@@ -7,13 +7,15 @@ guesser which of them they hit. The public views expose the clip's video, poster
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from ltxdash import access
+from ltxdash.core.http import AuthedHttpRequest, HtmxHttpRequest
 from ltxdash.gallery.forms import ShareForm
 from ltxdash.gallery.models import ShareLink
 from ltxdash.gallery.ranges import serve_file
@@ -26,7 +28,7 @@ SHARE_CACHE = "public, no-cache"
 
 
 @require_POST
-def create(request: HttpRequest, pk: int) -> HttpResponse:
+def create(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     generation = access.generation(request.user, pk, access.Action.SHARE, clip_queryset())
     if generation.video is None:
         raise Http404("Nothing to share yet")
@@ -42,7 +44,7 @@ def create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def revoke(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     link = access.share_link(request.user, pk)
     link.revoke()
     if request.htmx:
@@ -53,7 +55,7 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @login_not_required
 @require_safe
 @never_cache  # every open is counted, and a revoked link must stop working at once
-def page(request: HttpRequest, token: str) -> HttpResponse:
+def page(request: HtmxHttpRequest, token: str) -> HttpResponse:
     link, generation, video = access.shared_clip(token)
     if request.method == "GET":
         link.record_view()
@@ -74,7 +76,7 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_not_required
 @require_safe
-def video(request: HttpRequest, token: str) -> HttpResponse:
+def video(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
     _, _, output = access.shared_clip(token)
     return serve_file(
         request, output.file, content_type=output.content_type, cache_control=SHARE_CACHE
@@ -83,7 +85,7 @@ def video(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_not_required
 @require_safe
-def poster(request: HttpRequest, token: str) -> HttpResponse:
+def poster(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
     _, _, output = access.shared_clip(token)
     return serve_file(
         request, output.poster, content_type=poster_type(output), cache_control=SHARE_CACHE

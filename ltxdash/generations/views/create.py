@@ -4,17 +4,16 @@ composer when a tab is picked, the settings block when a choice changes) and the
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
-from django_htmx.middleware import HtmxDetails
 
 from ltxdash import access
+from ltxdash.core.http import AuthedHttpRequest
 from ltxdash.generations import pipeline
 from ltxdash.generations.cards import build_cards
 from ltxdash.generations.forms import GenerateForm, endpoint_from, form_values, role_label
@@ -32,48 +31,37 @@ CLIP_PICKER = 12  # the latest clips offered as inputs (a picked older one is ad
 FRAGMENTS = {"settings": "#settings_response", "composer": "#composer"}
 
 
-class HtmxHttpRequest(HttpRequest):
-    """A request as django-htmx's middleware leaves it (for the type checker)."""
-
-    htmx: HtmxDetails
-
-
-def _owner(request: HttpRequest) -> AbstractBaseUser:
-    """The signed-in user: LoginRequiredMiddleware lets no one else reach these views."""
-    return cast(AbstractBaseUser, request.user)
-
-
 @require_http_methods(["GET", "POST"])
-def create(request: HtmxHttpRequest) -> HttpResponse:
+def create(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         return submit(request)
     endpoint, initial, notes = initial_values(request)
-    form = GenerateForm(endpoint=endpoint, owner=_owner(request), initial=initial)
+    form = GenerateForm(endpoint=endpoint, owner=request.user, initial=initial)
     fragment = FRAGMENTS.get(request.htmx.target or "") if request.htmx else None
     context = composer_context(form, notes=notes)
     if fragment is None:
-        context |= status_context(_owner(request))
+        context |= status_context(request.user)
     return render(request, TEMPLATE + (fragment or ""), context)
 
 
-def submit(request: HtmxHttpRequest) -> HttpResponse:
+def submit(request: AuthedHttpRequest) -> HttpResponse:
     endpoint = endpoint_from(request.POST.get("mode"))
-    form = GenerateForm(request.POST, request.FILES, endpoint=endpoint, owner=_owner(request))
+    form = GenerateForm(request.POST, request.FILES, endpoint=endpoint, owner=request.user)
     if not form.is_valid():
         # HTMX keeps the chosen files in the page (hx-preserve); a plain POST cannot.
         dropped = [] if request.htmx else [role for role in request.FILES if role in form.fields]
         context = composer_context(form, dropped=dropped)
         if request.htmx:
             return render(request, TEMPLATE + "#composer", context, status=422)
-        return render(request, TEMPLATE, context | status_context(_owner(request)), status=422)
-    generations = pipeline.create_generations(owner=_owner(request), **form.submission())
+        return render(request, TEMPLATE, context | status_context(request.user), status=422)
+    generations = pipeline.create_generations(owner=request.user, **form.submission())
     if not request.htmx:
         messages.success(request, _queued_message(generations))
         return redirect(f"{reverse('generations:create')}?mode={endpoint}")
     # The next take starts from the same settings; the browser keeps the chosen files.
     next_form = GenerateForm(
         endpoint=endpoint,
-        owner=_owner(request),
+        owner=request.user,
         initial=form.settings_values(),
         known_inputs=form.input_infos(),
     )
@@ -92,7 +80,7 @@ def _queued_message(generations: list[Generation]) -> str:
     return f"Queued {len(generations)} takes: #{generations[-1].pk} to #{generations[0].pk}."
 
 
-def initial_values(request: HttpRequest) -> tuple[str, dict[str, Any], list[str]]:
+def initial_values(request: AuthedHttpRequest) -> tuple[str, dict[str, Any], list[str]]:
     """The endpoint and starting values: the query string, ?from=<pk> ("use these settings")
     and ?source=<pk> (a clip as the input). Both 404 for anyone else's clip."""
     values: dict[str, Any] = request.GET.dict()

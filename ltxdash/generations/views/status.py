@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
 from ltxdash import access
+from ltxdash.core.http import AuthedHttpRequest
 from ltxdash.generations import cards, pipeline
 from ltxdash.generations.models import Generation
 from ltxdash.generations.views.common import POLL_SECONDS, TEMPLATE
@@ -19,7 +20,7 @@ CANCEL_REFUSED = (
 
 
 @require_safe
-def refresh(request: HttpRequest) -> HttpResponse:
+def refresh(request: AuthedHttpRequest) -> HttpResponse:
     """Only the cards whose stamp differs from the page's; 204 when nothing changed."""
     found = cards.changes(request.user, cards.parse_stamps(request.GET.getlist("c")))
     if not found and found.active:
@@ -42,7 +43,7 @@ def refresh(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def card(request: HttpRequest, pk: int) -> HttpResponse:
+def card(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     generation = access.generation(
         request.user, pk, queryset=Generation.objects.prefetch_related("outputs")
     )
@@ -50,7 +51,7 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     generation = access.generation(request.user, pk, access.Action.CHANGE)
     canceled = pipeline.cancel(generation)
     notice = "" if canceled else CANCEL_REFUSED
@@ -64,7 +65,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def retry(request: HttpRequest, pk: int) -> HttpResponse:
+def retry(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     generation = access.generation(request.user, pk, access.Action.CHANGE)
     try:
         clone = pipeline.retry(generation)
@@ -80,7 +81,7 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _card_response(
-    request: HttpRequest,
+    request: AuthedHttpRequest,
     generation: Generation,
     *,
     notice: str,

@@ -41,7 +41,8 @@ def build_request(endpoint: str, params: Mapping[str, Any], uris: Mapping[str, s
             continue
         value = params.get(name)
         if name == "model":
-            body[name] = value.strip() if not blank(value) else spec.default_model
+            # str() as validate() does: only a known model name gets this far.
+            body[name] = str(value).strip() if not blank(value) else spec.default_model
         elif name == "fps":
             body[name] = data.DEFAULT_FPS if blank(value) else to_int(value)
         elif name == "duration" and spec.duration_kind == "int":
