@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from waitress.channel import ClientDisconnected
+
 from ltxdash.ltx import catalog
 from ltxdash.media import probe
 
@@ -31,13 +33,9 @@ from .jobs import plan_job, rejected_by_filter
 from .render import Renderer
 from .state import ConcurrencyLimited, Store, job_state
 
-_DropConnection: type[Exception]
-try:  # raising this makes waitress close the socket without writing a byte
-    from waitress.channel import ClientDisconnected
-
-    _DropConnection = ClientDisconnected
-except ImportError:  # pragma: no cover - another WSGI server: it will answer 500 instead
-    _DropConnection = Reset
+# Raising this makes waitress (the simulator's server, a dependency) close the socket without
+# writing a byte.
+_DropConnection: type[Exception] = ClientDisconnected
 
 logger = logging.getLogger(__name__)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from django.conf import settings
+
 # Request kinds the random faults (5xx, resets, 429, delay) can be aimed at.
 FAULT_TARGETS = ("submit", "poll", "download", "upload")
 
@@ -98,17 +100,16 @@ def _coerce(name: str, value: Any, kind: type) -> Any:
 def startup_config(**overrides: Any) -> SimConfig:
     """Defaults from Django settings when they are configured, then ``overrides`` (None skipped)."""
     base: dict[str, Any] = {}
-    try:
-        from django.conf import settings
-
-        if settings.configured:
-            base = {
-                "pending_seconds": settings.LTXDASH_SIM_PENDING_SECONDS,
-                "processing_seconds": settings.LTXDASH_SIM_PROCESSING_SECONDS,
-                "retention_seconds": settings.LTXDASH_SIM_RETENTION_SECONDS,
-                "concurrency": settings.LTXDASH_SIM_CONCURRENCY,
-            }
-    except (ImportError, AttributeError):
-        pass
+    if settings.configured:
+        names = {
+            "pending_seconds": "LTXDASH_SIM_PENDING_SECONDS",
+            "processing_seconds": "LTXDASH_SIM_PROCESSING_SECONDS",
+            "retention_seconds": "LTXDASH_SIM_RETENTION_SECONDS",
+            "concurrency": "LTXDASH_SIM_CONCURRENCY",
+        }
+        # Another project's settings (the simulator used as a tool) may not define them.
+        base = {
+            key: getattr(settings, name) for key, name in names.items() if hasattr(settings, name)
+        }
     base.update({k: v for k, v in overrides.items() if v is not None})
     return SimConfig().merged(base)
