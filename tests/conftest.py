@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
+
+from tests.factories import make_user
 
 pytest_plugins = ["tests.fixtures.simulator"]
 
@@ -15,17 +16,17 @@ def _media_in_tmp(settings, tmp_path):
 
 @pytest.fixture
 def owner(db):
-    return get_user_model().objects.create_user("alice", password="alice-pass-123")
+    return make_user("alice")
 
 
 @pytest.fixture
 def teammate(db):
-    return get_user_model().objects.create_user("bob", password="bob-pass-123")
+    return make_user("bob")
 
 
 @pytest.fixture
 def stranger(db):
-    return get_user_model().objects.create_user("mallory", password="mallory-pass-123")
+    return make_user("mallory")
 
 
 @pytest.fixture

@@ -80,13 +80,18 @@ class SimulatorServer:
 
         # Both ignores: types-waitress lacks _map and says trigger is an int (see __init__).
         sockets = server._map  # type: ignore[union-attr]
+        woken = False
         if self._thread is not None and self._thread.is_alive():
             # Close everything from inside the loop's own thread: it wakes at once instead of at
             # the end of its poll timeout, and finds nothing left to serve.
-            server.trigger.pull_trigger(  # type: ignore[union-attr]
-                lambda: wasyncore.close_all(sockets, ignore_all=True)
-            )
-        else:
+            try:
+                server.trigger.pull_trigger(  # type: ignore[union-attr]
+                    lambda: wasyncore.close_all(sockets, ignore_all=True)
+                )
+                woken = True
+            except OSError:  # the trigger is already closed: the loop is ending on its own
+                pass
+        if not woken:
             wasyncore.close_all(sockets, ignore_all=True)
         if self._thread is not None:
             self._thread.join(timeout=10)

@@ -42,8 +42,8 @@ from ltxdash.core.health import POLLER_LEASE
 from ltxdash.core.models import Lease
 from ltxdash.generations.estimates import forget_typical_durations
 from ltxdash.generations.pipeline import loop
+from tests.support.browser import CHROMIUM
 
-CHROMIUM = "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}

@@ -15,8 +15,8 @@ import pytest
 
 from ltxdash.generations import pipeline as generations
 from ltxdash.generations.models import Generation, State
-from tests.browser.conftest import CHROMIUM
 from tests.media_factory import make_image
+from tests.support.browser import CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,

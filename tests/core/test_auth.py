@@ -1,6 +1,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from tests.factories import make_user
+
 pytestmark = pytest.mark.django_db
 
 APP_PAGES = ["/", "/gallery/", "/accounts/password_change/"]
@@ -57,7 +59,7 @@ def test_admin_is_for_staff_only(client, owner):
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
 
-    staff = get_user_model().objects.create_superuser("root", password="root-pass-123")
+    staff = make_user("root", superuser=True)
     client.force_login(staff)
     assert client.get("/admin/").status_code == 200
 

@@ -1,7 +1,8 @@
 """The LTX API key never reaches a page, a fragment or an admin screen."""
 
 import pytest
-from django.contrib.auth import get_user_model
+
+from tests.factories import make_user
 
 SECRET = "ltx-test-key-5f0c1e9b-must-never-show"
 
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def staff_client(client, settings):
     settings.LTX_API_KEY = SECRET
     settings.LTX_SIMULATED = False
-    staff = get_user_model().objects.create_superuser("ops", password="ops-pass-123")
+    staff = make_user("ops", superuser=True)
     client.force_login(staff)
     return client
 

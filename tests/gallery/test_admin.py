@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from ltxdash.gallery.models import ShareLink
+from tests.factories import make_share_link, make_user
 
 URL = "/admin/gallery/sharelink/"
 
 
 @pytest.fixture
 def admin_client(client, db):
-    admin = get_user_model().objects.create_superuser("root", password="root-pass-123")
+    admin = make_user("root", superuser=True)
     client.force_login(admin)
     return client
 
 
 @pytest.fixture
 def links(clip):
-    return [ShareLink.create_for(clip, None)[0] for _ in range(2)]
+    return [make_share_link(clip) for _ in range(2)]
 
 
 def test_it_lists_share_links_with_clip_owner_and_views(admin_client, links, clip):

@@ -13,8 +13,8 @@ from django.test import Client
 
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import Generation
+from tests.support.browser import CHROMIUM
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian's chromium"),

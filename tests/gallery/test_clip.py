@@ -7,7 +7,8 @@ from pathlib import Path
 from django.conf import settings
 from django.urls import reverse
 
-from ltxdash.generations.models import Generation, GenerationInput, State
+from ltxdash.generations.models import Generation, State
+from tests.factories import make_input
 
 
 def _url(clip) -> str:
@@ -100,9 +101,7 @@ def test_it_explains_a_failed_clip(owner_client, owner, make_clip):
 
 
 def test_it_lists_an_uploaded_input(owner_client, clip):
-    GenerationInput.objects.create(
-        generation=clip, role="image_uri", original_name="<b>cat</b>.png"
-    )
+    make_input(clip, "image_uri", original_name="<b>cat</b>.png")
     html = owner_client.get(_url(clip)).content.decode()
     assert "&lt;b&gt;cat&lt;/b&gt;.png" in html
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ltxdash.gallery.listing import encode_cursor
 from ltxdash.generations.models import Generation
-from tests.factories import bulk_ready_clips
+from tests.factories import bulk_ready_clips, make_user
 
 
 def _queries(client, params: dict) -> list[str]:
@@ -19,10 +19,8 @@ def _queries(client, params: dict) -> list[str]:
     return [q["sql"] for q in captured.captured_queries]
 
 
-def test_it_runs_the_same_queries_for_10_and_10000_clips(
-    owner, make_clip, client, django_user_model
-):
-    few_owner = django_user_model.objects.create_user("few")
+def test_it_runs_the_same_queries_for_10_and_10000_clips(owner, make_clip, client):
+    few_owner = make_user("few")
     bulk_ready_clips(few_owner, 10, prompt=lambda i: f"clip number {i}")
     bulk_ready_clips(owner, 10_000, prompt=lambda i: f"clip number {i}")
 

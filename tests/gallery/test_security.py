@@ -8,11 +8,12 @@ from django.urls import reverse
 
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import Generation
+from tests.factories import make_share_link
 
 
 @pytest.fixture
 def link(clip) -> ShareLink:
-    return ShareLink.create_for(clip, None)[0]
+    return make_share_link(clip)
 
 
 def _get_urls(clip, video) -> list[str]:

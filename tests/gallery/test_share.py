@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ltxdash.gallery.models import ShareLink, hash_token
-from tests.gallery.conftest import token_from
+from tests.support.pages import token_from
 
 
 @pytest.fixture

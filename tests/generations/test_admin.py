@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from ltxdash.generations.models import DispatchState, Generation, Output, State
+from ltxdash.generations.models import DispatchState, Generation, State
 from ltxdash.ltx.errors import InsufficientFundsError
-from tests.generations.pipeline_support import (
-    ago,
-    drain_broker,
-    make_generation,
-    queued_tasks_now,
-    task_names,
-)
+from tests.factories import ago, make_event, make_generation, make_output, make_user
+from tests.support.pipeline import drain_broker, queued_tasks_now, task_names
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +17,7 @@ CHANGELIST = "admin:generations_generation_changelist"
 
 @pytest.fixture
 def admin_client(client):
-    admin = get_user_model().objects.create_superuser("root", "root@example.com", "root-pass-123")
+    admin = make_user("root", superuser=True, email="root@example.com")
     client.force_login(admin)
     drain_broker()
     return client
@@ -72,12 +66,9 @@ def test_it_lists_generations_with_filters_and_searches_prompt_and_remote_id(adm
 
 def test_it_shows_the_timeline_and_outputs_and_edits_nothing(admin_client, owner):
     generation = make_generation(owner, State.READY, remote_id="job-1", error_message="")
-    generation.events.create(
-        from_state=State.REHOSTING, to_state=State.READY, detail="Copied 1 file(s) to storage."
-    )
-    Output.objects.create(
-        generation=generation,
-        label="video_url",
+    make_event(generation, State.REHOSTING, State.READY, detail="Copied 1 file(s) to storage.")
+    make_output(
+        generation,
         file="outputs/x.mp4",
         size=123,
         sha256="ab" * 32,

@@ -24,20 +24,16 @@ from ltxdash.generations.models import (
 from ltxdash.generations.pipeline import dispatch
 from ltxdash.ltx.client import LTXClient
 from ltxdash.ltx.retry import NO_RETRY
-from tests.generations.pipeline_support import (
-    T2V,
-    ago,
+from tests.factories import T2V, ago, make_generation, make_input, make_user
+from tests.media_factory import make_image
+from tests.support.pipeline import (
     drive,
-    make_generation,
-    pipeline_settings,  # noqa: F401 (a fixture)
     queued_tasks_now,
     run_tasks,
     states,
     task_names,
     upload_source,
-    user,
 )
-from tests.media_factory import make_image
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -83,7 +79,7 @@ def test_it_submits_queued_generations_up_to_the_concurrency_limit(ltx_simulator
 
 
 def test_it_shares_slots_round_robin_across_users(ltx_simulator, owner, settings):
-    bob, carol = user("bob"), user("carol")
+    bob, carol = make_user("bob"), make_user("carol")
     queue(owner, 6, prompt="alice")
     queue(bob, 2, prompt="bob")
     queue(carol, 1, prompt="carol")
@@ -250,7 +246,7 @@ def test_it_rejects_parameters_the_catalog_refuses_before_sending(ltx_simulator,
 
 
 def test_it_pauses_everyone_when_the_account_is_out_of_credits(ltx_simulator, owner, client):
-    bob = user("bob")
+    bob = make_user("bob")
     ltx_simulator.configure(out_of_credits=True)
     queue(owner, 3)
     queue(bob, 2)
@@ -365,7 +361,7 @@ def test_it_uploads_again_when_the_earlier_upload_is_nearly_expired(ltx_simulato
 
 def test_it_rejects_a_clip_whose_input_is_gone(ltx_simulator, owner):
     (generation,) = queue(owner)
-    GenerationInput.objects.create(generation=generation, role="image_uri")
+    make_input(generation, "image_uri")
     Generation.objects.filter(pk=generation.pk).update(endpoint="image-to-video")
 
     assert run_dispatch_and_submits() == ["rejected"]

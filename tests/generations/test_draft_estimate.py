@@ -7,8 +7,7 @@ import pytest
 from ltxdash.generations.forms import MAX_COUNT, DraftEstimate, GenerateForm, PickedClips
 from ltxdash.generations.forms import estimate as draft
 from ltxdash.ltx import catalog
-from tests.generations.test_views import make_clip
-from tests.generations.test_views_still import make_real_clip
+from tests.factories import make_clip, make_placeholder_clip
 
 pytestmark = pytest.mark.django_db
 T2V = {"model": "ltx-2-3-fast", "resolution": "1280x720", "fps": "24", "duration": "10"}
@@ -46,7 +45,7 @@ def test_it_says_why_there_is_no_price(owner):
 
 
 def test_inputs_come_from_a_picked_clip_or_what_the_page_measured(owner, django_assert_num_queries):
-    clip = make_clip(owner, seconds=5.0)
+    clip = make_placeholder_clip(owner, seconds=5.0)
     picked = estimate_for(owner, "retake", {"source": str(clip.pk)})
     with django_assert_num_queries(2):  # the clip and its outputs, once
         assert picked.infos()["video_uri"].duration == 5.0
@@ -60,7 +59,7 @@ def test_inputs_come_from_a_picked_clip_or_what_the_page_measured(owner, django_
 
 
 def test_a_still_smaller_than_the_resolution_gets_a_note(owner, tmp_path):
-    clip = make_real_clip(owner, tmp_path, width=320, height=180)
+    clip = make_clip(owner)  # a real 320x180 video and poster
     values = {"source": str(clip.pk), "resolution": "1920x1080"}
     note = estimate_for(owner, "image-to-video", values).still_note()
     assert f"The still of #{clip.pk} is 320x180, smaller than 1920x1080" in note

@@ -12,13 +12,15 @@ from django.utils import timezone
 from ltxdash import media
 from ltxdash.generations.models import Generation, Output, State
 from ltxdash.generations.pipeline import faststart, loop, rehost
-from tests.generations.pipeline_support import (
-    pipeline_settings,  # noqa: F401 (a fixture)
+from tests.factories import make_generation, make_input
+from tests.support.pipeline import (
+    finished,
     queued_tasks_now,
     run_tasks,
+    sha256,
+    stored_files,
     task_names,
 )
-from tests.generations.test_rehost import finished, sha256, stored_files
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -200,15 +202,11 @@ def test_a_replaced_file_a_dead_worker_left_is_deleted_by_the_loop(stored, monke
 def test_a_clip_using_this_one_as_input_gets_it_even_if_replaced_mid_upload(
     stored, owner, monkeypatch, settings
 ):
-    from ltxdash.generations.models import GenerationInput
     from ltxdash.generations.pipeline import dispatch, filestore
     from ltxdash.ltx.client import LTXClient
-    from tests.generations.pipeline_support import make_generation
 
     child = make_generation(owner, State.QUEUED, endpoint="extend")
-    GenerationInput.objects.create(
-        generation=child, role="video_uri", source_output=stored, content_type="video/mp4"
-    )
+    make_input(child, "video_uri", source_output=stored, content_type="video/mp4")
     original = filestore.copy_to_temp
     names = []
 

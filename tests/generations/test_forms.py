@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ltxdash.generations.forms import GenerateForm, endpoint_from, resolution_choice_label
 from ltxdash.ltx import catalog
-from tests.generations.test_views import make_clip
+from tests.factories import make_generation, make_placeholder_clip
 from tests.media_factory import make_audio, make_image, make_video
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_it_maps_api_names_and_types(owner):
 
 
 def test_the_api_mode_field_is_edit_mode_in_the_form(owner):
-    clip = make_clip(owner)
+    clip = make_placeholder_clip(owner)
     f = form(
         owner,
         "retake",
@@ -79,7 +79,7 @@ def test_the_api_mode_field_is_edit_mode_in_the_form(owner):
 
 
 def test_catalog_messages_land_on_the_matching_field(owner):
-    clip = make_clip(owner, seconds=4.0)
+    clip = make_placeholder_clip(owner, seconds=4.0)
     f = form(
         owner,
         "retake",
@@ -126,9 +126,8 @@ def test_it_refuses_a_video_too_short_for_extend(owner, tmp_path):
 
 def test_it_accepts_only_the_owners_ready_clips(owner, stranger):
     from ltxdash.generations.models import State
-    from tests.generations.test_views import make_generation
 
-    theirs = make_clip(stranger)
+    theirs = make_placeholder_clip(stranger)
     unfinished = make_generation(owner, State.PROCESSING)
     for pk in (theirs.pk, unfinished.pk, 999999):
         f = form(owner, "extend", {"duration": "4", "source": pk})

@@ -10,19 +10,11 @@ from ltxdash.generations.models import (
     Generation,
     GenerationEvent,
     GenerationInput,
-    Output,
     State,
 )
-from tests.generations.pipeline_support import (
-    T2V,
-    clean_broker,  # noqa: F401 (a fixture)
-    make_generation,
-    queued_tasks,
-    task_names,
-    upload_source,
-    user,
-)
+from tests.factories import T2V, ago, make_generation, make_output, make_user
 from tests.media_factory import make_image, make_video
+from tests.support.pipeline import queued_tasks, task_names, upload_source
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clean_broker")]
 
@@ -71,9 +63,8 @@ def test_it_stores_an_upload_once_with_its_size_hash_and_media(owner, tmp_path):
 def test_it_references_an_earlier_output_as_an_input(owner, tmp_path):
     parent = make_generation(owner, State.READY)
     video = make_video(tmp_path / "v.mp4", seconds=4)
-    output = Output.objects.create(
-        generation=parent,
-        label="video_url",
+    output = make_output(
+        parent,
         file=default_storage.save("outputs/x/v.mp4", video.open("rb")),
         size=video.stat().st_size,
         sha256="0" * 64,
@@ -144,7 +135,7 @@ def test_it_refuses_to_retry_a_generation_that_is_not_finished_badly(owner, stat
 
 
 def test_it_orders_the_queue_round_robin_across_users(owner):
-    bob = user("bob")
+    bob = make_user("bob")
     alice_batch = [make_generation(owner) for _ in range(5)]
     bobs = make_generation(bob)
 
@@ -157,9 +148,7 @@ def test_it_orders_the_queue_round_robin_across_users(owner):
 
 
 def test_it_puts_the_user_served_longest_ago_first(owner):
-    from tests.generations.pipeline_support import ago
-
-    bob = user("bob")
+    bob = make_user("bob")
     make_generation(bob, State.READY, submit_started_at=ago(60))
     make_generation(owner, State.PENDING, remote_id="a", submit_started_at=ago(30))
     alice_next = make_generation(owner)
@@ -171,7 +160,6 @@ def test_it_puts_the_user_served_longest_ago_first(owner):
 
 def test_it_estimates_time_left_from_past_clips_of_the_same_kind(owner):
     from ltxdash.generations.estimates import forget_typical_durations
-    from tests.generations.pipeline_support import ago
 
     for seconds in (30, 40, 50):
         make_generation(
@@ -205,9 +193,8 @@ def test_it_deletes_a_generation_with_its_files_but_keeps_shared_inputs(owner, t
     video = make_video(tmp_path / "v.mp4")
     out_name = default_storage.save(f"outputs/{first.pk}/video_url-1-ab.mp4", video.open("rb"))
     poster = default_storage.save(f"posters/{first.pk}/video_url-1-ab.jpg", image.open("rb"))
-    Output.objects.create(
-        generation=first,
-        label="video_url",
+    make_output(
+        first,
         file=out_name,
         poster=poster,
         size=1,

@@ -6,12 +6,8 @@ from django.core.files.storage import default_storage
 from ltxdash import media
 from ltxdash.generations import pipeline
 from ltxdash.generations.models import Output, State
-from tests.generations.pipeline_support import (
-    T2V,
-    drive,
-    pipeline_settings,  # noqa: F401 (a fixture)
-    states,
-)
+from tests.factories import T2V
+from tests.support.pipeline import drive, states
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("pipeline_settings")]
 

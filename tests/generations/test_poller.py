@@ -22,16 +22,8 @@ from ltxdash.generations.models import Generation, State
 from ltxdash.generations.pipeline import loop, poller
 from ltxdash.ltx.client import LTXClient
 from ltxdash.ltx.retry import NO_RETRY
-from tests.generations.pipeline_support import (
-    T2V,
-    ago,
-    drive,
-    make_generation,
-    pipeline_settings,  # noqa: F401 (a fixture)
-    queued_tasks_now,
-    states,
-    task_names,
-)
+from tests.factories import T2V, ago, make_generation
+from tests.support.pipeline import drain_broker, drive, queued_tasks_now, states, task_names
 
 JOB = "11111111-2222-3333-4444-555555555555"
 
@@ -349,8 +341,6 @@ def test_it_takes_over_from_a_loop_that_died(settings):
 
 @pytest.mark.django_db
 def test_it_starts_a_loop_from_the_watchdog_only_when_none_is_alive(settings):
-    from tests.generations.pipeline_support import drain_broker
-
     drain_broker()
     settings.LTX_POLL_INTERVAL = 0.1
     assert tasks.watchdog() is True

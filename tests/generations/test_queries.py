@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from ltxdash.generations.estimates import forget_typical_durations
 from ltxdash.generations.models import Generation, State
-from tests.factories import bulk_ready_clips
-from tests.generations.test_views import HTMX, make_generation
+from tests.factories import bulk_ready_clips, make_generation
+from tests.support.pages import HTMX
 
 pytestmark = pytest.mark.django_db
 

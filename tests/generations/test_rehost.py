@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import os
 import time
 from datetime import timedelta
@@ -16,56 +14,27 @@ from django.utils import timezone
 
 from ltxdash import media
 from ltxdash.generations import explain, pipeline
-from ltxdash.generations.models import ErrorType, Generation, GenerationInput, Output, State
-from ltxdash.generations.pipeline import loop, poller, rehost
+from ltxdash.generations.models import ErrorType, Generation, Output, State
+from ltxdash.generations.pipeline import loop, rehost
 from ltxdash.ltx.client import LTXClient
 from ltxdash.ltx.retry import NO_RETRY
-from tests.generations.pipeline_support import (
-    T2V,
-    ago,
+from tests.factories import ago, make_generation, make_input
+from tests.media_factory import make_video
+from tests.support.pipeline import (
     drive,
-    make_generation,
-    pipeline_settings,  # noqa: F401 (a fixture)
+    finished,
     queued_tasks_now,
     run_tasks,
+    sha256,
+    stored_files,
     task_names,
     upload_source,
 )
-from tests.media_factory import make_video
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("pipeline_settings"),
 ]
-
-
-def finished(owner, prompt: str = "a lighthouse", **params) -> Generation:
-    """A generation the API has finished; its copy task is taken from the broker, not run."""
-    (generation,) = pipeline.create_generations(
-        owner=owner, endpoint="text-to-video", params={**T2V, "prompt": prompt, **params}, inputs={}
-    )
-    deadline = time.monotonic() + 20
-    while Generation.objects.get(pk=generation.pk).state != State.REHOSTING:
-        assert time.monotonic() < deadline, "the job did not finish"
-        run_tasks([t for t in queued_tasks_now() if "rehost" not in t["func"]])
-        poller.poll_due()
-        time.sleep(0.02)
-    queued_tasks_now()  # drop the rehost task: each test runs the copy itself
-    generation.refresh_from_db()
-    return generation
-
-
-def stored_files(generation: Generation) -> list[str]:
-    names = []
-    for folder in (f"outputs/{generation.pk}", f"posters/{generation.pk}"):
-        with contextlib.suppress(FileNotFoundError):
-            names += [f"{folder}/{n}" for n in default_storage.listdir(folder)[1]]
-    return sorted(names)
-
-
-def sha256(name: str) -> str:
-    with default_storage.open(name, "rb") as file:
-        return hashlib.sha256(file.read()).hexdigest()
 
 
 def test_it_stores_a_verified_copy_with_metadata_and_a_poster(ltx_simulator, owner):
@@ -329,7 +298,7 @@ def test_it_copies_again_into_the_same_output_row_and_deletes_the_old_file(
     output = generation.outputs.get()
     old_file, old_poster = output.file.name, output.poster.name
     child = make_generation(owner, State.QUEUED)
-    GenerationInput.objects.create(generation=child, role="video_uri", source_output=output)
+    make_input(child, "video_uri", source_output=output)
 
     assert pipeline.copy_again(generation) is True
     assert run_tasks(queued_tasks_now()) == ["ready"]

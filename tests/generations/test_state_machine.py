@@ -15,14 +15,8 @@ from ltxdash.generations.models import (
     State,
 )
 from ltxdash.generations.pipeline import dispatch, poller, rehost
-from tests.generations.pipeline_support import (
-    T2V,
-    drive,
-    make_generation,
-    pipeline_settings,  # noqa: F401 (a fixture)
-    queued_tasks_now,
-    run_tasks,
-)
+from tests.factories import T2V, make_generation
+from tests.support.pipeline import drive, queued_tasks_now, run_tasks
 
 LEGAL = [(old, new) for old, targets in TRANSITIONS.items() for new in sorted(targets)]
 ILLEGAL = [

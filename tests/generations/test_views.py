@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from datetime import timedelta
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from ltxdash.generations.models import DispatchState, Generation, GenerationInput, Output, State
+from ltxdash.generations.models import DispatchState, Generation, GenerationInput, State
 from ltxdash.ltx.catalog import data as catalog_data
+from tests.factories import make_generation, make_input, make_placeholder_clip
 from tests.media_factory import make_image, make_video
+from tests.support.pages import HTMX, field_html
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HX-Request": "true"}
 T2V = {
     "mode": "text-to-video",
     "prompt": "A lighthouse in a storm, waves breaking",
@@ -31,55 +30,7 @@ T2V = {
 }
 
 
-# --- helpers (test_views_status.py and test_queries.py use them too) -------------------------
-
-
-def make_generation(owner, state: str = State.QUEUED, **fields) -> Generation:
-    values = {
-        "endpoint": "text-to-video",
-        "model": "ltx-2-3-fast",
-        "prompt": "A lighthouse in a storm",
-        "params": {
-            "prompt": "A lighthouse in a storm",
-            "resolution": "1920x1080",
-            "fps": 24,
-            "duration": 6,
-        },
-        "state": state,
-    }
-    values.update(fields)
-    return Generation.objects.create(owner=owner, **values)
-
-
-def make_clip(owner, seconds: float = 4.0, **fields) -> Generation:
-    """A ready clip with a stored video output and poster (the file bytes are placeholders: the
-    views read the measured fields, never the file)."""
-    now = timezone.now()
-    generation = make_generation(owner, State.READY, ready_at=now, finished_at=now, **fields)
-    output = Output(
-        generation=generation,
-        label="video_url",
-        size=2048,
-        sha256=hashlib.sha256(b"clip").hexdigest(),
-        content_type="video/mp4",
-        duration=seconds,
-        width=1920,
-        height=1080,
-        fps=24.0,
-        codec="h264",
-    )
-    output.file.save(f"clip{generation.pk}.mp4", ContentFile(b"\0" * 64), save=False)
-    output.poster.save(f"clip{generation.pk}.jpg", ContentFile(b"\xff\xd8"), save=False)
-    output.save()
-    return generation
-
-
-def field_html(content: bytes | str, name: str) -> str:
-    """The markup of one field's wrapper (label, widget, help, errors)."""
-    text = content.decode() if isinstance(content, bytes) else content
-    at = text.index(f'id="field-{name}"')
-    start, end = text.rfind("<", 0, at), text.find('id="field-', at + 10)
-    return text[start : end if end != -1 else None]
+# --- helpers ---------------------------------------------------------------------------------
 
 
 def upload(
@@ -225,7 +176,7 @@ def test_it_shows_a_cost_estimate_that_follows_the_settings(owner_client):
 
 
 def test_it_estimates_an_edit_from_the_picked_clips_length(owner_client, owner):
-    clip = make_clip(owner, seconds=5.0)
+    clip = make_placeholder_clip(owner, seconds=5.0)
     response = owner_client.get(
         f"/?mode=retake&source={clip.pk}", headers={**HTMX, "HX-Target": "settings"}
     )
@@ -326,7 +277,7 @@ def test_it_answers_a_plain_post_with_errors_with_the_whole_page(owner_client, t
 
 
 def test_it_refuses_a_clip_and_an_upload_for_the_same_input(owner_client, owner, tmp_path):
-    clip = make_clip(owner)
+    clip = make_placeholder_clip(owner)
     video = make_video(tmp_path / "v.mp4", seconds=4)
     data = {
         "mode": "extend",
@@ -394,7 +345,7 @@ def test_it_queues_an_image_to_video_with_an_uploaded_image(owner_client, owner,
 
 
 def test_it_queues_an_extend_of_the_users_own_clip(owner_client, owner):
-    clip = make_clip(owner)
+    clip = make_placeholder_clip(owner)
     data = {"mode": "extend", "duration": "4", "edit_mode": "end", "source": clip.pk, "count": "1"}
     response = owner_client.post("/", data, headers=HTMX)
     assert response.status_code == 200
@@ -407,7 +358,7 @@ def test_it_queues_an_extend_of_the_users_own_clip(owner_client, owner):
 
 
 def test_it_refuses_someone_elses_clip_as_the_input(owner_client, stranger):
-    theirs = make_clip(stranger)
+    theirs = make_placeholder_clip(stranger)
     data = {"mode": "extend", "duration": "4", "source": theirs.pk}
     response = owner_client.post("/", data, headers=HTMX)
     assert response.status_code == 422
@@ -436,7 +387,7 @@ def test_it_escapes_user_text(owner_client, owner):
 
 
 def test_source_opens_extend_with_the_clip_picked(owner_client, owner):
-    clip = make_clip(owner)
+    clip = make_placeholder_clip(owner)
     response = owner_client.get(f"/?source={clip.pk}")
     html = response.content.decode()
     assert 'name="mode" value="extend"' in html
@@ -444,9 +395,9 @@ def test_source_opens_extend_with_the_clip_picked(owner_client, owner):
 
 
 def test_source_keeps_the_mode_asked_for_and_an_old_clip(owner_client, owner):
-    old = make_clip(owner, created_at=timezone.now() - timedelta(days=30))
+    old = make_placeholder_clip(owner, created_at=timezone.now() - timedelta(days=30))
     for _ in range(15):  # push it out of the picker's latest-clips list
-        make_clip(owner)
+        make_placeholder_clip(owner)
     response = owner_client.get(f"/?source={old.pk}&mode=video-to-video-reframe")
     html = response.content.decode()
     assert 'name="mode" value="video-to-video-reframe"' in html
@@ -481,7 +432,7 @@ def test_from_prefills_every_setting(owner_client, owner):
 
 def test_from_names_uploads_that_must_be_added_again(owner_client, owner):
     earlier = make_generation(owner, State.READY, endpoint="image-to-video")
-    GenerationInput.objects.create(generation=earlier, role="image_uri", original_name="cat.png")
+    make_input(earlier, "image_uri", original_name="cat.png")
     response = owner_client.get(f"/?from={earlier.pk}")
     assert "uploaded image (“cat.png”): add it again" in response.content.decode()
 
@@ -494,14 +445,14 @@ def test_from_names_uploads_that_must_be_added_again(owner_client, owner):
 def test_others_get_404_for_prefills_of_a_clip_not_theirs(
     client, owner, teammate, stranger, query, who
 ):
-    clip = make_clip(owner)
+    clip = make_placeholder_clip(owner)
     client.force_login({"teammate": teammate, "stranger": stranger}[who])
     assert client.get(f"/?{query}={clip.pk}").status_code == 404
     assert client.get(f"/?{query}=not-a-number").status_code == 404
 
 
 def test_the_owner_gets_prefills(owner_client, owner):
-    clip = make_clip(owner)
+    clip = make_placeholder_clip(owner)
     assert owner_client.get(f"/?source={clip.pk}").status_code == 200
     assert owner_client.get(f"/?from={clip.pk}").status_code == 200
 

@@ -14,8 +14,8 @@ from django.db import connection
 from django.test import Client
 
 from ltxdash.generations.models import Generation, State
+from tests.support.browser import CHROMIUM
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian's chromium"),

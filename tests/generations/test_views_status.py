@@ -10,7 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from ltxdash.generations.models import Generation, State
-from tests.generations.test_views import HTMX, make_clip, make_generation
+from tests.factories import make_generation, make_output, make_placeholder_clip
+from tests.support.pages import HTMX
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def test_the_page_shows_cards_and_polls_while_something_is_in_flight(owner_clien
 
 
 def test_the_page_does_not_poll_when_nothing_is_in_flight(owner_client, owner):
-    make_clip(owner)
+    make_placeholder_clip(owner)
     html = owner_client.get("/").content.decode()
     assert re.search(r'<div id="poller" hidden>', html)
     assert "every" not in re.search(r'<div id="poller"[^>]*>', html).group(0)
@@ -45,7 +46,7 @@ def test_the_page_does_not_poll_when_nothing_is_in_flight(owner_client, owner):
 def test_refresh_answers_204_with_nothing_when_nothing_changed(owner_client, owner):
     make_generation(owner)
     make_generation(owner, State.PROCESSING)
-    make_clip(owner)
+    make_placeholder_clip(owner)
     response = refresh(owner_client, stamps(owner_client))
     assert response.status_code == 204
     assert response.content == b""
@@ -74,7 +75,7 @@ def test_refresh_returns_only_the_card_that_changed(owner_client, owner):
 def test_refresh_announces_a_finished_clip_and_stops_polling(owner_client, owner):
     clip = make_generation(owner, State.REHOSTING)
     page = stamps(owner_client)
-    finished = make_clip(owner)  # stands in for the copy finishing: same row, now ready
+    finished = make_placeholder_clip(owner)  # stands in for the copy finishing: same row, now ready
     Generation.objects.filter(pk=clip.pk).update(
         state=State.READY, version=clip.version + 1, finished_at=timezone.now()
     )
@@ -203,7 +204,7 @@ def test_retry_queues_a_new_clip_with_the_same_settings(owner_client, owner):
 
 
 def test_retry_is_refused_for_a_clip_that_is_fine(owner_client, owner):
-    clip = make_clip(owner)
+    clip = make_placeholder_clip(owner)
     response = owner_client.post(f"/generations/{clip.pk}/retry", headers=HTMX)
     assert response.status_code == 409
     assert "cannot be retried" in response.content.decode()
@@ -266,11 +267,9 @@ def test_cancel_and_retry_need_post_and_csrf(owner):
 
 
 def test_a_ready_hdr_clip_offers_its_frames_for_download(owner_client, owner):
-    from ltxdash.generations.models import Output
-
     generation = make_generation(owner, State.READY, endpoint="video-to-video-hdr", model="")
-    output = Output.objects.create(
-        generation=generation,
+    output = make_output(
+        generation,
         label="exr_frames_url",
         file="outputs/frames.zip",
         size=10,

@@ -9,19 +9,14 @@ import re
 import pytest
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.utils import timezone
 
 from ltxdash.generations import pipeline
 from ltxdash.generations.models import Generation, Output, State
 from ltxdash.ltx.client import LTXClient
-from ltxdash.media import make_poster
-from tests.generations.pipeline_support import (
-    pipeline_settings,  # noqa: F401 (a fixture)
-    queued_tasks_now,
-    run_tasks,
-)
-from tests.generations.test_views import HTMX, field_html, make_generation
-from tests.media_factory import make_image, make_video
+from tests.factories import make_clip, make_placeholder_clip
+from tests.media_factory import make_image
+from tests.support.pages import HTMX, field_html
+from tests.support.pipeline import queued_tasks_now, run_tasks
 
 pytestmark = pytest.mark.django_db
 I2V = {
@@ -35,34 +30,6 @@ I2V = {
 }
 
 
-def make_real_clip(owner, tmp_path, width: int = 320, height: int = 180) -> Generation:
-    """A ready clip whose stored video and poster are real files (the poster by make_poster)."""
-    now = timezone.now()
-    generation = make_generation(owner, State.READY, ready_at=now, finished_at=now)
-    video = make_video(
-        tmp_path / f"clip-{generation.pk}.mp4", seconds=2, width=width, height=height
-    )
-    poster = tmp_path / f"poster-{generation.pk}.jpg"
-    make_poster(video, poster)
-    output = Output(
-        generation=generation,
-        label="video_url",
-        size=video.stat().st_size,
-        sha256=hashlib.sha256(video.read_bytes()).hexdigest(),
-        content_type="video/mp4",
-        duration=2.0,
-        width=width,
-        height=height,
-        fps=24.0,
-        codec="h264",
-    )
-    with video.open("rb") as v, poster.open("rb") as p:
-        output.file.save(f"outputs/{generation.pk}/video.mp4", File(v), save=False)
-        output.poster.save(f"posters/{generation.pk}/poster.jpg", File(p), save=False)
-    output.save()
-    return generation
-
-
 def stored_bytes(name: str) -> bytes:
     with default_storage.open(name, "rb") as f:
         return f.read()
@@ -72,9 +39,7 @@ def stored_bytes(name: str) -> bytes:
 
 
 def test_image_to_video_offers_a_still_from_each_clip_next_to_the_upload(owner_client, owner):
-    from tests.generations.test_views import make_clip
-
-    clip = make_clip(owner)
+    clip = make_placeholder_clip(owner)
     html = owner_client.get("/?mode=image-to-video").content.decode()
     image = field_html(html, "image_uri")
     assert "Use a still from one of your clips" in image
@@ -84,9 +49,7 @@ def test_image_to_video_offers_a_still_from_each_clip_next_to_the_upload(owner_c
 
 
 def test_audio_to_video_offers_a_still_as_its_optional_first_frame(owner_client, owner):
-    from tests.generations.test_views import make_clip
-
-    clip = make_clip(owner)
+    clip = make_placeholder_clip(owner)
     html = owner_client.get(f"/?mode=audio-to-video&source={clip.pk}").content.decode()
     image = field_html(html, "image_uri")
     assert re.search(rf'name="source" value="{clip.pk}"[^>]*checked', image)
@@ -94,9 +57,7 @@ def test_audio_to_video_offers_a_still_as_its_optional_first_frame(owner_client,
 
 
 def test_source_with_image_to_video_opens_the_tab_with_the_still_picked(owner_client, owner):
-    from tests.generations.test_views import make_clip
-
-    clip = make_clip(owner)
+    clip = make_placeholder_clip(owner)
     response = owner_client.get(f"/?source={clip.pk}&mode=image-to-video")
     assert response.status_code == 200
     html = field_html(response.content, "image_uri")
@@ -104,21 +65,19 @@ def test_source_with_image_to_video_opens_the_tab_with_the_still_picked(owner_cl
 
 
 def test_the_clip_page_links_to_animating_its_still(owner_client, owner):
-    from tests.generations.test_views import make_clip
-
-    clip = make_clip(owner)
+    clip = make_placeholder_clip(owner)
     html = owner_client.get(f"/gallery/{clip.pk}/").content.decode()
     assert f"?mode=image-to-video&amp;source={clip.pk}" in html
 
 
 def test_it_says_when_the_still_is_smaller_than_the_resolution(owner_client, owner, tmp_path):
-    clip = make_real_clip(owner, tmp_path, 320, 180)
+    clip = make_clip(owner)
     query = {**I2V, "source": clip.pk}
     headers = {**HTMX, "HX-Target": "settings"}
     small = owner_client.get("/", query, headers=headers).content.decode()
     assert "320x180, smaller than 1920x1080" in field_html(small, "resolution")
     # A still that is large enough (a full-size poster stands in): no note.
-    big = make_real_clip(owner, tmp_path)
+    big = make_clip(owner)
     image = make_image(tmp_path / "big.jpg", 1920, 1080, fmt="JPEG")
     with image.open("rb") as f:
         big.video.poster.save(f"posters/{big.pk}/big.jpg", File(f))
@@ -130,10 +89,8 @@ def test_it_says_when_the_still_is_smaller_than_the_resolution(owner_client, own
 # --- submitting -------------------------------------------------------------------------------
 
 
-def test_a_picked_still_queues_an_image_to_video_with_the_poster_as_its_image(
-    owner_client, owner, tmp_path
-):
-    clip = make_real_clip(owner, tmp_path)
+def test_a_picked_still_queues_an_image_to_video_with_the_poster_as_its_image(owner_client, owner):
+    clip = make_clip(owner)
     response = owner_client.post("/", {**I2V, "source": clip.pk}, headers=HTMX)
     assert response.status_code == 200, field_html(response.content, "image_uri")
     generation = Generation.objects.exclude(pk=clip.pk).get()
@@ -154,8 +111,8 @@ def test_a_picked_still_queues_an_image_to_video_with_the_poster_as_its_image(
     assert item.source_output is None and default_storage.exists(item.file.name)
 
 
-def test_use_these_settings_picks_the_same_clip_again(owner_client, owner, tmp_path):
-    clip = make_real_clip(owner, tmp_path)
+def test_use_these_settings_picks_the_same_clip_again(owner_client, owner):
+    clip = make_clip(owner)
     owner_client.post("/", {**I2V, "source": clip.pk}, headers=HTMX)
     made = Generation.objects.exclude(pk=clip.pk).get()
     html = owner_client.get(f"/?from={made.pk}").content.decode()
@@ -166,7 +123,7 @@ def test_use_these_settings_picks_the_same_clip_again(owner_client, owner, tmp_p
 def test_it_refuses_a_still_and_an_upload_together(owner_client, owner, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    clip = make_real_clip(owner, tmp_path)
+    clip = make_clip(owner)
     image = make_image(tmp_path / "mine.png", 640, 360)
     upload = SimpleUploadedFile("mine.png", image.read_bytes(), "image/png")
     response = owner_client.post("/", {**I2V, "source": clip.pk, "image_uri": upload}, headers=HTMX)
@@ -174,8 +131,8 @@ def test_it_refuses_a_still_and_an_upload_together(owner_client, owner, tmp_path
     assert "Use a still or upload an image, not both." in field_html(response.content, "image_uri")
 
 
-def test_someone_elses_clip_is_refused_as_a_still(owner_client, stranger, tmp_path):
-    theirs = make_real_clip(stranger, tmp_path)
+def test_someone_elses_clip_is_refused_as_a_still(owner_client, stranger):
+    theirs = make_clip(stranger)
     assert owner_client.get(f"/?source={theirs.pk}&mode=image-to-video").status_code == 404
     response = owner_client.post("/", {**I2V, "source": theirs.pk}, headers=HTMX)
     assert response.status_code == 422
@@ -184,9 +141,7 @@ def test_someone_elses_clip_is_refused_as_a_still(owner_client, stranger, tmp_pa
 
 
 def test_a_clip_without_a_poster_gives_no_still(owner_client, owner):
-    from tests.generations.test_views import make_clip
-
-    clip = make_clip(owner)
+    clip = make_placeholder_clip(owner)
     Output.objects.filter(generation=clip).update(poster="")
     html = owner_client.get("/?mode=image-to-video").content.decode()
     assert f'name="source" value="{clip.pk}"' not in html
@@ -200,10 +155,8 @@ def test_a_clip_without_a_poster_gives_no_still(owner_client, owner):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("pipeline_settings")
-def test_the_upload_step_sends_the_still_as_a_jpeg(
-    ltx_simulator, owner_client, owner, tmp_path, monkeypatch
-):
-    clip = make_real_clip(owner, tmp_path)
+def test_the_upload_step_sends_the_still_as_a_jpeg(ltx_simulator, owner_client, owner, monkeypatch):
+    clip = make_clip(owner)
     sent = []
     real_upload = LTXClient.upload_file
 

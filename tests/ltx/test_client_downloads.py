@@ -6,7 +6,7 @@ import pytest
 
 from ltxdash.ltx.downloads import WRITE_BYTES, HashingWriter
 from ltxdash.ltx.errors import DownloadError
-from tests.ltx import FakeTime, Script, make_client, reply
+from tests.support.ltx_fakes import FakeTime, Script, make_client, reply
 
 URL = "https://storage.example.com/outputs/clip.mp4?X-Goog-Signature=secret-sig"
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB

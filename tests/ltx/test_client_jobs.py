@@ -9,7 +9,7 @@ import pytest
 from ltxdash.ltx import errors
 from ltxdash.ltx.client import ENDPOINTS, JobFailure, JobStatus, LTXClient, client_from_settings
 from ltxdash.ltx.responses import parse_timestamp
-from tests.ltx import (
+from tests.support.ltx_fakes import (
     API_KEY,
     COMPLETED,
     CREATED,

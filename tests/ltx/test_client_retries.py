@@ -6,7 +6,7 @@ import pytest
 
 from ltxdash.ltx import errors
 from ltxdash.ltx.retry import RetryPolicy
-from tests.ltx import (
+from tests.support.ltx_fakes import (
     COMPLETED,
     CREATED,
     JOB_ID,

@@ -7,7 +7,16 @@ import pytest
 
 from ltxdash.ltx import errors
 from ltxdash.ltx.client import LTXClient
-from tests.ltx import API_KEY, COMPLETED, CREATED, JOB_ID, UPLOAD, Script, make_client, reply
+from tests.support.ltx_fakes import (
+    API_KEY,
+    COMPLETED,
+    CREATED,
+    JOB_ID,
+    UPLOAD,
+    Script,
+    make_client,
+    reply,
+)
 
 BODY = {"prompt": "p", "model": "ltx-2-3-pro", "duration": 6, "resolution": "1920x1080"}
 

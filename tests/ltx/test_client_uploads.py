@@ -4,7 +4,7 @@ import pytest
 
 from ltxdash.ltx import errors
 from ltxdash.ltx.client import UploadTarget
-from tests.ltx import API_KEY, UPLOAD, Script, api_error, make_client, reply
+from tests.support.ltx_fakes import API_KEY, UPLOAD, Script, api_error, make_client, reply
 
 
 def test_it_asks_for_an_upload_url_with_an_empty_post():

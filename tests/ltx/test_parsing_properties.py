@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from ltxdash.ltx.client import JOB_STATUSES, JobStatus, SubmittedJob, UploadTarget
 from ltxdash.ltx.errors import LTXError, error_from_response
 from ltxdash.ltx.responses import parse_timestamp
-from tests.ltx import JOB_ID, make_client
+from tests.support.ltx_fakes import JOB_ID, make_client
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
 json_values = st.recursive(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import T2V, submit, wait_for
+from tests.support.simulator_api import T2V, submit, wait_for
 
 
 def _error(response, status: int, error_type: str) -> str:

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from .conftest import T2V, submit, wait_for
+from tests.support.simulator_api import T2V, submit, wait_for
 
 pytestmark = pytest.mark.ltx_simulator(pending_seconds=0, processing_seconds=0)
 

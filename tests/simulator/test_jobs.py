@@ -13,8 +13,7 @@ import pytest
 
 from ltxdash.simulator import exr
 from ltxdash.simulator.server import SimulatorServer
-
-from .conftest import T2V, data_uri, submit, wait_for
+from tests.support.simulator_api import T2V, data_uri, submit, wait_for
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 

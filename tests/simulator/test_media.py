@@ -12,8 +12,7 @@ import pytest
 
 from ltxdash.simulator import exr
 from ltxdash.simulator.render import Renderer, pad_with_free_box, write_mp4
-
-from .conftest import submit, wait_for
+from tests.support.simulator_api import submit, wait_for
 
 SPEC = {"kind": "mp4", "width": 320, "height": 180, "fps": 24, "seconds": 1, "audio": True,
         "title": "padding", "caption": "", "pad_to": 0}  # fmt: skip

@@ -5,8 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.fixtures.simulator import run_simulator_process
-
-from .conftest import T2V
+from tests.support.simulator_api import T2V
 
 KEY = {"Authorization": "Bearer k"}
 
