@@ -212,7 +212,8 @@ class HashingWriter:
     def __init__(self, out: BinaryIO, depth: int = 8, buffer_bytes: int = 2**20) -> None:
         self._out = out
         self._digest = hashlib.sha256()
-        self._queue: queue.Queue[tuple[bytes | memoryview, int | None] | None] = queue.Queue(
+        # (bytes to write, the borrowed buffer they sit in, to reuse after); None ends the thread.
+        self._queue: queue.Queue[tuple[bytes | memoryview, memoryview | None] | None] = queue.Queue(
             maxsize=depth
         )
         self._free: queue.Queue[memoryview] = queue.Queue()
@@ -225,17 +226,17 @@ class HashingWriter:
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
-            data, count = item
+            data, borrowed = item
             if self._error is None:  # after an error, keep draining so the producer never blocks
                 try:
-                    piece = memoryview(data)[:count]
+                    piece = memoryview(data)
                     self._digest.update(piece)
                     for start in range(0, len(piece), WRITE_BYTES):
                         self._out.write(piece[start : start + WRITE_BYTES])
                 except BaseException as exc:  # disk full, I/O error: reported to the producer
                     self._error = exc
-            if count is not None:
-                self._free.put(data)  # type: ignore[arg-type]
+            if borrowed is not None:
+                self._free.put(borrowed)
 
     def write(self, chunk: bytes) -> None:
         """Hand over a chunk the caller will not touch again."""
@@ -252,7 +253,7 @@ class HashingWriter:
 
     def commit(self, view: memoryview, count: int) -> None:
         """Write the first ``count`` bytes of a buffer from :meth:`buffer`."""
-        self._queue.put((view, count))
+        self._queue.put((view[:count], view))
 
     def close(self) -> None:
         """Wait until every chunk is written; raises the writer's error, if any."""

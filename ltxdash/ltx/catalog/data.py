@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from .specs import Combo, EndpointSpec, ModelSpec, Price
+from .specs import Combo, EndpointSpec, MediaKind, ModelSpec, Price
 
 # --- Models ---------------------------------------------------------------------------------
 
@@ -391,7 +391,7 @@ MIME_TYPES: dict[str, tuple[str, ...]] = {
     "audio": ("audio/wav", "audio/mpeg", "audio/mp4", "audio/ogg"),
 }
 VIDEO_CODECS = ("h264", "hevc")
-ROLE_KINDS = {
+ROLE_KINDS: dict[str, MediaKind] = {
     "image_uri": "image",
     "last_frame_uri": "image",
     "audio_uri": "audio",

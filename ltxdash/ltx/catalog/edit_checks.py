@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,15 @@ _ROLE_NAMES = {
 }
 
 
+def _duration_range(endpoint: str) -> tuple[float, float]:
+    """The (min, max) seconds of a float-duration endpoint (retake, extend); no max is inf."""
+    span = data.ENDPOINTS[endpoint].duration_range
+    if span is None:
+        raise LookupError(f"the catalog gives {endpoint} no duration range")
+    low, high = span
+    return low, math.inf if high is None else high
+
+
 def check_retake(
     model: str | None,
     params: Mapping[str, Any],
@@ -45,7 +55,7 @@ def check_retake(
     if start is not None and start < 0:
         errors["start_time"].append("The start time can't be negative.")
         start = None
-    min_length = data.ENDPOINTS["retake"].duration_range[0]  # type: ignore[index]
+    min_length, _ = _duration_range("retake")
     if length is not None and length < min_length:
         errors["duration"].append(f"The section must be at least {min_length:g} seconds long.")
         length = None
@@ -68,9 +78,9 @@ def check_extend(
     params: Mapping[str, Any], inputs: Mapping[str, MediaInfo] | None, errors: Errors
 ) -> None:
     check_choice(params, "mode", data.MODES["extend"], errors)
-    low, high = data.ENDPOINTS["extend"].duration_range  # type: ignore[misc]
+    low, high = _duration_range("extend")
     length = float_field(params, "duration", errors, required="Choose how much to add.")
-    if length is not None and not low <= length <= high:  # type: ignore[operator]
+    if length is not None and not low <= length <= high:
         errors["duration"].append(f"Add between {low:g} and {high:g} seconds.")
         length = None
     context = float_field(params, "context", errors)

@@ -97,7 +97,7 @@ def input_limit(role: str, method: str = "upload") -> InputLimit:
     kind = data.ROLE_KINDS[role]
     return InputLimit(
         role=role,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         mime_types=data.MIME_TYPES[kind],
         max_bytes=data.UPLOAD_LIMITS[method][kind],
     )
