@@ -39,7 +39,8 @@ def _allows(user: User, generation: Generation, action: Action) -> bool:
 def _pk(value: Any) -> int:
     """A primary key from a URL or a query string; anything else is a 404, never a 500."""
     text = str(value)
-    if not text.isdigit() or len(text) > 18:  # a 64-bit integer, whatever is sent
+    # ASCII digits only: "²" is a digit to str.isdigit() and a ValueError to int().
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise Http404("No such object.")
     return int(text)
 

@@ -97,7 +97,7 @@ DATABASES: dict[str, Mapping[str, Any]]
 if _database:
     _database["CONN_HEALTH_CHECKS"] = True
     if _database["ENGINE"] == "django.db.backends.sqlite3":
-        _database["OPTIONS"] = {**_SQLITE_OPTIONS, **_database["OPTIONS"]}
+        _database["OPTIONS"] = {**_SQLITE_OPTIONS, **_database.get("OPTIONS", {})}
         _database["CONN_MAX_AGE"] = 0
     DATABASES = {"default": _database}
 else:

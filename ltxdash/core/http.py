@@ -13,7 +13,7 @@ view runs, ``request.user`` is a saved ``User`` (not ``User | AnonymousUser``) a
 
     @require_safe
     def clip(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-        generation = get_object_or_404(Generation, pk=pk, owner=request.user)
+        generation = access.generation(request.user, pk)
         template = "gallery/_clip.html" if request.htmx else "gallery/clip.html"
         ...
 

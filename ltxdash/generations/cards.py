@@ -222,7 +222,7 @@ def parse_stamps(values: Iterable[str]) -> dict[int, str]:
     stamps: dict[int, str] = {}
     for value in list(values)[:MAX_STAMPS]:
         pk, _, stamp = value.partition(":")
-        if pk.isdigit() and len(pk) <= 18 and stamp:  # a 64-bit integer, whatever is sent
+        if pk.isascii() and pk.isdigit() and len(pk) <= 18 and stamp:  # a 64-bit integer
             stamps[int(pk)] = stamp[:60]
     return stamps
 

@@ -28,7 +28,13 @@
     var button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
     if (!button) return;
     var text = button.dataset.copy;
-    var fallback = function () { say(button, fallbackCopy(text) ? "Copied" : "Press Ctrl-C"); };
+    var fallback = function () {
+      if (fallbackCopy(text)) return say(button, "Copied");
+      // Nothing could copy: select the text shown beside the button, so Ctrl/Cmd-C does.
+      var field = button.parentElement && button.parentElement.querySelector("input, code");
+      if (field && field.select) { field.focus(); field.select(); }
+      say(button, "Press Ctrl-C");
+    };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(function () { say(button, "Copied"); }, fallback);
     } else {

@@ -1,4 +1,4 @@
-// Gallery behaviour HTMX cannot provide: muted previews on hover/focus, and copy-to-clipboard.
+// Gallery behaviour HTMX cannot provide: muted previews on hover/focus (copy buttons: copy.js).
 // Listeners sit on the document, so cards added later by infinite scroll work without rebinding.
 (() => {
   "use strict";

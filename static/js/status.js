@@ -1,6 +1,6 @@
 // Status cards: what HTMX can't do on its own. Toasts and browser notifications when a clip
-// finishes (the server sends HX-Trigger "generation-finished"), a "Notify me" toggle, copy
-// buttons, and ticking clocks between refreshes (elapsed time, time left).
+// finishes (the server sends HX-Trigger "generation-finished"), a "Notify me" toggle, and
+// ticking clocks between refreshes (elapsed time, time left). Copy buttons: copy.js.
 (function () {
   "use strict";
   var NOTIFY_KEY = "ltxdash-notify";

@@ -55,6 +55,17 @@ def test_it_switches_to_postgres_and_redis(tmp_path):
     )
 
 
+def test_a_sqlite_database_url_gets_the_same_sqlite_options(tmp_path):
+    """dj_database_url gives a sqlite URL no OPTIONS: this used to be a KeyError at start-up."""
+    out = _settings_value(
+        "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['OPTIONS']['transaction_mode']",
+        DATABASE_URL=f"sqlite:///{tmp_path}/other.sqlite3",
+        LTXDASH_DATA_DIR=str(tmp_path),
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "('django.db.backends.sqlite3', 'IMMEDIATE')"
+
+
 def test_it_fails_loudly_on_a_bad_value(tmp_path):
     out = _settings_value("1", LTX_MAX_CONCURRENCY="lots", LTXDASH_DATA_DIR=str(tmp_path))
     assert out.returncode != 0
