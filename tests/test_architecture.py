@@ -111,28 +111,25 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+def _two_modules(tmp_path: Path, a: str, b: str) -> dict[str, set[str]]:
+    """The import graph of a package ``pkg`` of two modules with these sources."""
+    known = {"pkg.a", "pkg.b"}
+    graph = {}
+    for name, source in (("pkg.a", a), ("pkg.b", b)):
+        path = tmp_path / f"{name[-1]}.py"
+        path.write_text(source)
+        graph[name] = imports_of(name, path, known)
+    return graph
+
+
 def test_the_checker_finds_a_cycle_through_a_lazy_import(tmp_path):
-    a = tmp_path / "a.py"
-    a.write_text("from pkg import b\n")
-    b = tmp_path / "b.py"
-    b.write_text("def f():\n    from pkg.a import thing\n")
-    graph = {
-        "pkg.a": imports_of("pkg.a", a, {"pkg.a", "pkg.b"}),
-        "pkg.b": imports_of("pkg.b", b, {"pkg.a", "pkg.b"}),
-    }
+    graph = _two_modules(tmp_path, "from pkg import b\n", "def f():\n    from pkg.a import x\n")
     assert cycles(graph) == [["pkg.a", "pkg.b"]]
 
 
 def test_the_checker_ignores_type_checking_imports(tmp_path):
-    a = tmp_path / "a.py"
-    a.write_text("from pkg import b\n")
-    b = tmp_path / "b.py"
-    b.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import a\n")
-    graph = {
-        "pkg.a": imports_of("pkg.a", a, {"pkg.a", "pkg.b"}),
-        "pkg.b": imports_of("pkg.b", b, {"pkg.a", "pkg.b"}),
-    }
-    assert cycles(graph) == []
+    lazy = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import a\n"
+    assert cycles(_two_modules(tmp_path, "from pkg import b\n", lazy)) == []
 
 
 def test_no_module_imports_a_module_that_imports_it_back():
@@ -156,15 +153,17 @@ def test_only_the_ltx_package_knows_the_api_paths():
 
 
 def test_views_cards_templatetags_and_admin_take_no_rule_from_the_pipeline():
-    """They may call the pipeline's actions (``pipeline`` itself, ``pipeline.actions``), never its
+    """Nor forms, inputs, explain or the gallery. They may call the pipeline's actions (``pipeline`` itself, ``pipeline.actions``), never its
     internals: a rule they need lives on a model, in ordering/estimates, or in explain."""
     graph = import_graph()
     readers = [
         name
         for name in graph
         if ".views" in name
-        or name.endswith((".cards", ".admin", ".context_processors"))
         or ".templatetags" in name
+        or ".forms" in name
+        or name.endswith((".cards", ".admin", ".context_processors", ".inputs", ".explain"))
+        or name.startswith("ltxdash.gallery.")
     ]
     allowed = {"ltxdash.generations.pipeline", "ltxdash.generations.pipeline.actions"}
     reaching = {

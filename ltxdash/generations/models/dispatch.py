@@ -107,16 +107,15 @@ class DispatchState(models.Model):
         self.next_probe_at = later(now, probe_delay(self.probe_failures))
         self.save(update_fields=["probe_failures", "next_probe_at"])
 
-    @classmethod
-    def claim_get_probe(cls, now: datetime) -> bool:
-        """Take the turn of a GET probe; False when another dispatcher took it first."""
-        state = cls.get()
+    def claim_get_probe(self, now: datetime) -> bool:
+        """Take the turn of a GET probe (this instance: the row as just read); False when
+        another dispatcher took it first."""
         return bool(
-            cls.objects.filter(
+            DispatchState.objects.filter(
                 Q(next_probe_at__isnull=True) | Q(next_probe_at__lte=now), pk=1, paused=True
             ).update(
-                probe_failures=state.probe_failures + 1,
-                next_probe_at=later(now, probe_delay(state.probe_failures + 1)),
+                probe_failures=self.probe_failures + 1,
+                next_probe_at=later(now, probe_delay(self.probe_failures + 1)),
             )
         )
 
@@ -171,7 +170,6 @@ class DispatchState(models.Model):
     @classmethod
     def hold(cls, until: datetime) -> None:
         """Hold every submit until ``until`` (a 429); an existing later hold stays."""
-        cls.get()
         cls.objects.filter(Q(hold_until__isnull=True) | Q(hold_until__lt=until), pk=1).update(
             hold_until=until
         )

@@ -141,7 +141,7 @@ def dispatch(now: datetime | None = None) -> list[tuple[int, int]]:
         return []
     if state.probe == Probe.GET:
         # A key problem can be checked without sending a generation (a free GET).
-        if DispatchState.claim_get_probe(now):
+        if state.claim_get_probe(now):
             enqueue("probe_account")
         return []
     return claim_slots(now, probe=True)
