@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ImproperlyConfigured
 
+from ltxdash.ltx.egress import parse_origins
+
 if TYPE_CHECKING:
     from dj_database_url import DBConfig
 
@@ -110,6 +112,15 @@ def env_url(
         allowed = " or ".join(f"{s}://" for s in schemes)
         raise ImproperlyConfigured(f"{name} must be a URL starting with {allowed}; got {value!r}")
     return value.rstrip("/")
+
+
+def env_origins(name: str, *, environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Comma-separated origins (``https://cdn.example.com``, ``http://127.0.0.1:9000``), each
+    exactly ``scheme://host[:port]``; returned normalised (``https://cdn.example.com:443``)."""
+    try:
+        return tuple(str(origin) for origin in parse_origins(env_str(name, environ=environ)))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from None
 
 
 def env_choice(

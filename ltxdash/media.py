@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import struct
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -220,6 +221,24 @@ def _format_label(fmt: str) -> str:
     return fmt.split(",")[0].upper()
 
 
+# --- What a file is, by its first bytes ----------------------------------------------------------
+
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def sniff(path: StrPath) -> str | None:
+    """The media type of a file an API answer pointed us at, read from its content only:
+    ``video/mp4`` (an ISO-BMFF ``ftyp`` box with an MP4 brand; probe() then checks the
+    streams), ``video/quicktime``, ``application/zip`` (a ZIP the zipfile module can read), or
+    None for anything else (HTML, SVG, a PNG ...). Never from a name or a Content-Type header."""
+    head = _leading_bytes(Path(path))
+    if head[4:8] == b"ftyp":
+        return "video/quicktime" if _is_quicktime(head) else "video/mp4"
+    if head[:4] in _ZIP_MAGIC and zipfile.is_zipfile(path):
+        return "application/zip"
+    return None
+
+
 # --- Poster frames -----------------------------------------------------------------------------
 
 _BLACK_MEAN = 16  # mean luma (0-255) under which a frame counts as black: fades, slates
@@ -343,4 +362,12 @@ def is_faststart(path: StrPath) -> bool:
     return False
 
 
-__all__ = ["MediaError", "MediaInfo", "is_faststart", "make_poster", "probe", "remux_faststart"]
+__all__ = [
+    "MediaError",
+    "MediaInfo",
+    "is_faststart",
+    "make_poster",
+    "probe",
+    "remux_faststart",
+    "sniff",
+]

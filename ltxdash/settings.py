@@ -18,6 +18,7 @@ from ltxdash.env import (
     env_float,
     env_int,
     env_list,
+    env_origins,
     env_str,
     env_timezone,
     env_url,
@@ -203,6 +204,9 @@ LTX_API_BASE_URL = env_url(
     "LTX_API_BASE_URL",
     f"http://127.0.0.1:{LTXDASH_SIMULATOR_PORT}" if LTX_SIMULATED else "https://api.ltx.video",
 )
+# Origins besides LTX_API_BASE_URL's that result URLs may name even though they are not public
+# https hosts (a self-hosted stand-in's storage on 127.0.0.1, say): see ltxdash/ltx/egress.py.
+LTXDASH_EXTRA_RESULT_ORIGINS = env_origins("LTXDASH_EXTRA_RESULT_ORIGINS")
 LTX_MAX_CONCURRENCY = env_int("LTX_MAX_CONCURRENCY", 2, min_value=1, max_value=1000)
 LTX_POLL_INTERVAL = env_float("LTX_POLL_INTERVAL", 5.0, min_value=0.05, max_value=3600)
 # Largest output we copy into our storage (a safety valve, not an API limit).

@@ -4,6 +4,12 @@ Browsers need 206 answers to seek in a <video>, and Django has no Range support 
 The body is streamed from ``storage.open()`` in chunks, so this works with any Django storage
 (local disk, S3 ...) and never holds a whole file in memory. Behind nginx, setting
 ``LTXDASH_X_ACCEL_REDIRECT_PREFIX`` hands the transfer (Range included) to nginx instead.
+
+Every stored file came from somewhere we do not control (the API, an upload), and it is served
+from our own origin, so every answer here carries ``X-Content-Type-Options: nosniff`` and
+``Content-Security-Policy: sandbox``, and its type comes from :data:`INLINE_TYPES` (media a
+browser only plays or shows). Any other type (HTML, SVG, XML, a type an old row holds) goes out
+as ``application/octet-stream``, as a download. Nothing a file contains can run as our page.
 """
 
 from __future__ import annotations
@@ -23,6 +29,27 @@ from django.utils.http import http_date, parse_http_date_safe
 
 CHUNK_SIZE = 64 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# Types served inline: what media.probe() and the pipeline can store, all of it inert media.
+INLINE_TYPES = frozenset(
+    {
+        "video/mp4",
+        "video/quicktime",
+        "video/x-matroska",
+        "audio/mp4",
+        "audio/mpeg",
+        "audio/ogg",
+        "audio/wav",
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+    }
+)
+# Types served, always as a download (HDR's ZIP of EXR frames).
+DOWNLOAD_TYPES = frozenset({"application/zip"})
+_FALLBACK_TYPE = "application/octet-stream"
+# On every media answer: no sniffing a type of its own, and no script, form or plugin, should
+# anyone open the file as a page.
+SAFETY_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
 
 
 class Unsatisfiable(Exception):
@@ -102,13 +129,21 @@ def serve_file(
     etag: str | None = None,
     cache_control: str = "private, max-age=3600",
 ) -> HttpResponse | StreamingHttpResponse:
-    """Answer GET/HEAD for a stored file, honouring Range, If-Range and conditional headers."""
+    """Answer GET/HEAD for a stored file, honouring Range, If-Range and conditional headers.
+    ``content_type`` is served only when it is in INLINE_TYPES or DOWNLOAD_TYPES; anything else
+    becomes a download of ``application/octet-stream``."""
     if not field or not field.name:
         raise Http404("No file")
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if kind not in INLINE_TYPES:
+        attachment = True
+        if kind not in DOWNLOAD_TYPES:
+            kind = _FALLBACK_TYPE
     headers = {
-        "Content-Type": content_type,
+        "Content-Type": kind,
         "Content-Disposition": _disposition(filename, attachment),
         "Cache-Control": cache_control,
+        **SAFETY_HEADERS,
     }
     prefix = settings.LTXDASH_X_ACCEL_REDIRECT_PREFIX
     if prefix:
@@ -131,7 +166,7 @@ def serve_file(
 
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if not_modified is not None:  # 304 or 412
-        for name in ("Cache-Control", "ETag", "Last-Modified", "Accept-Ranges"):
+        for name in ("Cache-Control", "ETag", "Last-Modified", "Accept-Ranges", *SAFETY_HEADERS):
             if name in headers:
                 not_modified[name] = headers[name]
         return not_modified

@@ -67,6 +67,25 @@ def reason(generation: Generation) -> str:
                 "it, so no copy was made. Retrying the clip may work."
             )
             return f"{text} Details: {message}" if message else text
+        if kind == ErrorType.OUTPUT_HOST_REFUSED:
+            text = (
+                "LTX finished the clip, but its output link pointed at an address this server "
+                "never fetches from (only public https hosts and the API's own address are "
+                "allowed), so no copy was made. Nothing was fetched from it."
+            )
+            return f"{text} Details: {message}" if message else text
+        if kind == ErrorType.OUTPUT_WRONG_TYPE:
+            text = (
+                "LTX finished the clip, but the file it sent was not the kind of media this "
+                "endpoint makes, so it was not kept."
+            )
+            return f"{text} Details: {message}" if message else text
+        if kind == ErrorType.RESULT_UNUSABLE:
+            return (
+                "LTX finished the clip, but its answer named the output in a way we do not "
+                "accept, so no copy was made. Retrying the clip may work; if it keeps "
+                "happening, quote the request id to LTX support."
+            )
         if kind in (ErrorType.CONTENT_FILTERED, ErrorType.INSUFFICIENT_FUNDS):
             return _with_message(_API_PROBLEMS[kind], message)
         base = _API_PROBLEMS.get(kind, "The job failed at LTX.")

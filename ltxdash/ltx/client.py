@@ -11,14 +11,18 @@ ends (docs.ltx.video/async-jobs), plus the upload flow for input media
 
 The API key lives only in the ``Authorization`` header of the API client. Result and upload URLs
 are pre-signed storage URLs on other hosts, so a second ``httpx.Client`` without that header
-talks to them.
+talks to them. Those URLs come from the API's answers, so the storage client reaches only what
+``egress.EgressPolicy`` allows (public https hosts, the API's own origin and the configured
+extra origins), checked on every request, every redirect and every connection. The API client
+follows no redirects at all.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -27,9 +31,17 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from ltxdash.ltx.downloads import STORAGE_TIMEOUT, DownloadedFile, display_url, download_once
+from ltxdash.ltx.downloads import (
+    STORAGE_TIMEOUT,
+    DownloadedFile,
+    display_url,
+    download_once,
+    refused,
+)
+from ltxdash.ltx.egress import EgressPolicy, Origin, RefusedTarget, origin_of, parse_origin
 from ltxdash.ltx.errors import (
     DownloadError,
+    InvalidResponseError,
     LTXError,
     NetworkError,
     OutcomeUnknownError,
@@ -51,7 +63,7 @@ from ltxdash.ltx.responses import (
     parse_upload_target,
 )
 from ltxdash.ltx.retry import RetryPolicy
-from ltxdash.ltx.transport import storage_transport
+from ltxdash.ltx.transport import proxy_in_environment, storage_transport
 
 __all__ = [
     "ENDPOINTS",
@@ -115,6 +127,7 @@ class LTXClient:
         timeout: httpx.Timeout | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        result_origins: Iterable[str | Origin] = (),
     ) -> None:
         if (
             not isinstance(api_key, str)
@@ -125,6 +138,8 @@ class LTXClient:
             raise ValueError("the LTX API key is empty or contains characters a header cannot hold")
         if not base_url.startswith(("https://", "http://")):
             raise ValueError(f"LTX base URL must be http(s), got {base_url!r}")
+        extra = [o if isinstance(o, Origin) else parse_origin(o) for o in result_origins]
+        self.egress = EgressPolicy([origin_of(base_url), *extra])
         self._api_key = _Secret(api_key)
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
@@ -142,20 +157,33 @@ class LTXClient:
         )
         # Storage hosts: no Authorization, redirects followed, no idle connections kept (large
         # one-off transfers; a deadline watchdog may shut a socket down mid-stream).
-        # Bodies are read straight off the socket where possible (see transport.py).
+        # Bodies are read straight off the socket where possible (see transport.py), and each
+        # connection is to an address the egress policy checked. The request hook checks every
+        # URL, redirects included; through a proxy (no connect of our own) it checks the names.
         storage_limits = httpx.Limits(
             max_connections=MAX_POOL_CONNECTIONS, max_keepalive_connections=0
         )
+        storage = transport or storage_transport(storage_limits, self.egress)
+        self._check_names = storage is None and proxy_in_environment()
         self._storage = httpx.Client(
             headers={"User-Agent": _USER_AGENT},
             timeout=STORAGE_TIMEOUT,
             limits=storage_limits,
-            transport=transport or storage_transport(storage_limits),
+            transport=storage,
             follow_redirects=True,
+            event_hooks={"request": [self._check_target]},
         )
 
     def __repr__(self) -> str:
         return f"<LTXClient {self.base_url}>"
+
+    def _check_target(self, request: httpx.Request) -> None:
+        """Every storage request, the first and each redirect: RefusedTarget if not allowed."""
+        self.egress.check_url(str(request.url))
+        if self._check_names:
+            port = request.url.port or (443 if request.url.scheme == "https" else 80)
+            with contextlib.suppress(OSError):  # the proxy reports a name it cannot resolve
+                self.egress.resolve(request.url.host, port)
 
     def __enter__(self) -> Self:
         return self
@@ -240,7 +268,12 @@ class LTXClient:
 
         def put() -> httpx.Response:
             with path.open("rb") as file:  # reopened per attempt: a retry resends from byte 0
-                return self._storage.put(target.upload_url, content=file, headers=headers)
+                try:
+                    return self._storage.put(target.upload_url, content=file, headers=headers)
+                except RefusedTarget as exc:  # never retried: the answer itself is unusable
+                    raise InvalidResponseError(
+                        f"upload answer: the upload URL points at {exc}"
+                    ) from exc
 
         self._with_retries(put, what=f"PUT {display_url(target.upload_url)}")
         logger.info(
@@ -268,6 +301,10 @@ class LTXClient:
             valid = False
         if not valid:
             raise DownloadError("the output URL is not a usable http(s) URL", reason="invalid_url")
+        try:
+            self.egress.check_url(url)
+        except RefusedTarget as exc:
+            raise refused(exc) from None
         dest_dir = Path(dest_dir)
         dest_dir.mkdir(parents=True, exist_ok=True)
         clock = self.retry.clock
@@ -356,6 +393,7 @@ def client_from_settings(**overrides: Any) -> LTXClient:
     options: dict[str, Any] = {
         "api_key": key,
         "base_url": settings.LTX_API_BASE_URL,
+        "result_origins": settings.LTXDASH_EXTRA_RESULT_ORIGINS,
     }
     options.update(overrides)
     return LTXClient(**options)

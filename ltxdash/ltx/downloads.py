@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from ltxdash.ltx.egress import RefusedTarget
 from ltxdash.ltx.errors import DownloadError, describe_exception, parse_retry_after
 from ltxdash.ltx.transport import HeadFirstStream
 
@@ -47,6 +48,15 @@ def display_url(url: str) -> str:
     parts = urlsplit(url)
     host = parts.netloc.rpartition("@")[2]  # and never any user:password@
     return f"{parts.scheme}://{host}{parts.path}"
+
+
+def refused(exc: RefusedTarget) -> DownloadError:
+    """The DownloadError for a target the egress policy refused: permanent, never retried."""
+    return DownloadError(
+        f"the output link points at {exc}; outputs are copied only from public https hosts "
+        "and the API's own origin",
+        reason="refused_target",
+    )
 
 
 def download_once(
@@ -81,7 +91,7 @@ def download_once(
             ) as response,
         ):
             if not response.is_success:
-                raise _download_status_error(response, shown)
+                raise _download_status_error(response)
             expected = _content_length(response)
             if expected is not None and expected > max_bytes:
                 raise DownloadError(
@@ -106,6 +116,9 @@ def download_once(
             raise DownloadError(f"{shown}: deadline passed", reason="deadline") from exc
         reason = "truncated" if isinstance(exc, httpx.RemoteProtocolError) else "network"
         raise DownloadError(f"{shown}: {describe_exception(exc)}", reason=reason) from exc
+    except RefusedTarget as exc:  # the URL, or a redirect from it, points where we never go
+        part.unlink(missing_ok=True)
+        raise refused(exc) from exc
     except BaseException:
         part.unlink(missing_ok=True)
         raise
@@ -323,16 +336,11 @@ def _content_length(response: httpx.Response) -> int | None:
     return value if value >= 0 else None
 
 
-def _download_status_error(response: httpx.Response, shown: str) -> DownloadError:
-    # Storage error pages are small; read a little for the message, never the whole body.
-    head = b""
-    for chunk in response.iter_bytes():
-        head += chunk
-        if len(head) >= 512:
-            break
-    text = " ".join(head[:300].decode("utf-8", "replace").split())
+def _download_status_error(response: httpx.Response) -> DownloadError:
+    # The body is the storage host's, and the host is whoever the API's answer named: it is
+    # never read into a message (an error page may echo credentials, or say anything at all).
     return DownloadError(
-        f"{shown}: HTTP {response.status_code}" + (f": {text}" if text else ""),
+        f"storage answered HTTP {response.status_code}",
         reason="http_status",
         status=response.status_code,
         retry_after=parse_retry_after(response.headers.get("retry-after")),

@@ -7,7 +7,9 @@ which is also what a failed job carries. Both are read here. Callers switch on t
 docs.ltx.video/rate-limits).
 
 Every exception carries ``status``, ``request_id`` (``x-request-id``, for LTX support) and
-``retry_after`` when the server sent one. Nothing here ever sees the API key.
+``retry_after`` when the server sent one. Nothing here ever sees the API key. Messages are
+cleaned and capped on the way in (``text.clean``): they end up on status cards. A remote body
+is never quoted: only the ``message`` of a JSON error object, which the spec means for people.
 """
 
 from __future__ import annotations
@@ -20,8 +22,7 @@ from typing import Any
 
 import httpx
 
-# Longest server message kept on an exception: enough to read, not a whole HTML error page.
-_MAX_MESSAGE_CHARS = 500
+from ltxdash.ltx import text
 
 
 class LTXError(Exception):
@@ -41,10 +42,11 @@ class LTXError(Exception):
         retry_after: float | None = None,
         error_type: str | None = None,
     ) -> None:
+        message = text.clean(message)
         super().__init__(message)
         self.message = message
         self.status = status
-        self.request_id = request_id
+        self.request_id = text.request_id(request_id)
         self.retry_after = retry_after
         if error_type is not None:
             self.error_type = error_type
@@ -165,6 +167,14 @@ class InvalidResponseError(LTXError):
     error_type = "invalid_response"
 
 
+class UnusableResultError(InvalidResponseError):
+    """A completed job's ``result`` names an output we refuse to touch: a key that is not a
+    plain name (``video_url``), or a URL that is not a string of sane length. Asking again will
+    not change the answer, so the clip fails."""
+
+    error_type = "result_unusable"
+
+
 class NetworkError(LTXError):
     """Connecting, sending or reading failed before a complete answer arrived."""
 
@@ -186,8 +196,10 @@ class DownloadError(LTXError):
     """An output could not be copied: truncated, too large, too slow, or refused by its host.
 
     ``reason`` is one of ``truncated``, ``too_large``, ``deadline``, ``http_status``,
-    ``network`` or ``invalid_url``. Instances whose cause cannot go away by retrying
-    (``too_large``, ``invalid_url``, a 4xx other than 429) have ``retryable`` set to False.
+    ``network``, ``invalid_url`` or ``refused_target`` (the URL or a redirect points at an
+    address the egress policy refuses: ``egress.py``). Instances whose cause cannot go away by
+    retrying (``too_large``, ``invalid_url``, ``refused_target``, a 4xx other than 429) have
+    ``retryable`` set to False.
     """
 
     error_type = "download_error"
@@ -197,7 +209,7 @@ class DownloadError(LTXError):
         super().__init__(message, **kwargs)
         self.reason = reason
         status = self.status
-        if reason in ("too_large", "invalid_url") or (
+        if reason in ("too_large", "invalid_url", "refused_target") or (
             reason == "http_status" and status is not None and status < 500 and status != 429
         ):
             self.retryable = False
@@ -269,15 +281,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 
 def describe_exception(exc: BaseException) -> str:
     """``"ReadTimeout: timed out"``: an exception's class and text, for error messages."""
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    if len(text) > _MAX_MESSAGE_CHARS:
-        return text[: _MAX_MESSAGE_CHARS - 1] + "…"
-    return text
+    said = str(exc)
+    return f"{type(exc).__name__}: {said}" if said else type(exc).__name__
 
 
 def _type_and_message(body: object) -> tuple[str | None, str | None]:
@@ -296,15 +301,15 @@ def _type_and_message(body: object) -> tuple[str | None, str | None]:
     if message is None:
         message = body.get("detail")
     return (
-        error_type if isinstance(error_type, str) and error_type else None,
-        message if isinstance(message, str) else None,
+        text.error_type(error_type),
+        message if isinstance(message, str) and message.strip() else None,
     )
 
 
 def error_from_response(response: httpx.Response) -> LTXError:
     """Build the matching exception for an error response whose body has been read."""
     status = response.status_code
-    request_id = response.headers.get("x-request-id") or None
+    request_id = text.request_id(response.headers.get("x-request-id"))
     retry_after = parse_retry_after(response.headers.get("retry-after"))
     try:
         body: object = json.loads(response.content)
@@ -316,12 +321,10 @@ def error_from_response(response: httpx.Response) -> LTXError:
         cls = error_class_for(error_type)
     else:
         cls = _BY_STATUS.get(status, UnknownAPIError)
-    if message is None:
-        text = response.content[:_MAX_MESSAGE_CHARS].decode("utf-8", "replace").strip()
-        reason = response.reason_phrase or "error"
-        message = f"HTTP {status} {reason}" + (f": {text}" if text else "")
+    if message is None:  # an HTML page from a proxy, an empty body: never quoted
+        message = f"the API answered HTTP {status} without a readable error message"
     return cls(
-        _short(message),
+        message,
         status=status,
         request_id=request_id,
         retry_after=retry_after,

@@ -5,6 +5,11 @@ Shapes follow the API's OpenAPI spec (``V2JobCreatedResponse``, ``V2JobStatusRes
 informative (timestamps) and strict where a wrong value would mislead the pipeline (a job id
 that is not the one asked for, a completed job without any URL). Every problem surfaces as an
 ``LTXError`` subclass, never as a ``KeyError`` or ``TypeError``.
+
+Everything in an answer is untrusted input. A result key is a name we build file names from, so
+it must be a plain name (:data:`RESULT_KEY`, checked by :func:`check_result`, the one place that
+rule lives): a ``JobStatus`` carries only valid keys, and an answer with any other key is an
+``UnusableResultError``, which fails the clip. Texts meant for people go through ``text.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ltxdash.ltx.errors import InvalidResponseError, OutcomeUnknownError
+from ltxdash.ltx import text
+from ltxdash.ltx.errors import InvalidResponseError, OutcomeUnknownError, UnusableResultError
 
 ENDPOINTS = frozenset(
     {
@@ -34,6 +40,10 @@ ENDPOINTS = frozenset(
 JOB_STATUSES = frozenset({"pending", "processing", "completed", "failed"})
 TERMINAL_STATUSES = frozenset({"completed", "failed"})
 
+# What a result key (``video_url``, ``exr_frames_url``) may be: it becomes part of stored names.
+RESULT_KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
+# Longer result URLs are not pre-signed links but junk (and would be stored on the row).
+MAX_RESULT_URL_CHARS = 8192
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
 
@@ -92,7 +102,29 @@ def parse_timestamp(value: object) -> datetime | None:
 
 
 def request_id_of(response: httpx.Response) -> str | None:
-    return response.headers.get("x-request-id") or None
+    return text.request_id(response.headers.get("x-request-id"))
+
+
+def check_result(raw: object) -> dict[str, str]:
+    """A job's ``result`` as label -> URL, every key a :data:`RESULT_KEY`; entries whose value
+    is not a string are left out. UnusableResultError (no key text in it: the key is the
+    attacker's) when a key is not a plain name or a URL is absurdly long."""
+    if not isinstance(raw, dict):
+        return {}
+    result: dict[str, str] = {}
+    for key, value in raw.items():
+        if not (isinstance(key, str) and RESULT_KEY.fullmatch(key)):
+            raise UnusableResultError(
+                "the result names an output with a key that is not a plain name (lower-case "
+                "letters, digits and _, at most 64 characters)"
+            )
+        if isinstance(value, str) and len(value) > MAX_RESULT_URL_CHARS:
+            raise UnusableResultError(
+                f"the result URL of {key} is over {MAX_RESULT_URL_CHARS} chars"
+            )
+        if isinstance(value, str) and value:
+            result[key] = value
+    return result
 
 
 def _json_object(response: httpx.Response, what: str) -> dict[str, Any]:
@@ -145,9 +177,10 @@ def _job_failure(raw: object) -> JobFailure:
         error_type, message = raw.get("type"), raw.get("message")
     else:
         error_type, message = None, raw
+    shown = text.clean(message) if isinstance(message, str) else ""
     return JobFailure(
-        type=error_type if isinstance(error_type, str) and error_type else "unknown_error",
-        message=message[:2000] if isinstance(message, str) else "no reason given",
+        type=text.error_type(error_type) or "unknown_error",
+        message=shown or "no reason given",
     )
 
 
@@ -170,9 +203,12 @@ def parse_job_status(response: httpx.Response, job_id: str) -> JobStatus:
         raise invalid(f"asked for job {job_id!r}, got {str(answered_id)[:80]!r}")
     result: dict[str, str] = {}
     if status == "completed":
-        raw = body.get("result")
-        if isinstance(raw, dict):
-            result = {k: v for k, v in raw.items() if isinstance(v, str) and v}
+        try:
+            result = check_result(body.get("result"))
+        except UnusableResultError as error:
+            raise UnusableResultError(
+                f"job status: {error.message}", status=response.status_code, request_id=request_id
+            ) from None
         if not result:
             raise invalid("completed without any result URL")
     return JobStatus(

@@ -13,6 +13,11 @@ storage client wants anyway: it keeps no idle connections.
 Anything else (chunked or compressed bodies, uploads, redirects' small bodies) goes through h11
 as usual, unchanged. So does everything when the environment names a proxy: httpx only applies
 ``HTTP(S)_PROXY`` to clients built without a transport, so :func:`storage_transport` gives none.
+
+Every connection this backend opens is to an address the storage client's
+:class:`~ltxdash.ltx.egress.EgressPolicy` has checked: the name is resolved once, here, and the
+socket connects to the checked address itself (TLS still verifies the name). That is the check
+that a redirect, or a name that resolves differently the second time, cannot get around.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from collections.abc import Iterable
 
 import httpcore
 import httpx
+
+from ltxdash.ltx.egress import EgressPolicy
 
 # A response head larger than this is passed to h11 as is, for it to refuse.
 _MAX_HEAD_BYTES = 64 * 1024
@@ -108,10 +115,12 @@ class HeadFirstStream(httpcore.NetworkStream):
 
 
 class HeadFirstBackend(httpcore.NetworkBackend):
-    """httpcore's own blocking sockets, each wrapped in a :class:`HeadFirstStream`."""
+    """httpcore's own blocking sockets, each wrapped in a :class:`HeadFirstStream`, each to an
+    address ``policy`` allows (RefusedTarget otherwise, before anything is sent)."""
 
-    def __init__(self) -> None:
+    def __init__(self, policy: EgressPolicy) -> None:
         self._inner = httpcore.SyncBackend()
+        self._policy = policy
 
     def connect_tcp(
         self,
@@ -121,9 +130,21 @@ class HeadFirstBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> HeadFirstStream:
-        return HeadFirstStream(
-            self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
-        )
+        try:
+            addresses = self._policy.resolve(host, port)  # RefusedTarget goes up as it is
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc)) from exc
+        options = list(socket_options or [])
+        for index, address in enumerate(addresses):
+            try:
+                # An address, not the name: nothing resolves it again between check and connect.
+                stream = self._inner.connect_tcp(address, port, timeout, local_address, options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout):
+                if index == len(addresses) - 1:
+                    raise
+                continue
+            return HeadFirstStream(stream)
+        raise httpcore.ConnectError(f"no address to connect to for {host!r}")
 
     def connect_unix_socket(
         self,
@@ -140,7 +161,7 @@ class HeadFirstBackend(httpcore.NetworkBackend):
 class StorageTransport(httpx.HTTPTransport):
     """``httpx.HTTPTransport`` whose connections come from :class:`HeadFirstBackend`."""
 
-    def __init__(self, limits: httpx.Limits) -> None:
+    def __init__(self, limits: httpx.Limits, policy: EgressPolicy) -> None:
         super().__init__(limits=limits)
         # The pool HTTPTransport builds for a direct connection, with our backend: httpx has no
         # argument for it. tests/ltx/test_transport.py fails if an httpx upgrade changes this.
@@ -149,16 +170,26 @@ class StorageTransport(httpx.HTTPTransport):
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=HeadFirstBackend(),
+            network_backend=HeadFirstBackend(policy),
         )
 
 
-def storage_transport(limits: httpx.Limits) -> httpx.BaseTransport | None:
+def proxy_in_environment() -> bool:
+    return any(key in ("http", "https", "all") for key in urllib.request.getproxies_environment())
+
+
+def storage_transport(limits: httpx.Limits, policy: EgressPolicy) -> httpx.BaseTransport | None:
     """The storage client's transport: a :class:`StorageTransport`, or None (httpx's default,
     which applies the environment's proxy settings) when the environment names a proxy."""
-    if any(key in ("http", "https", "all") for key in urllib.request.getproxies_environment()):
+    if proxy_in_environment():
         return None
-    return StorageTransport(limits)
+    return StorageTransport(limits, policy)
 
 
-__all__ = ["HeadFirstBackend", "HeadFirstStream", "StorageTransport", "storage_transport"]
+__all__ = [
+    "HeadFirstBackend",
+    "HeadFirstStream",
+    "StorageTransport",
+    "proxy_in_environment",
+    "storage_transport",
+]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
@@ -15,7 +13,8 @@ from ltxdash.generations.models import Output
 
 
 def poster_type(output: Output) -> str:
-    return mimetypes.guess_type(output.poster.name or "")[0] or "image/jpeg"
+    """A poster is always the JPEG we made from the video (``media.make_poster``)."""
+    return "image/jpeg"
 
 
 @require_safe

@@ -116,6 +116,12 @@ class ErrorType(StrEnum):
     GAVE_UP = "submit_gave_up"  # LTX kept failing (5xx, network) for too many attempts in a row
     OUTPUT_TOO_LARGE = "output_too_large"  # the copy would exceed LTXDASH_MAX_OUTPUT_BYTES
     OUTPUT_REFUSED = "output_refused"  # the output link is unusable or its host refuses it
+    # The output link points at an address we never fetch from (loopback, private, metadata...).
+    OUTPUT_HOST_REFUSED = "output_host_refused"
+    # The output's content is not the media type its endpoint documents (HTML as a "video").
+    OUTPUT_WRONG_TYPE = "output_wrong_type"
+    # The API's answer names an output with a key we refuse to build a file name from.
+    RESULT_UNUSABLE = errors.UnusableResultError.error_type
     # The API's (spelled once, in ltx/errors.py), named here because the pipeline or the words
     # depend on them.
     INVALID_REQUEST = errors.InvalidRequestError.error_type

@@ -37,7 +37,7 @@ from ltxdash.generations.timing import (
     poll_interval,
 )
 from ltxdash.ltx.client import JobStatus, LTXClient
-from ltxdash.ltx.errors import LTXError, NotFoundError, error_class_for
+from ltxdash.ltx.errors import LTXError, NotFoundError, UnusableResultError, error_class_for
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +181,18 @@ def _apply_failure(generation: Generation, error: LTXError | None, sent_at: date
             error_message="LTX no longer knows this job (404).",
         )
         return "expired"
+    if isinstance(error, UnusableResultError):
+        # The job finished, but its answer names outputs we refuse to touch: asking again
+        # gets the same answer, so the clip fails now instead of being polled for a day.
+        generation.transition(
+            State.FAILED,
+            request_id=error.request_id or "",
+            detail=f"{ErrorType.RESULT_UNUSABLE}: {error.message}",
+            error_type=ErrorType.RESULT_UNUSABLE,
+            error_message=error.message,
+            completed_at=timezone.now(),
+        )
+        return "failed"
     failures = generation.poll_failures + 1
     wait = backoff(failures, base=poll_interval(), cap=max(_BACKOFF_CAP, poll_interval()))
     logger.warning(

@@ -6,17 +6,22 @@ metadata and a poster, then in one transaction move to READY and point the ``Out
 new files. An MP4 with its index at the end is rewritten for streaming afterwards, off the way
 to READY (``faststart.py``). Files of the replaced or failed
 attempt are deleted; files a killed attempt left are swept by the next one.
+
+What the API sent is untrusted: result keys are checked (``ltx.responses.check_result``) before
+anything is named after them, and temp folders are numbered, never named after a key; the
+storage client fetches only from allowed hosts (``ltx/egress.py``); an output is kept only when
+its *content* is a media type its key may hold (``catalog.result_media_types``), and its stored
+type is what we detected, never the ``Content-Type`` its host claimed. A poster is always our
+own JPEG. Failing any of these checks fails the clip at once: retrying gets the same answer.
 """
 
 from __future__ import annotations
 
 import logging
-import mimetypes
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -38,13 +43,16 @@ from ltxdash.generations.timing import (
     task_timeout,
     tunable,
 )
+from ltxdash.ltx import catalog
 from ltxdash.ltx.client import LTXClient
-from ltxdash.ltx.errors import DownloadError, LTXError, NotFoundError
+from ltxdash.ltx.errors import DownloadError, LTXError, NotFoundError, UnusableResultError
+from ltxdash.ltx.responses import check_result
 
 logger = logging.getLogger(__name__)
 
-_GENERIC_TYPES = {"", "application/octet-stream", "binary/octet-stream"}
-_LABEL_TYPES = {"video_url": "video/mp4", "exr_frames_url": "application/zip"}
+_EXTENSIONS = {"video/mp4": ".mp4", "application/zip": ".zip"}
+# What a person reads when a file could not be written here: never the path itself.
+_DISK_PROBLEM = "a file could not be written on this server"
 # A refused link (a 4xx, an unusable URL) gets this many attempts, each with URLs fetched afresh
 # from the API (a signed link may simply have expired); then the clip FAILS. Too large: at once.
 REFUSED_ATTEMPTS = 3
@@ -52,6 +60,10 @@ REFUSED_ATTEMPTS = 3
 
 class LostClaim(Exception):
     """Another worker took the row over (this one was presumed dead); drop our copy."""
+
+
+class WrongMedia(Exception):
+    """The output's content is not a media type its result key may hold: it is not kept."""
 
 
 @dataclass
@@ -99,9 +111,17 @@ def rehost_generation(pk: int, *, client: LTXClient | None = None) -> str:
             return _give_up(generation, mine, ErrorType.NOT_FOUND, error.message)
         except LostClaim:
             return "lost"
+        except UnusableResultError as error:
+            return _fail(generation, mine, ErrorType.RESULT_UNUSABLE, error.message)
+        except WrongMedia as error:
+            return _fail(generation, mine, ErrorType.OUTPUT_WRONG_TYPE, str(error))
         except DownloadError as error:
-            if _permanent(error) and (error.reason == "too_large" or attempt >= REFUSED_ATTEMPTS):
-                return _fail(generation, mine, error)
+            if error.reason == "refused_target":
+                return _fail(generation, mine, ErrorType.OUTPUT_HOST_REFUSED, error.message)
+            if error.reason == "too_large":
+                return _fail(generation, mine, ErrorType.OUTPUT_TOO_LARGE, error.message)
+            if _permanent(error) and attempt >= REFUSED_ATTEMPTS:
+                return _fail(generation, mine, ErrorType.OUTPUT_REFUSED, error.message)
             return _retry_later(generation, mine, error)
         except (LTXError, media.MediaError, OSError) as error:
             return _retry_later(generation, mine, error)
@@ -113,7 +133,7 @@ def _permanent(error: DownloadError) -> bool:
 
 
 def _copy(generation: Generation, attempt: int, client: LTXClient) -> str:
-    urls = dict(generation.result_urls or {})
+    urls = check_result(generation.result_urls or {})  # also rows stored before the check
     if not urls or attempt > 1:
         # A retry (or "copy again"): the URLs we hold may be stale; ask the API again.
         status = client.get_status(generation.endpoint, generation.remote_id)
@@ -126,8 +146,9 @@ def _copy(generation: Generation, attempt: int, client: LTXClient) -> str:
     stored: list[StoredOutput] = []
     try:
         with filestore.scratch_dir("rehost") as tmp:
-            for label, url in sorted(urls.items()):
-                stored.append(_fetch(generation, attempt, label, url, tmp, client))
+            for index, (label, url) in enumerate(sorted(urls.items())):
+                folder = tmp / str(index)  # a number: a result key never names a local path
+                stored.append(_fetch(generation, attempt, label, url, folder, client))
         _commit(generation, attempt, stored)
     except BaseException:
         filestore.delete_quietly(n for item in stored for n in (item.name, item.poster))
@@ -135,31 +156,27 @@ def _copy(generation: Generation, attempt: int, client: LTXClient) -> str:
     return "ready"
 
 
-def _content_type(reported: str | None, label: str, url: str) -> str:
-    kind = (reported or "").split(";", 1)[0].strip().lower()
-    if kind in _GENERIC_TYPES:
-        guessed, _ = mimetypes.guess_type(PurePosixPath(urlsplit(url).path).name)
-        kind = guessed or _LABEL_TYPES.get(label, "application/octet-stream")
-    return kind
-
-
 def _fetch(
-    generation: Generation, attempt: int, label: str, url: str, tmp: Path, client: LTXClient
+    generation: Generation, attempt: int, label: str, url: str, folder: Path, client: LTXClient
 ) -> StoredOutput:
-    folder = tmp / label
     downloaded = client.download(
         url,
         folder,
         max_bytes=settings.LTXDASH_MAX_OUTPUT_BYTES,
         deadline_seconds=download_deadline(),
     )
-    content_type = _content_type(downloaded.content_type, label, url)
     path, sha256, poster, info = downloaded.path, downloaded.sha256, "", {}
+    # By content only: the host's Content-Type and the URL's extension are the API's say-so.
+    content_type = media.sniff(path)
+    allowed = catalog.result_media_types(label)
+    if content_type not in allowed:
+        raise WrongMedia(f"{label} should be {' or '.join(sorted(allowed))}; it was not")
     rewrite = False
-    if content_type.startswith(("video/", "audio/")):
-        probed = media.probe(path)
-        rewrite = probed.container == "mp4" and not media.is_faststart(path)
-        content_type = probed.mime or content_type
+    if content_type == "video/mp4":
+        probed = media.probe(path)  # MediaError (damaged, cut short): retried
+        if probed.kind != "video" or probed.mime != content_type:
+            raise WrongMedia(f"{label} should be an MP4 video; it was not")
+        rewrite = not media.is_faststart(path)
         info = {
             "duration": probed.duration,
             "width": probed.width,
@@ -168,17 +185,15 @@ def _fetch(
             "codec": probed.codec or "",
             "has_audio": probed.has_audio,
         }
-        if probed.kind == "video":
-            poster_path = folder / "poster.jpg"
-            media.make_poster(path, poster_path)
-            poster = filestore.save_local_file(
-                poster_path, filestore.poster_name(generation.pk, label, attempt)
-            )
+        poster_path = folder / "poster.jpg"
+        media.make_poster(path, poster_path)  # our own JPEG, never a file the API sent
+        poster = filestore.save_local_file(
+            poster_path, filestore.poster_name(generation.pk, label, attempt)
+        )
     size = path.stat().st_size
-    ext = mimetypes.guess_extension(content_type) or PurePosixPath(urlsplit(url).path).suffix
     try:
         name = filestore.save_local_file(
-            path, filestore.output_name(generation.pk, label, attempt, ext or ".bin")
+            path, filestore.output_name(generation.pk, label, attempt, _EXTENSIONS[content_type])
         )
     except BaseException:
         filestore.delete_quietly([poster])
@@ -246,7 +261,10 @@ def _retry_later(generation: Generation, mine: dict[str, Any], error: Exception)
     if generation.retention_ends_at and when > generation.retention_ends_at:
         when = generation.retention_ends_at  # one last look when the window closes
     kind = getattr(error, "error_type", type(error).__name__)
-    message = str(getattr(error, "message", "") or error)
+    if isinstance(error, LTXError | media.MediaError):
+        message = str(getattr(error, "message", "") or error)  # ours, or cleaned by ltx/
+    else:  # an OSError names a path on this server: for the log, not for the card
+        message = _DISK_PROBLEM
     logger.warning("Copy of generation %s failed (%s); retry at %s", generation.pk, error, when)
     Generation.objects.filter(pk=generation.pk, state=State.REHOSTING, **mine).update(
         claim_until=None,
@@ -295,20 +313,19 @@ def _give_up(generation: Generation, mine: dict[str, Any], kind: str, last_probl
     return "expired"
 
 
-def _fail(generation: Generation, mine: dict[str, Any], error: DownloadError) -> str:
+def _fail(generation: Generation, mine: dict[str, Any], kind: str, message: str) -> str:
     """The copy can never be made. A clip with an earlier copy ("copy again") keeps it and goes
     back to READY; otherwise it is FAILED, with nothing left in storage."""
-    kind = ErrorType.OUTPUT_TOO_LARGE if error.reason == "too_large" else ErrorType.OUTPUT_REFUSED
-    logger.warning("Copy of generation %s cannot be made: %s", generation.pk, error)
+    logger.warning("Copy of generation %s cannot be made: %s: %s", generation.pk, kind, message)
     if (kept := _keep_earlier_copy(generation, mine, kind)) is not None:
         return kept
     generation.transition(
         State.FAILED,
         expected=State.REHOSTING,
         where=mine,
-        detail=f"{kind}: {error.message}",
+        detail=f"{kind}: {message}",
         error_type=kind,
-        error_message=error.message,
+        error_message=message,
         claim_until=None,
         next_attempt_at=None,
     )

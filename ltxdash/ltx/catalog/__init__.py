@@ -16,7 +16,16 @@ How to update it when LTX changes models, limits or prices (all of it is data in
 """
 
 from .body import InvalidRequest, build_request
-from .data import CAMERA_MOTIONS, COMBOS, ENDPOINTS, MODELS, MODES, PRICES
+from .data import (
+    CAMERA_MOTIONS,
+    COMBOS,
+    ENDPOINTS,
+    MODELS,
+    MODES,
+    OUTPUT_MEDIA_TYPES,
+    PRICES,
+    RESULT_MEDIA_TYPES,
+)
 from .options import (
     accept_attribute,
     choices,
@@ -44,7 +53,9 @@ __all__ = [
     "ENDPOINTS",
     "MODELS",
     "MODES",
+    "OUTPUT_MEDIA_TYPES",
     "PRICES",
+    "RESULT_MEDIA_TYPES",
     "Choices",
     "Combo",
     "EndpointSpec",
@@ -72,9 +83,16 @@ __all__ = [
     "price_for",
     "resolution_label",
     "resolution_tier",
+    "result_media_types",
     "upload_limits",
     "validate",
 ]
+
+
+def result_media_types(key: str) -> frozenset[str]:
+    """The media types an output under result key ``key`` may be (detected by content)."""
+    known = RESULT_MEDIA_TYPES.get(key)
+    return frozenset({known}) if known else OUTPUT_MEDIA_TYPES
 
 
 def endpoint_label(slug: str) -> str:

@@ -406,3 +406,12 @@ UPLOAD_LIMITS: dict[str, dict[str, int]] = {
     "url": {"image": 15 * MB, "video": 32 * MB, "audio": 32 * MB},  # public HTTPS URL
     "data_uri": {"image": 7 * MB, "video": 15 * MB, "audio": 15 * MB},  # encoded size
 }
+
+# What each result key holds (the OpenAPI descriptions: `result.video_url` an MP4, HDR's
+# `exr_frames_url` "a ZIP of per-frame EXR" files). An output is kept only when its content, read
+# by ltxdash.media.sniff(), is its key's type; a key not listed here may hold any of these types.
+RESULT_MEDIA_TYPES: dict[str, str] = {
+    "video_url": "video/mp4",
+    "exr_frames_url": "application/zip",
+}
+OUTPUT_MEDIA_TYPES = frozenset(RESULT_MEDIA_TYPES.values())
