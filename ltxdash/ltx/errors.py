@@ -18,6 +18,7 @@ import json
 import math
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -322,7 +323,10 @@ def error_from_response(response: httpx.Response) -> LTXError:
     else:
         cls = _BY_STATUS.get(status, UnknownAPIError)
     if message is None:  # an HTML page from a proxy, an empty body: never quoted
-        message = f"the API answered HTTP {status} without a readable error message"
+        try:
+            message = f"HTTP {status} {HTTPStatus(status).phrase}"
+        except ValueError:
+            message = f"HTTP {status}"
     return cls(
         message,
         status=status,

@@ -65,7 +65,7 @@ def test_it_does_not_retry_a_put_the_storage_refused(tmp_path):
         make_client(script).upload_file(source, "video/mp4")
 
     assert caught.value.status == 403
-    assert "SignatureDoesNotMatch" in caught.value.message
+    assert "SignatureDoesNotMatch" not in caught.value.message  # a remote body is never shown
     assert len(script.requests) == 2
 
 

@@ -10,14 +10,20 @@ import httpx
 import pytest
 
 from ltxdash.ltx.client import LTXClient
+from ltxdash.ltx.egress import EgressPolicy, origin_of
 from ltxdash.ltx.retry import RetryPolicy
 from ltxdash.ltx.transport import HeadFirstStream, StorageTransport, storage_transport
 
 BODY = os.urandom(3 * 2**20 + 12345)  # not a multiple of any buffer size
 
 
-def client():
-    return LTXClient("sk-real", "http://127.0.0.1:9", retry=RetryPolicy(max_attempts=1))
+def client(*servers):
+    """A client that may fetch from the given raw servers: they listen on loopback, an allowed
+    origin only when configured (as a self-hosted stand-in's would be)."""
+    origins = [origin_of(s if isinstance(s, str) else s.url) for s in servers]
+    return LTXClient(
+        "sk-real", "http://127.0.0.1:9", retry=RetryPolicy(max_attempts=1), result_origins=origins
+    )
 
 
 @pytest.fixture
@@ -52,7 +58,7 @@ def assert_copied(result, body=BODY):
 def test_a_large_body_is_read_off_the_socket_not_through_httpx(tmp_path, raw_server, direct_reads):
     server = raw_server(send_file())
 
-    result = client().download(server.url, tmp_path, max_bytes=10**8, deadline_seconds=30)
+    result = client(server).download(server.url, tmp_path, max_bytes=10**8, deadline_seconds=30)
 
     assert_copied(result)
     assert result.content_type == "video/mp4"
@@ -63,7 +69,7 @@ def test_body_bytes_that_arrive_with_the_head_are_kept(tmp_path, raw_server, dir
     small = b"tiny body in the same packet as the head"
     server = raw_server(send_file(body=small))
 
-    result = client().download(server.url, tmp_path, max_bytes=10**8, deadline_seconds=30)
+    result = client(server).download(server.url, tmp_path, max_bytes=10**8, deadline_seconds=30)
 
     assert_copied(result, small)
     assert direct_reads[0] == len(small)
@@ -76,7 +82,9 @@ def test_an_informational_head_before_the_real_one(tmp_path, raw_server, direct_
 
     server = raw_server(respond)
 
-    assert_copied(client().download(server.url, tmp_path, max_bytes=10**8, deadline_seconds=30))
+    assert_copied(
+        client(server).download(server.url, tmp_path, max_bytes=10**8, deadline_seconds=30)
+    )
     assert sum(direct_reads) == len(BODY)
 
 
@@ -90,7 +98,9 @@ def test_an_informational_head_before_the_real_one(tmp_path, raw_server, direct_
 def test_heads_that_are_unusual_but_valid(tmp_path, raw_server, direct_reads, heads):
     server = raw_server(lambda conn: conn.sendall(heads % len(BODY) + BODY))
 
-    assert_copied(client().download(server.url, tmp_path, max_bytes=10**8, deadline_seconds=30))
+    assert_copied(
+        client(server).download(server.url, tmp_path, max_bytes=10**8, deadline_seconds=30)
+    )
     assert sum(direct_reads) == len(BODY)
 
 
@@ -104,7 +114,9 @@ def test_a_chunked_body_goes_through_httpx(tmp_path, raw_server, direct_reads):
 
     server = raw_server(respond)
 
-    assert_copied(client().download(server.url, tmp_path, max_bytes=10**8, deadline_seconds=30))
+    assert_copied(
+        client(server).download(server.url, tmp_path, max_bytes=10**8, deadline_seconds=30)
+    )
     assert direct_reads == []
 
 
@@ -112,7 +124,7 @@ def test_an_oversized_body_is_refused_before_reading(tmp_path, raw_server, direc
     server = raw_server(send_file())
 
     with pytest.raises(Exception, match="limit is 1000"):
-        client().download(server.url, tmp_path, max_bytes=1000, deadline_seconds=30)
+        client(server).download(server.url, tmp_path, max_bytes=1000, deadline_seconds=30)
 
     assert direct_reads == []
     assert list(tmp_path.iterdir()) == []
@@ -125,7 +137,9 @@ def test_extra_bytes_past_the_content_length_are_ignored(tmp_path, raw_server):
 
     server = raw_server(respond)
 
-    assert_copied(client().download(server.url, tmp_path, max_bytes=10**8, deadline_seconds=30))
+    assert_copied(
+        client(server).download(server.url, tmp_path, max_bytes=10**8, deadline_seconds=30)
+    )
 
 
 def test_redirects_are_followed_without_the_api_key(tmp_path, raw_server, direct_reads):
@@ -139,7 +153,9 @@ def test_redirects_are_followed_without_the_api_key(tmp_path, raw_server, direct
 
     first = raw_server(redirect)
 
-    assert_copied(client().download(first.url, tmp_path, max_bytes=10**8, deadline_seconds=30))
+    assert_copied(
+        client(first, target).download(first.url, tmp_path, max_bytes=10**8, deadline_seconds=30)
+    )
     for request in first.requests + target.requests:
         assert b"authorization" not in request.lower()
         assert b"sk-real" not in request
@@ -167,7 +183,7 @@ def test_it_reads_over_tls(tmp_path, monkeypatch, direct_reads):
     thread.start()
     out = tmp_path / "out"
     try:
-        result = client().download(
+        result = client(f"https://localhost:{port}").download(
             f"https://localhost:{port}/clip.mp4", out, max_bytes=10**8, deadline_seconds=30
         )
     finally:
@@ -189,11 +205,11 @@ def test_a_proxy_in_the_environment_keeps_httpx_s_own_transport(monkeypatch):
         "all_proxy",
     ):
         monkeypatch.delenv(name, raising=False)
-    assert isinstance(storage_transport(limits), StorageTransport)
+    assert isinstance(storage_transport(limits, EgressPolicy()), StorageTransport)
 
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
 
-    assert storage_transport(limits) is None  # so httpx applies the proxy
+    assert storage_transport(limits, EgressPolicy()) is None  # so httpx applies the proxy
 
 
 # --- HeadFirstStream on its own ---------------------------------------------------------------
