@@ -113,3 +113,16 @@ def test_an_optional_url_may_be_unset():
     assert env_url("R", "", schemes=("redis",), environ={}) == ""
     with pytest.raises(ImproperlyConfigured, match="R must be a URL starting with redis://"):
         env_url("R", "", schemes=("redis",), environ={"R": "localhost:6379"})
+
+
+def test_it_reads_extra_result_origins_and_refuses_a_malformed_one():
+    from ltxdash.env import env_origins
+
+    assert env_origins("O", environ={}) == ()
+    assert env_origins("O", environ={"O": "https://cdn.test, http://127.0.0.1:9000"}) == (
+        "https://cdn.test:443",
+        "http://127.0.0.1:9000",
+    )
+    for bad in ("cdn.test", "https://cdn.test/path", "ftp://x", "https://cdn.test,http://"):
+        with pytest.raises(ImproperlyConfigured, match="^O: "):
+            env_origins("O", environ={"O": bad})

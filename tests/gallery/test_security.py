@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 
@@ -83,3 +85,55 @@ def test_pages_reject_unsafe_methods(owner_client, clip, video):
 def test_share_media_needs_the_token_not_a_pk(clip, video, link):
     """A share token opens only its own clip; media pk URLs stay closed to anonymous visitors."""
     assert Client().get(reverse("gallery:file", args=[video.pk])).status_code == 302
+
+
+# --- media answers: inert types only, never sniffed, never a page of ours ---------------------
+
+
+@pytest.mark.parametrize("stored_type", ["text/html", "image/svg+xml", "application/xml", ""])
+def test_a_file_of_any_other_type_is_only_ever_a_download(owner_client, clip, stored_type):
+    """Rows stored before outputs were checked by content may say anything."""
+    video = clip.outputs.get()
+    video.content_type = stored_type
+    video.save()
+    urls = [reverse("gallery:file", args=[video.pk]), reverse("gallery:download", args=[video.pk])]
+
+    for url in urls:
+        response = owner_client.get(url)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/octet-stream"
+        assert response["Content-Disposition"].startswith("attachment")
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Security-Policy"] == "sandbox"
+
+
+def test_every_media_answer_is_nosniff_and_sandboxed(owner_client, clip, poster_bytes):
+    video = clip.outputs.get()
+    # Whatever a poster's name says, it is served as the JPEG we made.
+    video.poster.name = default_storage.save("posters/odd.svg", ContentFile(poster_bytes))
+    video.save()
+    _link, token = ShareLink.create_for(clip, None)
+    for url in (reverse("gallery:poster", args=[video.pk]), reverse("share:poster", args=[token])):
+        response = owner_client.get(url)
+        assert response["Content-Type"] == "image/jpeg"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Security-Policy"] == "sandbox"
+    shared = Client().get(reverse("share:video", args=[token]))
+    assert shared.status_code == 200 and shared["Content-Type"] == "video/mp4"
+    for response in (shared,):
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Security-Policy"] == "sandbox"
+    for name, status, extra in [
+        ("gallery:file", 200, {}),
+        ("gallery:file", 206, {"HTTP_RANGE": "bytes=0-9"}),
+        ("gallery:file", 416, {"HTTP_RANGE": "bytes=99999999-"}),
+        ("gallery:download", 200, {}),
+    ]:
+        response = owner_client.get(reverse(name, args=[video.pk]), **extra)
+        assert response.status_code == status
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Security-Policy"] == "sandbox"
+    etag = owner_client.get(reverse("gallery:file", args=[video.pk]))["ETag"]
+    cached = owner_client.get(reverse("gallery:file", args=[video.pk]), HTTP_IF_NONE_MATCH=etag)
+    assert cached.status_code == 304 and cached["Content-Security-Policy"] == "sandbox"
+    assert owner_client.get(reverse("gallery:file", args=[video.pk]))["Content-Type"] == "video/mp4"

@@ -6,7 +6,7 @@ import pytest
 
 from ltxdash.ltx.downloads import WRITE_BYTES, HashingWriter
 from ltxdash.ltx.egress import origin_of
-from ltxdash.ltx.errors import DownloadError
+from ltxdash.ltx.errors import DownloadError, LTXError
 from tests.support.ltx_fakes import FakeTime, Script, make_client, reply
 
 URL = "https://storage.example.com/outputs/clip.mp4?X-Goog-Signature=secret-sig"
@@ -297,3 +297,13 @@ def test_borrowed_buffers_are_bounded_recycled_and_written_in_small_pieces(tmp_p
     assert b"".join(out.writes) == expected
     assert digest == hashlib.sha256(expected).hexdigest()
     assert max(len(piece) for piece in out.writes) <= WRITE_BYTES
+
+
+def test_the_api_client_follows_no_redirect(tmp_path):
+    script = Script(reply(302, headers={"location": "http://169.254.169.254/latest"}))
+
+    with pytest.raises(LTXError) as caught:  # an error of the client's, never a fetch there
+        make_client(script).get_status("text-to-video", "job-1")
+
+    assert "169.254" not in str(caught.value)
+    assert [r.url.host for r in script.requests] == ["api.ltx.test"]

@@ -113,3 +113,15 @@ def test_it_tolerates_missing_optional_upload_fields():
     target = make_client(Script(reply(200, answer))).create_upload()
 
     assert (target.expires_at, target.required_headers) == (None, {})
+
+
+def test_it_never_puts_to_a_plain_http_upload_url_outside_the_allowed_origins(tmp_path):
+    source = tmp_path / "clip.mp4"
+    source.write_bytes(b"\x00" * 10)
+    script = Script(reply(200, {**UPLOAD, "upload_url": "http://10.0.0.1/bucket/put"}))
+
+    with pytest.raises(errors.InvalidResponseError) as caught:
+        make_client(script).upload_file(source, "video/mp4")
+
+    assert not caught.value.retryable
+    assert len(script.requests) == 1  # the POST /v1/upload; no PUT went out

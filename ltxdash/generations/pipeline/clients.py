@@ -23,7 +23,7 @@ from ltxdash.ltx.retry import NO_RETRY
 from ltxdash.ltx.send_times import SendTimes
 
 Role = Literal["submit", "poll", "transfer"]
-_clients: dict[tuple[Role, str, str], LTXClient] = {}
+_clients: dict[tuple[Role, str, str, tuple[str, ...]], LTXClient] = {}
 _lock = threading.Lock()
 _send_times: weakref.WeakKeyDictionary[LTXClient, SendTimes] = weakref.WeakKeyDictionary()
 
@@ -42,7 +42,8 @@ def send_times(client: LTXClient) -> SendTimes | None:
 
 
 def client_for(role: Role) -> LTXClient:
-    key = (role, settings.LTX_API_BASE_URL, settings.LTX_API_KEY)
+    origins = tuple(settings.LTXDASH_EXTRA_RESULT_ORIGINS)
+    key = (role, settings.LTX_API_BASE_URL, settings.LTX_API_KEY, origins)
     with _lock:
         client = _clients.get(key)
         if client is None:
