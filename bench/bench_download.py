@@ -37,6 +37,7 @@ from _support import (
 )
 
 from ltxdash.ltx.client import LTXClient
+from ltxdash.ltx.egress import origin_of
 
 KEY = "bench-key"
 MIB = 2**20
@@ -44,7 +45,8 @@ MIB = 2**20
 
 def child(url: str, dest: Path, max_bytes: int) -> None:
     """One measured download; prints a JSON line for the parent."""
-    with LTXClient(KEY, "http://127.0.0.1:9") as client:
+    # The simulator's files are on loopback: allowed as the API's own origin would be.
+    with LTXClient(KEY, "http://127.0.0.1:9", result_origins=[origin_of(url)]) as client:
         Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
         before = status_kib("VmRSS")
         cpu_before = cpu_seconds(resource.RUSAGE_SELF)
