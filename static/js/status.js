@@ -1,6 +1,6 @@
 // Status cards: what HTMX can't do on its own. Toasts and browser notifications when a clip
-// finishes (the server sends HX-Trigger "generation-finished"), a "Notify me" toggle, and
-// ticking clocks between refreshes (elapsed time, time left). Copy buttons: copy.js.
+// finishes (the server sends HX-Trigger "generation-finished"), a "Notify me" toggle, ▶
+// playing a clip in its card, and ticking clocks between refreshes (elapsed time, time left). Copy buttons: copy.js.
 (function () {
   "use strict";
   var NOTIFY_KEY = "ltxdash-notify";
@@ -71,6 +71,23 @@
       toast(item.title, item.body, item.url, item.ok, "finished", finishedSummary);
       notify(item);
     });
+  });
+
+  // ---- ▶ plays the clip in its card (the link stays the no-JavaScript way) ----
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-play]");
+    if (!link || !link.dataset.play || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    var video = document.createElement("video");
+    video.className = "gen-video";
+    video.src = link.dataset.play;
+    video.controls = true;
+    video.playsInline = true;
+    video.autoplay = true;
+    video.poster = (link.querySelector("img") || {}).src || "";
+    video.setAttribute("aria-label", link.getAttribute("aria-label").replace(/^Play/, "Clip"));
+    link.replaceWith(video);
+    video.focus();
   });
 
   // ---- clocks: same wording as cards.about_left() on the server ----

@@ -15,7 +15,7 @@ from django.test import Client
 
 from ltxdash.generations.models import Generation, State
 from tests.factories import make_clip
-from tests.support.browser import CHROMIUM
+from tests.support.browser import CHROMIUM, assert_accessible
 
 pytestmark = [
     pytest.mark.browser,
@@ -59,6 +59,7 @@ def browser(live_server, owner):
             page.goto(live_server.url + path)
             try:
                 yield page
+                assert_accessible(page)  # axe-core on the page the test ends on
             finally:
                 chromium.close()
 
