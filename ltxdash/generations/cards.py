@@ -127,6 +127,11 @@ class Card:
         return url_or_none("gallery:poster", video.pk) if video and video.poster else None
 
     @property
+    def video_url(self) -> str | None:
+        video = self.video
+        return url_or_none("gallery:file", video.pk) if video and video.file else None
+
+    @property
     def files(self) -> list[tuple[str, str | None]]:
         """Outputs that aren't the playable video (HDR's ZIP of EXR frames): (name, download URL)."""
         names = {"exr_frames_url": "EXR frames (ZIP)"}

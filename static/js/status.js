@@ -1,31 +1,25 @@
 // Status cards: what HTMX can't do on its own. Toasts and browser notifications when a clip
-// finishes (the server sends HX-Trigger "generation-finished"), a "Notify me" toggle, and
-// ticking clocks between refreshes (elapsed time, time left). Copy buttons: copy.js.
+// finishes (the server sends HX-Trigger "generation-finished"), a "Notify me" toggle, ▶
+// playing a clip in its card, and ticking clocks between refreshes (elapsed time, time left). Copy buttons: copy.js.
 (function () {
   "use strict";
   var NOTIFY_KEY = "ltxdash-notify";
-  var TOAST_MS = 9000;
 
-  // ---- toasts ----
-  function toast(title, body, url, ok) {
-    var box = document.getElementById("toasts");
-    if (!box) return;
-    var el = document.createElement("div");
-    el.className = "toast " + (ok ? "toast-ok" : "toast-bad");
-    var strong = document.createElement("strong");
-    strong.textContent = title;
-    el.append(strong);
-    if (body) { var p = document.createElement("p"); p.textContent = body; el.append(p); }
-    if (url) { var a = document.createElement("a"); a.href = url; a.textContent = "Open the clip"; el.append(a); }
-    var close = document.createElement("button");
-    close.type = "button";
-    close.className = "toast-close";
-    close.setAttribute("aria-label", "Dismiss");
-    close.textContent = "×";
-    close.onclick = function () { el.remove(); };
-    el.append(close);
-    box.append(el);
-    setTimeout(function () { el.remove(); }, TOAST_MS);
+  // Toasts come from notices.js; finished clips of one refresh, or of a batch, share one.
+  function toast(title, body, url, ok, group, summary) {
+    window.ltxdash.toast({ title: title, body: body, url: url, ok: ok, group: group, groupSummary: summary });
+  }
+  function finishedSummary(items) {
+    var ok = items.every(function (i) { return i.ok; });
+    var bad = items.filter(function (i) { return !i.ok; }).length;
+    var ids = items.map(function (i) { return "#" + i.id; });
+    return {
+      title: items.length + " clips " + (ok ? "are ready" : "finished") + (bad && !ok ? " (" + bad + " failed)" : ""),
+      body: ids.join(", "),
+      url: "/gallery/",
+      linkText: "Open the gallery",
+      ok: ok,
+    };
   }
 
   // ---- notifications ----
@@ -74,9 +68,26 @@
   document.body.addEventListener("generation-finished", function (event) {
     var items = (event.detail && event.detail.items) || [];
     items.forEach(function (item) {
-      toast(item.title, item.body, item.url, item.ok);
+      toast(item.title, item.body, item.url, item.ok, "finished", finishedSummary);
       notify(item);
     });
+  });
+
+  // ---- ▶ plays the clip in its card (the link stays the no-JavaScript way) ----
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-play]");
+    if (!link || !link.dataset.play || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    var video = document.createElement("video");
+    video.className = "gen-video";
+    video.src = link.dataset.play;
+    video.controls = true;
+    video.playsInline = true;
+    video.autoplay = true;
+    video.poster = (link.querySelector("img") || {}).src || "";
+    video.setAttribute("aria-label", link.getAttribute("aria-label").replace(/^Play/, "Clip"));
+    link.replaceWith(video);
+    video.focus();
   });
 
   // ---- clocks: same wording as cards.about_left() on the server ----
@@ -110,11 +121,12 @@
   function lost() {
     if (warned) return;
     warned = true;
-    toast("Can't reach ltxdash", "The cards will update again when the connection is back.", null, false);
+    toast("Can't reach ltxdash", "The cards will update again when the connection is back.", null, false, "offline");
   }
   document.body.addEventListener("htmx:sendError", lost);
   document.body.addEventListener("htmx:responseError", function (event) {
-    if (event.detail.xhr && event.detail.xhr.status >= 500) lost();
+    var elt = event.detail.elt;
+    if (event.detail.xhr && event.detail.xhr.status >= 500 && elt && elt.id === "poller") lost();
   });
   document.body.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail.successful) warned = false;

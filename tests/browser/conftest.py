@@ -42,7 +42,7 @@ from ltxdash.core.health import POLLER_LEASE
 from ltxdash.core.models import Lease
 from ltxdash.generations.estimates import forget_typical_durations
 from ltxdash.generations.pipeline import loop
-from tests.support.browser import CHROMIUM
+from tests.support.browser import CHROMIUM, assert_accessible
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -183,9 +183,11 @@ class Browser:
 
     def shoot(self, page: Any, name: str) -> None:
         """Full-page screenshots at desktop and phone width, into test-artifacts/screenshots/;
-        notes how far the page overflows sideways on the phone (it should not)."""
+        notes how far the page overflows sideways on the phone (it should not). axe-core checks
+        the page at both widths first."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         size = page.viewport_size
+        assert_accessible(page, f"{name} (desktop)")
         page.screenshot(path=SCREENSHOTS / f"{name}-desktop.png", full_page=True)
         page.set_viewport_size(PHONE)
         page.evaluate(
@@ -194,6 +196,7 @@ class Browser:
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         if overflow > 0:
             self.overflows[name] = overflow
+        assert_accessible(page, f"{name} (phone)")
         page.screenshot(path=SCREENSHOTS / f"{name}-phone.png", full_page=True)
         page.set_viewport_size(size)
 

@@ -13,7 +13,7 @@ from django.test import Client
 
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import Generation
-from tests.support.browser import CHROMIUM
+from tests.support.browser import CHROMIUM, assert_accessible
 
 pytestmark = [
     pytest.mark.browser,
@@ -43,6 +43,7 @@ def browser(live_server, owner):
             page.base_url = live_server.url
             try:
                 yield page
+                assert_accessible(page)  # axe-core on the page the test ends on
             finally:
                 chromium.close()
 

@@ -394,6 +394,21 @@ def test_source_opens_extend_with_the_clip_picked(owner_client, owner):
     assert re.search(rf'name="source" value="{clip.pk}"[^>]*checked', html)
 
 
+def test_an_empty_source_is_no_clip_on_every_tab_and_every_refresh(owner_client, owner):
+    """The audio tab's image picker offers "None", which sends source= (it answered 404)."""
+    make_placeholder_clip(owner)
+    for mode in ("audio-to-video", "text-to-video", "extend"):
+        page = owner_client.get(f"/?mode={mode}&prompt=Waves&source=")
+        assert page.status_code == 200, mode
+        tab = owner_client.get(f"/?mode={mode}&source=", headers=HTMX | {"HX-Target": "composer"})
+        assert tab.status_code == 200, mode
+        refresh = owner_client.get(
+            f"/?mode={mode}&source=&duration=6", headers=HTMX | {"HX-Target": "settings"}
+        )
+        assert refresh.status_code == 200, mode
+        assert "estimate" in refresh.content.decode()
+
+
 def test_source_keeps_the_mode_asked_for_and_an_old_clip(owner_client, owner):
     old = make_placeholder_clip(owner, created_at=timezone.now() - timedelta(days=30))
     for _ in range(15):  # push it out of the picker's latest-clips list

@@ -14,7 +14,8 @@ from django.db import connection
 from django.test import Client
 
 from ltxdash.generations.models import Generation, State
-from tests.support.browser import CHROMIUM
+from tests.factories import make_clip
+from tests.support.browser import CHROMIUM, assert_accessible
 
 pytestmark = [
     pytest.mark.browser,
@@ -58,6 +59,7 @@ def browser(live_server, owner):
             page.goto(live_server.url + path)
             try:
                 yield page
+                assert_accessible(page)  # axe-core on the page the test ends on
             finally:
                 chromium.close()
 
@@ -123,3 +125,28 @@ def test_a_refused_file_stays_chosen_with_its_message(browser, tmp_path):
         assert "not a video we can use" in page.inner_text("#field-video_uri")
         assert page.evaluate("document.querySelector('#id_video_uri').files.length") == 1
         assert page.input_value("#id_prompt") == "More waves"
+
+
+def test_the_audio_tab_with_no_image_picked_leaves_every_other_tab_working(browser, owner):
+    in_thread(lambda: make_clip(owner))
+    with browser("/?mode=audio-to-video") as page:
+        page.check("input[name=source][value='']")
+        for slug in ("text-to-video", "image-to-video", "audio-to-video", "extend"):
+            page.click(f".mode-tab[href='?mode={slug}']")
+            page.wait_for_selector(f".mode-tab[href='?mode={slug}'][aria-current=page]")
+        assert page.locator(".request-error").count() == 0
+
+
+def test_a_request_that_fails_says_so_beside_what_made_it(browser, owner):
+    clips = {}
+    in_thread(lambda: clips.update(kept=make_clip(owner), gone=make_clip(owner)))
+    with browser(f"/?mode=extend&source={clips['gone'].pk}") as page:
+        in_thread(lambda: Generation.objects.filter(pk=clips["gone"].pk).delete())
+        page.click(".mode-tab[href='?mode=video-to-video-reframe']")  # sends the deleted clip
+        alert = page.wait_for_selector(".mode-tabs + .request-error[role=alert]")
+        assert "not here any more" in alert.inner_text()
+        assert page.locator(".mode-tab[href='?mode=extend'][aria-current=page]").count() == 1
+        page.click(f"label:has(input[name=source][value='{clips['kept'].pk}'])")
+        page.click(".mode-tab[href='?mode=video-to-video-reframe']")
+        page.wait_for_selector(".mode-tab[href='?mode=video-to-video-reframe'][aria-current=page]")
+        assert page.locator(".request-error").count() == 0

@@ -1,5 +1,82 @@
-"""Where the browser tests find Chromium: Debian's, never a downloaded one."""
+"""The browser tests' Chromium (Debian's, never a downloaded one), and axe-core on its pages."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 CHROMIUM = "/usr/bin/chromium"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+# axe's impacts, worst last: these two fail a test.
+FAILING_IMPACTS = ("serious", "critical")
+# axe's default rules, plus its experimental ones that a real audit reported here.
+AXE_OPTIONS = {
+    "resultTypes": ["violations"],
+    "rules": {"label-content-name-mismatch": {"enabled": True}},
+}
+# Wait for the entrance animations (a card fading in) to end: axe measures colours as they are
+# at that instant. Endless ones (a spinner) never end and are left running.
+SETTLE = """Promise.all(document.getAnimations()
+  .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+  .map(a => a.finished.catch(() => null)))"""
+
+
+class Browser:
+    """A launched Chromium that opens contexts at one viewport and theme."""
+
+    def __init__(self, chromium: Any, viewport: str, theme: str) -> None:
+        self.chromium = chromium
+        self.viewport = viewport
+        self.theme = theme
+
+    def context(self, cookies: list[dict] | None = None) -> Any:
+        phone = self.viewport == "phone"
+        context = self.chromium.new_context(
+            viewport=VIEWPORTS[self.viewport], is_mobile=phone, has_touch=phone
+        )
+        # theme.js reads the stored choice before the first paint.
+        context.add_init_script(
+            f"try {{ localStorage.setItem('ltxdash-theme', '{self.theme}'); }} catch (e) {{}}"
+        )
+        if cookies:
+            context.add_cookies(cookies)
+        return context
+
+
+@contextmanager
+def launch(viewport: str = "desktop", theme: str = "dark") -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield Browser(chromium, viewport, theme)
+        finally:
+            chromium.close()
+
+
+def serious_violations(page: Any) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.evaluate(SETTLE)
+    results = Axe().run(page, options=AXE_OPTIONS)
+    return [v for v in results.response["violations"] if v.get("impact") in FAILING_IMPACTS]
+
+
+def assert_accessible(page: Any, where: str = "") -> None:
+    """Fail on any serious or critical axe-core violation, naming the rule and the elements."""
+    found = serious_violations(page)
+    if not found:
+        return
+    lines = [f"axe-core: {len(found)} serious or critical violation(s) on {where or page.url}"]
+    for violation in found:
+        targets = [" ".join(map(str, node.get("target", []))) for node in violation["nodes"]]
+        lines.append(
+            f"- {violation['id']} ({violation['impact']}): {violation['help']}"
+            f" [{violation.get('helpUrl', '')}]\n    on: {'; '.join(targets[:6])}"
+        )
+        for node in violation["nodes"][:2]:
+            lines.append(f"    {node.get('failureSummary', '').strip()}".replace("\n", " "))
+    raise AssertionError("\n".join(lines))

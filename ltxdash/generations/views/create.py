@@ -90,7 +90,9 @@ def initial_values(request: AuthedHttpRequest) -> tuple[str, dict[str, Any], lis
         earlier = access.generation(request.user, values.pop("from"))
         endpoint = earlier.endpoint
         values = {**settings_of(earlier, notes), **values, "mode": endpoint}
-    if "source" in values:
+    if not values.get("source"):
+        values.pop("source", None)  # the picker's "None" sends an empty source=
+    else:
         clip = access.generation(request.user, values["source"], queryset=ready_clips(request.user))
         if "mode" not in request.GET and "from" not in request.GET:
             endpoint = "extend"
