@@ -21,6 +21,7 @@ from ltxdash.generations.models.states import (
     ENTERED_AT,
     FINISHED_PHRASES,
     IN_FLIGHT,
+    NEEDS_EDIT,
     PROBLEMS,
     RETRYABLE,
     TERMINAL,
@@ -200,8 +201,16 @@ class Generation(models.Model):
         return not (self.retention_ends_at and self.retention_ends_at <= now)
 
     @property
+    def retry_needs_edit(self) -> bool:
+        """Sending the same request again would fail the same way (the content filter, an
+        invalid request): retrying means editing it first."""
+        return self.state == State.FAILED and self.error_type in NEEDS_EDIT
+
+    @property
     def retry_label(self) -> str:
         """The retry button's words: what pressing it does to this clip."""
+        if self.retry_needs_edit:
+            return "Edit and retry"
         if self.state == State.UNKNOWN:
             return "Resubmit"
         if self.state in (State.EXPIRED, State.CANCELED):
