@@ -16,7 +16,7 @@ _UNKNOWN_ADVICE = (
 )
 
 # A queued clip that met an account problem waits; it needs no retry, only the account fixed.
-_QUEUED_ACCOUNT_PROBLEMS = {
+_QUEUED_ACCOUNT_PROBLEMS: dict[str, str] = {
     ErrorType.INSUFFICIENT_FUNDS: "The LTX account ran out of credits. This clip waits in the "
     "queue and is sent by itself once an admin tops up the account.",
     ErrorType.AUTHENTICATION: "LTX did not accept the API key. This clip waits in the queue and "
