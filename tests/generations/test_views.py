@@ -514,3 +514,18 @@ def test_the_pause_banner_shows_on_every_page_while_paused(client, owner):
 def test_there_is_no_banner_while_sending_works(owner_client):
     DispatchState.objects.update_or_create(pk=1, defaults={"paused": False})
     assert "pause-banner" not in owner_client.get("/").content.decode()
+
+
+def test_reframe_starts_with_no_frame_chosen_and_refuses_the_clips_own(owner_client, owner):
+    clip = make_placeholder_clip(owner)  # a 1920x1080 clip
+    html = owner_client.get(f"/?mode=video-to-video-reframe&source={clip.pk}").content.decode()
+    resolution = field_html(html, "resolution")
+    assert re.search(r'<option value=""[^>]*selected[^>]*>Choose the new frame…', resolution)
+    response = owner_client.post(
+        "/",
+        {"mode": "video-to-video-reframe", "source": clip.pk, "resolution": "1920x1080"},
+        headers=HTMX,
+    )
+    assert response.status_code == 422
+    assert "already 1920x1080" in field_html(response.content, "resolution")
+    assert not Generation.objects.filter(endpoint="video-to-video-reframe").exists()
