@@ -33,6 +33,7 @@ from ltxdash.generations.models.states import (
 from ltxdash.generations.models.states import (
     stamp as make_stamp,
 )
+from ltxdash.ltx import catalog
 
 
 class Generation(models.Model):
@@ -230,6 +231,14 @@ class Generation(models.Model):
         return make_stamp(self.version, self.state, position)
 
     @property
+    def made_from(self) -> str:
+        """For a clip with no prompt (HDR, reframe): what it was made from, in words."""
+        what = catalog.endpoint_label(self.endpoint)
+        source = f" of clip #{self.parent_id}" if self.parent_id else ""
+        frame = (self.params or {}).get("resolution") if "reframe" in self.endpoint else None
+        return f"{what}{source}" + (f" to {frame}" if frame else "")
+
+    @property
     def video(self) -> Output | None:
         """The main playable output, if any (prefetch `outputs` when listing)."""
         for output in self.outputs.all():
@@ -274,6 +283,10 @@ class GenerationInput(models.Model):
         return f"{self.role} of generation {self.generation_id}"
 
 
+# The API's result keys, as people call the files.
+OUTPUT_NAMES = {"video_url": "video", "exr_frames_url": "EXR frames (ZIP)"}
+
+
 class Output(models.Model):
     """One stored file of a finished generation, with what we read from the file itself."""
 
@@ -306,6 +319,11 @@ class Output(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} of generation {self.generation_id}"
+
+    @property
+    def display_name(self) -> str:
+        """What the file is, in words: "video", "EXR frames (ZIP)"."""
+        return OUTPUT_NAMES.get(self.label, self.label.removesuffix("_url").replace("_", " "))
 
     @classmethod
     def stored_names(cls, generation_id: int) -> set[str]:
