@@ -134,9 +134,8 @@ class Card:
     @property
     def files(self) -> list[tuple[str, str | None]]:
         """Outputs that aren't the playable video (HDR's ZIP of EXR frames): (name, download URL)."""
-        names = {"exr_frames_url": "EXR frames (ZIP)"}
         return [
-            (names.get(o.label, o.label), url_or_none("gallery:download", o.pk))
+            (o.display_name, url_or_none("gallery:download", o.pk))
             for o in self.g.outputs.all()
             if not o.content_type.startswith("video/")
         ]

@@ -15,6 +15,14 @@ _UNKNOWN_ADVICE = (
     "if the first request did go through, LTX may bill both."
 )
 
+# A queued clip that met an account problem waits; it needs no retry, only the account fixed.
+_QUEUED_ACCOUNT_PROBLEMS: dict[str, str] = {
+    ErrorType.INSUFFICIENT_FUNDS: "The LTX account ran out of credits. This clip waits in the "
+    "queue and is sent by itself once an admin tops up the account.",
+    ErrorType.AUTHENTICATION: "LTX did not accept the API key. This clip waits in the queue and "
+    "is sent by itself once an admin fixes the key.",
+}
+
 _API_PROBLEMS = {
     ErrorType.CONTENT_FILTERED: "LTX's safety filter refused the prompt or one of the inputs. "
     "Change the wording or the media and try again.",
@@ -110,6 +118,8 @@ def reason(generation: Generation) -> str:
     if state == State.CANCELED:
         return "Canceled before it was sent to LTX; nothing was billed."
     if state == State.QUEUED and generation.submit_attempts and kind:
+        if kind in _QUEUED_ACCOUNT_PROBLEMS:  # nothing to retry: it waits for the account
+            return _QUEUED_ACCOUNT_PROBLEMS[kind]
         base = _API_PROBLEMS.get(kind, "The last attempt to send it did not work.")
         return f"{base} It will be sent again shortly."
     if state == State.REHOSTING and message:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from ltxdash.generations.models import Generation, State
-from tests.factories import make_input
+from tests.factories import make_generation, make_input, make_output
 
 
 def _url(clip) -> str:
@@ -171,3 +171,20 @@ def test_it_shows_a_clip_still_in_progress(owner_client, owner, make_clip):
     html = owner_client.get(_url(clip)).content.decode()
     assert "Generating" in html
     assert "can be shared once its video is saved" in html
+
+
+def test_an_hdr_clip_offers_its_frames_for_download_and_says_what_it_was_made_from(
+    owner_client, owner, clip
+):
+    hdr = make_generation(owner, State.READY, endpoint="video-to-video-hdr", prompt="", parent=clip)
+    frames = make_output(
+        hdr, label="exr_frames_url", content_type="application/zip", data=b"PK\x03\x04 frames"
+    )
+    html = owner_client.get(f"/gallery/{hdr.pk}/").content.decode()
+    assert (
+        f'href="/gallery/files/{frames.pk}/download" download>Download EXR frames (ZIP)</a>' in html
+    )
+    assert "once its video is saved" not in html
+    assert f"HDR of clip #{clip.pk}" in html
+    listing = owner_client.get("/gallery/").content.decode()
+    assert "(no prompt)" not in listing and f"HDR of clip #{clip.pk}" in listing

@@ -137,3 +137,17 @@ def test_every_media_answer_is_nosniff_and_sandboxed(owner_client, clip, poster_
     cached = owner_client.get(reverse("gallery:file", args=[video.pk]), HTTP_IF_NONE_MATCH=etag)
     assert cached.status_code == 304 and cached["Content-Security-Policy"] == "sandbox"
     assert owner_client.get(reverse("gallery:file", args=[video.pk]))["Content-Type"] == "video/mp4"
+
+
+def test_the_404_page_keeps_the_navigation_and_is_the_same_for_every_case(
+    owner_client, stranger_client, clip
+):
+    """Logged in, a 404 still leads back to Create and the gallery; it tells no one which case
+    (no such clip, someone else's) they hit."""
+    missing = owner_client.get("/gallery/999999/")
+    others = stranger_client.get(f"/gallery/{clip.pk}/")
+    anonymous = Client().get("/s/no-such-token")
+    assert missing.status_code == others.status_code == anonymous.status_code == 404
+    html = missing.content.decode()
+    assert 'href="/">Create</a>' in html and 'href="/gallery/">Gallery</a>' in html
+    assert missing.content == others.content == anonymous.content

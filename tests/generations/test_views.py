@@ -524,3 +524,18 @@ def test_bidi_overrides_are_taken_out_of_a_prompt_and_rtl_marks_stay(owner_clien
     stored = Generation.objects.get(owner=owner).prompt
     assert stored == "A fox txet desrever in snow isolated, \u05e9\u05dc\u05d5\u05dd\u200f"
     assert "\u202e" not in owner_client.get("/gallery/").content.decode()
+
+
+def test_reframe_starts_with_no_frame_chosen_and_refuses_the_clips_own(owner_client, owner):
+    clip = make_placeholder_clip(owner)  # a 1920x1080 clip
+    html = owner_client.get(f"/?mode=video-to-video-reframe&source={clip.pk}").content.decode()
+    resolution = field_html(html, "resolution")
+    assert re.search(r'<option value=""[^>]*selected[^>]*>Choose the new frame…', resolution)
+    response = owner_client.post(
+        "/",
+        {"mode": "video-to-video-reframe", "source": clip.pk, "resolution": "1920x1080"},
+        headers=HTMX,
+    )
+    assert response.status_code == 422
+    assert "already 1920x1080" in field_html(response.content, "resolution")
+    assert not Generation.objects.filter(endpoint="video-to-video-reframe").exists()

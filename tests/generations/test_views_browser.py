@@ -15,7 +15,7 @@ from django.test import Client
 
 from ltxdash.generations.models import Generation, State
 from tests.factories import make_clip
-from tests.support.browser import CHROMIUM, assert_accessible
+from tests.support.browser import CHROMIUM, assert_accessible, launch
 
 pytestmark = [
     pytest.mark.browser,
@@ -150,3 +150,36 @@ def test_a_request_that_fails_says_so_beside_what_made_it(browser, owner):
         page.click(".mode-tab[href='?mode=video-to-video-reframe']")
         page.wait_for_selector(".mode-tab[href='?mode=video-to-video-reframe'][aria-current=page]")
         assert page.locator(".request-error").count() == 0
+
+
+def test_on_a_phone_the_tabs_are_one_row_and_no_keyboard_hint_shows(live_server, owner):
+    client = Client()
+    client.force_login(owner)
+    cookie = {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": live_server.url,
+    }
+    with launch(viewport="phone") as chromium:
+        page = chromium.context([cookie]).new_page()
+        page.goto(live_server.url + "/")
+        tops = page.eval_on_selector_all(".mode-tab", "tabs => tabs.map(t => t.offsetTop)")
+        assert len(tops) >= 6 and len(set(tops)) == 1, tops  # one row (it scrolls sideways)
+        assert not page.is_visible(".shortcut-hint")  # a phone has no Ctrl + Enter
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0
+        assert_accessible(page, "create page on a phone")
+
+
+def test_play_on_a_cards_poster_plays_the_clip_in_the_card(browser, owner):
+    clip = {}
+    in_thread(lambda: clip.update(g=make_clip(owner)))
+    with browser("/") as page:
+        page.click(f"#gen-{clip['g'].pk} .gen-poster")
+        video = page.wait_for_selector(f"#gen-{clip['g'].pk} video.gen-video")
+        assert "/gallery/" not in page.url  # still on the create page
+        assert "/gallery/files/" in (video.get_attribute("src") or "")
+        page.wait_for_function(
+            f"document.querySelector('#gen-{clip['g'].pk} video').readyState >= 1"
+        )
+        assert page.evaluate("document.activeElement.tagName") == "VIDEO"  # focus kept

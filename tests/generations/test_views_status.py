@@ -108,7 +108,9 @@ def test_refresh_shows_a_failure_with_its_reason_type_and_request_id(owner_clien
     assert "safety filter refused" in html  # explain.reason
     assert "<code>content_filtered_error</code>" in html
     assert 'data-copy="req_123abc"' in html
-    assert "Try again" in html
+    # The same prompt would be refused again: the main button opens the form prefilled.
+    assert f'href="/?from={generation.pk}">Edit and retry</a>' in html
+    assert f"/generations/{generation.pk}/retry" not in html
     assert json.loads(response["HX-Trigger"])["generation-finished"]["items"][0]["ok"] is False
 
 
@@ -288,3 +290,25 @@ def test_it_words_finished_toasts_as_sentences_and_cuts_at_a_word():
     cut = shorten("LTX's safety filter refused the prompt before it was blocked by the", 40)
     assert cut.endswith("…") and len(cut) <= 40 and not cut[:-1].endswith(" ")
     assert cut == "LTX's safety filter refused the prompt…"
+
+
+def test_a_failure_the_same_request_would_meet_again_offers_edit_and_retry(owner_client, owner):
+    for kind, label in (
+        ("content_filtered_error", "Edit and retry"),
+        ("invalid_request_error", "Edit and retry"),
+        ("api_error", "Try again"),
+    ):
+        generation = make_generation(owner, State.FAILED, error_type=kind, error_message="x")
+        html = owner_client.get(f"/generations/{generation.pk}/card").content.decode()
+        assert label in html, kind
+        assert (f"/generations/{generation.pk}/retry" in html) is (label == "Try again"), kind
+
+
+def test_a_clip_waiting_out_an_account_problem_asks_for_no_retry(owner_client, owner):
+    for kind in ("insufficient_funds_error", "authentication_error"):
+        generation = make_generation(
+            owner, State.QUEUED, submit_attempts=1, error_type=kind, error_message="x"
+        )
+        html = owner_client.get(f"/generations/{generation.pk}/card").content.decode()
+        assert "sent by itself once an admin" in html, kind
+        assert "retry" not in html.lower().replace("edit and retry", ""), kind

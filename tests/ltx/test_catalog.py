@@ -100,7 +100,8 @@ def test_it_accepts_every_combination_in_the_table(combo):
             elif endpoint == "video-to-video-reframe":
                 for resolution in combo.resolutions:
                     params = {"model": model, "resolution": resolution}
-                    assert catalog.validate(endpoint, params, {"video_uri": video()}) == {}
+                    source = video(width=1600, height=900)  # no frame of the table's own size
+                    assert catalog.validate(endpoint, params, {"video_uri": source}) == {}
             else:
                 params = {"model": model, "start_time": 0, "duration": 5}
                 assert catalog.validate(endpoint, params, {"video_uri": video(duration=6)}) == {}
@@ -708,3 +709,21 @@ def test_it_gives_upload_limits_per_method_and_role():
         ("image/png", "image/jpeg", "image/webp"),
     )
     assert "video/quicktime" in catalog.accept_attribute("video_uri")
+
+
+def test_a_reframe_to_the_sources_own_frame_is_refused():
+    """It would be a paid copy of the clip ($1.20 for 6 s of 1080p)."""
+    params = {"model": "ltx-2-3-pro", "resolution": "1920x1080"}
+    errors = catalog.validate("video-to-video-reframe", params, {"video_uri": video()})
+    assert "already 1920x1080" in errors["resolution"][0]
+    params["resolution"] = "1080x1920"
+    assert catalog.validate("video-to-video-reframe", params, {"video_uri": video()}) == {}
+
+
+def test_a_reframe_has_no_default_frame():
+    choices = catalog.choices("video-to-video-reframe", "ltx-2-3-pro")
+    assert choices.resolution is None and choices.resolution_chosen
+    errors = catalog.validate(
+        "video-to-video-reframe", {"model": "ltx-2-3-pro"}, {"video_uri": video()}
+    )
+    assert errors["resolution"] == ["Choose the new frame size."]

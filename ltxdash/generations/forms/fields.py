@@ -253,7 +253,11 @@ def _models(c: catalog.Choices) -> list[Option]:
 
 def _resolutions(c: catalog.Choices) -> list[Option]:
     options = _marked(c, "resolution", [(r, resolution_choice_label(r)) for r in c.resolutions])
-    return [("", "Automatic (follows the input)"), *options] if c.resolution_optional else options
+    if c.resolution_optional:
+        return [("", "Automatic (follows the input)"), *options]
+    if c.resolution_chosen:
+        return [("", "Choose the new frame…"), *options]
+    return options
 
 
 def _frame_rates(c: catalog.Choices) -> list[Option]:

@@ -21,6 +21,7 @@ from ltxdash.generations.models.states import (
     ENTERED_AT,
     FINISHED_PHRASES,
     IN_FLIGHT,
+    NEEDS_EDIT,
     PROBLEMS,
     RETRYABLE,
     TERMINAL,
@@ -32,6 +33,7 @@ from ltxdash.generations.models.states import (
 from ltxdash.generations.models.states import (
     stamp as make_stamp,
 )
+from ltxdash.ltx import catalog
 
 
 class Generation(models.Model):
@@ -200,8 +202,16 @@ class Generation(models.Model):
         return not (self.retention_ends_at and self.retention_ends_at <= now)
 
     @property
+    def retry_needs_edit(self) -> bool:
+        """Sending the same request again would fail the same way (the content filter, an
+        invalid request): retrying means editing it first."""
+        return self.state == State.FAILED and self.error_type in NEEDS_EDIT
+
+    @property
     def retry_label(self) -> str:
         """The retry button's words: what pressing it does to this clip."""
+        if self.retry_needs_edit:
+            return "Edit and retry"
         if self.state == State.UNKNOWN:
             return "Resubmit"
         if self.state in (State.EXPIRED, State.CANCELED):
@@ -219,6 +229,14 @@ class Generation(models.Model):
 
     def stamp(self, position: int | None = None) -> str:
         return make_stamp(self.version, self.state, position)
+
+    @property
+    def made_from(self) -> str:
+        """For a clip with no prompt (HDR, reframe): what it was made from, in words."""
+        what = catalog.endpoint_label(self.endpoint)
+        source = f" of clip #{self.parent_id}" if self.parent_id else ""
+        frame = (self.params or {}).get("resolution") if "reframe" in self.endpoint else None
+        return f"{what}{source}" + (f" to {frame}" if frame else "")
 
     @property
     def video(self) -> Output | None:
@@ -265,6 +283,10 @@ class GenerationInput(models.Model):
         return f"{self.role} of generation {self.generation_id}"
 
 
+# The API's result keys, as people call the files.
+OUTPUT_NAMES = {"video_url": "video", "exr_frames_url": "EXR frames (ZIP)"}
+
+
 class Output(models.Model):
     """One stored file of a finished generation, with what we read from the file itself."""
 
@@ -297,6 +319,11 @@ class Output(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} of generation {self.generation_id}"
+
+    @property
+    def display_name(self) -> str:
+        """What the file is, in words: "video", "EXR frames (ZIP)"."""
+        return OUTPUT_NAMES.get(self.label, self.label.removesuffix("_url").replace("_", " "))
 
     @classmethod
     def stored_names(cls, generation_id: int) -> set[str]:

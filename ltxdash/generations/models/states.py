@@ -132,6 +132,10 @@ class ErrorType(StrEnum):
     AUTHENTICATION = errors.AuthenticationError.error_type
 
 
+# Failures that the same request would meet again: their retry opens the form prefilled.
+NEEDS_EDIT = frozenset({ErrorType.CONTENT_FILTERED, ErrorType.INVALID_REQUEST, "request_too_large"})
+
+
 def stamp(version: int, state: str, position: int | None = None) -> str:
     """What a status card carries to say which version of a clip it shows:
     ``version.state[.queue position]``. ``version`` is bumped on every change a card shows; the

@@ -291,6 +291,9 @@ for _spec in _ENDPOINTS:
 
 # Endpoints whose `resolution` may be omitted: the API then follows the input's orientation.
 RESOLUTION_OPTIONAL = frozenset({"audio-to-video", "retake"})
+# Endpoints where the person picks the resolution, with no default: a reframe's default would
+# otherwise be the source's own size, a paid copy of it.
+RESOLUTION_CHOSEN = frozenset({"video-to-video-reframe"})
 
 CAMERA_MOTIONS = (
     "static",

@@ -144,6 +144,11 @@ def check_reframe(
     video = (inputs or {}).get("video_uri")
     if video is None or video.kind != "video":
         return
+    if resolution is not None and resolution == f"{video.width}x{video.height}":
+        errors["resolution"].append(
+            f"This video is already {video.width}x{video.height}: reframing it to the same "
+            "frame would be a paid copy of it. Choose another frame."
+        )
     frames = frame_count(video)
     too_long = video.duration is not None and video.duration > data.REFRAME_MAX_SECONDS
     if too_long or (frames is not None and frames > data.REFRAME_MAX_FRAMES):

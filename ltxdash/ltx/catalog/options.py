@@ -39,10 +39,10 @@ def choices(
 
     resolutions = allowed_resolutions(endpoint, model) if spec.takes("resolution") else ()
     optional = endpoint in data.RESOLUTION_OPTIONAL
+    chosen = endpoint in data.RESOLUTION_CHOSEN
     if resolution not in resolutions:
-        resolution = (
-            None if optional or not resolutions else _prefer(resolutions, data.DEFAULT_RESOLUTION)
-        )
+        no_default = optional or chosen or not resolutions
+        resolution = None if no_default else _prefer(resolutions, data.DEFAULT_RESOLUTION)
     _note(caveats, "resolution", {r: caveat(endpoint, model, r) for r in resolutions})
 
     fps_options: tuple[int, ...] = ()
@@ -82,6 +82,7 @@ def choices(
         fps_value=fps,
         duration=duration,
         resolution_optional=optional,
+        resolution_chosen=chosen,
         caveats=caveats,
         field_notes=field_notes,
     )

@@ -118,6 +118,7 @@ class Choices:
     fps_value: int | None
     duration: int | None
     resolution_optional: bool
+    resolution_chosen: bool = False  # no default: the person picks one (reframe)
     # {field: {value: why it is unconfirmed}} for options, and {field: note} for whole fields.
     caveats: dict[str, dict[str | int, str]] = field(default_factory=dict)
     field_notes: dict[str, str] = field(default_factory=dict)
