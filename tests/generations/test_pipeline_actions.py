@@ -213,3 +213,55 @@ def test_it_deletes_a_generation_with_its_files_but_keeps_shared_inputs(owner, t
 
     pipeline.delete_generation(second)
     assert not default_storage.exists(input_name)
+
+
+# --- the per-member cap (LTXDASH_MAX_ACTIVE_PER_USER) ----------------------------------------
+
+REQUEST = {"endpoint": "text-to-video", "params": T2V, "inputs": {}}
+
+
+def test_a_member_can_queue_only_up_to_the_cap_and_a_batch_counts_whole(owner, settings):
+    settings.LTXDASH_MAX_ACTIVE_PER_USER = 5
+    make_generation(owner, State.PROCESSING)
+    make_generation(owner, State.READY)  # finished clips don't count
+    make_generation(make_user("other"), State.QUEUED)  # nor another member's
+    pipeline.create_generations(owner=owner, **REQUEST, count=3)
+    with pytest.raises(pipeline.QueueFull, match=r"4 clips queued or in progress.*room for 1"):
+        pipeline.create_generations(owner=owner, **REQUEST, count=2)
+    assert Generation.objects.filter(owner=owner, state=State.QUEUED).count() == 3
+    pipeline.create_generations(owner=owner, **REQUEST, count=1)
+    failed = make_generation(owner, State.FAILED)
+    with pytest.raises(pipeline.QueueFull, match="limit is 5"):
+        pipeline.retry(failed)
+
+
+@pytest.mark.skipif(
+    "sqlite" in __import__("django.conf").conf.settings.DATABASES["default"]["ENGINE"],
+    reason="SQLite's in-memory test database refuses a second writer instead of waiting",
+)
+def test_twenty_concurrent_submits_against_a_cap_of_five_queue_exactly_five(owner, settings):
+    import threading
+
+    from django.db import connection
+
+    settings.LTXDASH_MAX_ACTIVE_PER_USER = 5
+    start = threading.Barrier(20)
+    outcomes: list[str] = []
+
+    def submit() -> None:
+        try:
+            start.wait()
+            pipeline.create_generations(owner=owner, **REQUEST, count=1)
+            outcomes.append("queued")
+        except pipeline.QueueFull:
+            outcomes.append("full")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["full"] * 15 + ["queued"] * 5
+    assert Generation.objects.filter(owner=owner, state=State.QUEUED).count() == 5

@@ -18,6 +18,7 @@ which are thin wrappers around the modules of this package:
 from ltxdash.generations.pipeline.actions import (
     InputSource,
     PipelineError,
+    QueueFull,
     Still,
     cancel,
     copy_again,
@@ -31,6 +32,7 @@ from ltxdash.generations.pipeline.actions import (
 __all__ = [
     "InputSource",
     "PipelineError",
+    "QueueFull",
     "Still",
     "cancel",
     "copy_again",
