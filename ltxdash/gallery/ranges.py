@@ -109,6 +109,8 @@ def serve_file(
         "Content-Type": content_type,
         "Content-Disposition": _disposition(filename, attachment),
         "Cache-Control": cache_control,
+        # Stricter than a page's (settings); the CSP middleware keeps a header already set.
+        "Content-Security-Policy": settings.LTXDASH_MEDIA_CSP,
     }
     prefix = settings.LTXDASH_X_ACCEL_REDIRECT_PREFIX
     if prefix:
