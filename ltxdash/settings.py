@@ -245,6 +245,8 @@ if LTXDASH_HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     # Preloading is a promise to browsers' built-in lists that is slow to take back: opt in.
     SECURE_HSTS_PRELOAD = env_bool("LTXDASH_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]  # "preload is off": on purpose, see above
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- Internationalisation ---------------------------------------------------------------------
