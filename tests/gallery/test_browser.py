@@ -13,7 +13,7 @@ from django.test import Client
 
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import Generation
-from tests.support.browser import CHROMIUM
+from tests.support.browser import CHROMIUM, CspWatch
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,7 +35,8 @@ def browser(live_server, owner):
     def open_page() -> Iterator:
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            context = chromium.new_context(viewport={"width": 1280, "height": 800})
+            csp = CspWatch()
+            context = csp.attach(chromium.new_context(viewport={"width": 1280, "height": 800}))
             context.add_cookies(
                 [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
             )
@@ -45,6 +46,7 @@ def browser(live_server, owner):
                 yield page
             finally:
                 chromium.close()
+            csp.check()
 
     return open_page
 

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test import Client
 
 from ltxdash.generations.models import Generation, State
-from tests.support.browser import CHROMIUM
+from tests.support.browser import CHROMIUM, CspWatch
 
 pytestmark = [
     pytest.mark.browser,
@@ -50,7 +50,8 @@ def browser(live_server, owner):
     def open_page(path: str = "/") -> Iterator:
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            context = chromium.new_context(viewport={"width": 1280, "height": 900})
+            csp = CspWatch()
+            context = csp.attach(chromium.new_context(viewport={"width": 1280, "height": 900}))
             context.add_cookies(
                 [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
             )
@@ -60,6 +61,7 @@ def browser(live_server, owner):
                 yield page
             finally:
                 chromium.close()
+            csp.check()
 
     return open_page
 
