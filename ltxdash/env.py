@@ -152,7 +152,7 @@ def env_database(name: str, *, environ: Mapping[str, str] | None = None) -> DBCo
 
 
 def env_email_url(name: str, *, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """An SMTP server as a URL, parsed into Django's EMAIL_* settings ({} when unset).
+    """An SMTP server as a URL, parsed into a ``MAILERS`` entry ({} when unset).
 
     ``smtp://host:25`` (no encryption: a relay on the same machine or network),
     ``smtp+tls://user:pass@host:587`` (STARTTLS), ``smtps://user:pass@host:465`` (TLS from the
@@ -164,30 +164,29 @@ def env_email_url(name: str, *, environ: Mapping[str, str] | None = None) -> dic
     if not value:
         return {}
     parts = urlsplit(value)
-    schemes = {
-        "smtp": (False, False, 25),
-        "smtp+tls": (True, False, 587),
-        "smtps": (False, True, 465),
-    }
+    schemes = {"smtp": (False, False), "smtp+tls": (True, False), "smtps": (False, True)}
     try:
         port = parts.port
     except ValueError:
         port = -1
     if parts.scheme not in schemes or not parts.hostname or port == -1:
+        # Never the value itself: it may hold a password.
         raise ImproperlyConfigured(
             f"{name} must look like smtp://host:25, smtp+tls://user:pass@host:587 or "
-            f"smtps://user:pass@host:465; got a value starting {value.partition('://')[0]!r}"
+            f"smtps://user:pass@host:465 (scheme {parts.scheme or '?'!r})"
         )
-    starttls, ssl, default_port = schemes[parts.scheme]
-    return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": parts.hostname,
-        "EMAIL_PORT": port or default_port,
-        "EMAIL_HOST_USER": unquote(parts.username or ""),
-        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-        "EMAIL_USE_TLS": starttls,
-        "EMAIL_USE_SSL": ssl,
+    use_tls, use_ssl = schemes[parts.scheme]
+    options: dict[str, Any] = {
+        "host": parts.hostname,
+        "username": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "use_tls": use_tls,
+        "use_ssl": use_ssl,
+        "timeout": 10,  # a reset page must not hang on a dead mail server
     }
+    if port:
+        options["port"] = port
+    return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}
 
 
 def _check_range(name: str, number: float, low: float | None, high: float | None) -> None:

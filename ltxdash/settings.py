@@ -202,9 +202,10 @@ AXES_VERBOSE = False  # one warning per lockout is enough (django-axes logs each
 
 # Password reset needs a way to send mail; without LTXDASH_EMAIL_URL its pages are 404 and the
 # login page offers no "Forgot password?" link.
-_email = env_email_url("LTXDASH_EMAIL_URL")
-LTXDASH_PASSWORD_RESET = bool(_email)
-globals().update(_email)
+_mailer = env_email_url("LTXDASH_EMAIL_URL")
+LTXDASH_PASSWORD_RESET = bool(_mailer)
+if _mailer:  # else no MAILERS at all: nothing sends mail (an empty one is a check warning)
+    MAILERS = {"default": _mailer}
 DEFAULT_FROM_EMAIL = env_str("LTXDASH_EMAIL_FROM", "ltxdash <ltxdash@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

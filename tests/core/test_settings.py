@@ -179,22 +179,26 @@ def test_it_leaves_the_mode_of_a_data_dir_that_exists(tmp_path):
 
 
 def test_it_reads_the_mail_server_from_one_url(tmp_path):
-    expr = "s.LTXDASH_PASSWORD_RESET, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, s.EMAIL_USE_SSL"
-    out = _settings_value("s.LTXDASH_PASSWORD_RESET", LTXDASH_DATA_DIR=str(tmp_path))
-    assert out.stdout.strip() == "False"
+    expr = "s.LTXDASH_PASSWORD_RESET, getattr(s, 'MAILERS', None)"
+    out = _settings_value(expr, LTXDASH_DATA_DIR=str(tmp_path))
+    assert out.stdout.strip() == "(False, None)"
     out = _settings_value(
-        expr,
+        "s.LTXDASH_PASSWORD_RESET, s.MAILERS['default']['OPTIONS']",
         LTXDASH_DATA_DIR=str(tmp_path),
-        LTXDASH_EMAIL_URL="smtp+tls://ops%40example.com:p%40ss@mail.example.com:587",
+        LTXDASH_EMAIL_URL="smtp+tls://ops%40example.com:p%40ss@mail.example.com:2525",
     )
     assert out.stdout.strip() == (
-        "(True, 'mail.example.com', 587, 'ops@example.com', 'p@ss', True, False)"
+        "(True, {'host': 'mail.example.com', 'username': 'ops@example.com', 'password': 'p@ss',"
+        " 'use_tls': True, 'use_ssl': False, 'timeout': 10, 'port': 2525})"
     )
     out = _settings_value(
-        expr, LTXDASH_DATA_DIR=str(tmp_path), LTXDASH_EMAIL_URL="smtps://m.example.com"
+        "s.MAILERS['default']['OPTIONS']",
+        LTXDASH_DATA_DIR=str(tmp_path),
+        LTXDASH_EMAIL_URL="smtps://m.example.com",
     )
-    assert out.stdout.strip() == "(True, 'm.example.com', 465, '', '', False, True)"
+    assert "'use_ssl': True" in out.stdout and "'port'" not in out.stdout  # 465, Django's default
     bad = _settings_value(
-        "1", LTXDASH_DATA_DIR=str(tmp_path), LTXDASH_EMAIL_URL="mail.example.com:25"
+        "1", LTXDASH_DATA_DIR=str(tmp_path), LTXDASH_EMAIL_URL="mail:secret@example.com:25"
     )
     assert bad.returncode != 0 and "LTXDASH_EMAIL_URL must look like" in bad.stderr
+    assert "secret" not in bad.stderr

@@ -70,12 +70,16 @@ def test_changing_settings_updates_the_choices_and_the_estimate(browser):
     with browser() as page:
         assert "≈ $0.36" in page.inner_text("#estimate")  # 6 s at $0.06/s
         page.select_option("#id_duration", "8")
-        page.wait_for_function("document.querySelector('#estimate').innerText.includes('0.48')")
+        page.wait_for_function(
+            "() => document.querySelector('#estimate').innerText.includes('0.48')"
+        )
         page.click(".segment:nth-child(3)")  # three takes
-        page.wait_for_function("document.querySelector('#estimate').innerText.includes('1.44')")
+        page.wait_for_function(
+            "() => document.querySelector('#estimate').innerText.includes('1.44')"
+        )
         assert page.locator("#id_fps option[value='48']").count() == 1
         page.select_option("#id_model", "ltx-2-5-pro")
-        page.wait_for_function("!document.querySelector('#id_fps option[value=\"48\"]')")
+        page.wait_for_function("() => !document.querySelector('#id_fps option[value=\"48\"]')")
         assert page.locator("#id_duration option[value='auto']").count() == 1
 
 
@@ -85,10 +89,12 @@ def test_a_choice_made_while_the_last_answer_settles_still_counts(browser):
         # the swap settles (20 ms later by default); widen that gap so the test always lands in it.
         page.evaluate("htmx.config.defaultSettleDelay = 1500")
         page.click(".segment:nth-child(3)")  # three takes
-        page.wait_for_function("document.querySelector('#estimate').innerText.includes('1.08')")
+        page.wait_for_function(
+            "() => document.querySelector('#estimate').innerText.includes('1.08')"
+        )
         page.select_option("#id_model", "ltx-2-5-pro")  # before that answer has settled
 
-        page.wait_for_function("!document.querySelector('#id_fps option[value=\"48\"]')")
+        page.wait_for_function("() => !document.querySelector('#id_fps option[value=\"48\"]')")
         assert page.locator("#id_model").input_value() == "ltx-2-5-pro"
 
 
