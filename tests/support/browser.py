@@ -27,7 +27,8 @@ class CspWatch:
 
     def _console(self, message: Any) -> None:
         if any(marker in message.text for marker in self.MARKERS):
-            self.violations.append(message.text)
+            where = message.location or {}
+            self.violations.append(f"{where.get('url')}:{where.get('lineNumber')}: {message.text}")
 
     def check(self) -> None:
         assert not self.violations, "Content-Security-Policy violations:\n" + "\n".join(
