@@ -3,6 +3,7 @@ login throttling counts failures by."""
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections.abc import Callable
 from functools import wraps
@@ -15,18 +16,26 @@ from django.shortcuts import render
 from django.urls import path, reverse_lazy
 
 
-def client_address(request: HttpRequest) -> str:
-    """The address django-axes counts failed logins by.
+def client_address(request: HttpRequest) -> str | None:
+    """The address django-axes counts failed logins by (an IP address, or None).
 
     Behind the HTTPS proxy (``LTXDASH_HTTPS``) every request comes from the proxy, so the
     client is the last ``X-Forwarded-For`` entry: the one our proxy appended (earlier entries
-    are whatever the client sent, and could be anything).
+    are whatever the client sent, and could be anything). Only a real IP address is used: it
+    is stored in an address column (PostgreSQL's ``inet`` refuses anything else).
     """
     if settings.LTXDASH_HTTPS:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
+        forwarded = _ip(request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1])
         if forwarded:
             return forwarded
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    return _ip(request.META.get("REMOTE_ADDR", ""))
+
+
+def _ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
 
 
 def locked_out(

@@ -89,3 +89,12 @@ def test_the_admin_login_is_throttled_too(client, owner):
         client.post("/admin/login/", WRONG)
     response = client.post("/admin/login/", RIGHT)
     assert response.status_code == 429
+
+
+def test_a_forged_or_missing_address_does_not_break_the_login(owner, settings):
+    settings.LTXDASH_HTTPS = True
+    garbage = Client(HTTP_X_FORWARDED_FOR="<script>, not-an-ip")
+    assert garbage.post(LOGIN, WRONG).status_code == 200  # counted by the proxy's own address
+    assert garbage.post(LOGIN, RIGHT).status_code == 302
+    no_address = Client(REMOTE_ADDR="")
+    assert no_address.post(LOGIN, RIGHT).status_code == 302

@@ -7,6 +7,8 @@ import wsgiref.util
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from ltxdash.core.logs import AccessLog, redact
 from ltxdash.gallery.models import ShareLink
@@ -38,8 +40,14 @@ def _wsgi_get(path: str) -> str:
     wsgiref.util.setup_testing_defaults(environ)
     environ["HTTP_HOST"] = "127.0.0.1"
     status: list[str] = []
-    body = b"".join(AccessLog(WSGIHandler())(environ, lambda s, h, *e: status.append(s)))
-    assert body is not None
+    # As Django's test client does: the request must not close the test's database connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        b"".join(AccessLog(WSGIHandler())(environ, lambda s, h, *e: status.append(s)))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return status[0]
 
 
