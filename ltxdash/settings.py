@@ -8,6 +8,7 @@ LTX simulator. ``DATABASE_URL``, ``REDIS_URL`` and ``STORAGES`` move each part o
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -193,7 +194,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # own successful login would reset it. Spraying many accounts from many addresses is what a
 # rate limit in front does (nginx limit_req in the production recipe).
 AXES_FAILURE_LIMIT = env_int("LTXDASH_LOGIN_FAILURE_LIMIT", 10, min_value=1)
-AXES_COOLOFF_TIME = env_float("LTXDASH_LOGIN_COOLOFF_MINUTES", 15.0, min_value=0.1) / 60  # hours
+AXES_COOLOFF_TIME = timedelta(
+    minutes=env_float("LTXDASH_LOGIN_COOLOFF_MINUTES", 15.0, min_value=0.1)
+)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "ltxdash.core.auth.locked_out"  # our page, with the minutes left

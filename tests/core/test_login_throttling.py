@@ -1,5 +1,7 @@
 """Login throttling (django-axes): a username tried from one address is locked after the limit."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -32,7 +34,7 @@ def test_it_locks_out_after_ten_wrong_passwords_even_with_the_right_one(client, 
 
 def test_it_shows_the_lockout_with_the_cool_off_from_the_environment(client, owner, settings):
     settings.AXES_FAILURE_LIMIT = 3
-    settings.AXES_COOLOFF_TIME = 2 / 60  # hours: LTXDASH_LOGIN_COOLOFF_MINUTES=2
+    settings.AXES_COOLOFF_TIME = timedelta(minutes=2)  # LTXDASH_LOGIN_COOLOFF_MINUTES=2
     _fail(client, 3)
     response = client.post(LOGIN, RIGHT)
     assert response.status_code == 429
