@@ -7,11 +7,12 @@ instead of turning into a wrong default at 3 a.m.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -161,11 +162,73 @@ def env_database(name: str, *, environ: Mapping[str, str] | None = None) -> DBCo
         ) from None
 
 
+def env_email_url(name: str, *, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """An SMTP server as a URL, parsed into a ``MAILERS`` entry ({} when unset).
+
+    ``smtp://host:25`` (no encryption: a relay on the same machine or network),
+    ``smtp+tls://user:pass@host:587`` (STARTTLS), ``smtps://user:pass@host:465`` (TLS from the
+    start). A user name or password with ``@``, ``:`` or ``/`` is percent-encoded.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    value = env_str(name, environ=environ)
+    if not value:
+        return {}
+    parts = urlsplit(value)
+    schemes = {"smtp": (False, False), "smtp+tls": (True, False), "smtps": (False, True)}
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in schemes or not parts.hostname or port == -1:
+        # Never the value itself: it may hold a password.
+        raise ImproperlyConfigured(
+            f"{name} must look like smtp://host:25, smtp+tls://user:pass@host:587 or "
+            f"smtps://user:pass@host:465 (scheme {parts.scheme or '?'!r})"
+        )
+    use_tls, use_ssl = schemes[parts.scheme]
+    options: dict[str, Any] = {
+        "host": parts.hostname,
+        "username": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "use_tls": use_tls,
+        "use_ssl": use_ssl,
+        "timeout": 10,  # a reset page must not hang on a dead mail server
+    }
+    if port:
+        options["port"] = port
+    return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}
+
+
 def _check_range(name: str, number: float, low: float | None, high: float | None) -> None:
     if low is not None and number < low:
         raise ImproperlyConfigured(f"{name} must be at least {low}; got {number}")
     if high is not None and number > high:
         raise ImproperlyConfigured(f"{name} must be at most {high}; got {number}")
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) readable by this user only (0700) if it is missing.
+
+    A folder that already exists keeps its mode: an operator may have chosen another on purpose.
+    """
+    if not path.is_dir():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(path, 0o700)  # mkdir's mode goes through the umask; say it exactly
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create an empty ``path`` with mode 0600 if it is missing (for SQLite, before it does).
+
+    SQLite creates a database with the umask's mode (usually 0644, readable by every local
+    user); given an empty file it uses it as a new database, and it gives its ``-wal`` and
+    ``-shm`` files the database's mode.
+    """
+    private_dir(path.parent)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return path
 
 
 def secret_from_file(path: Path) -> str:
@@ -174,7 +237,7 @@ def secret_from_file(path: Path) -> str:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     secret = secrets.token_urlsafe(50)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -8,13 +8,17 @@ LTX simulator. ``DATABASE_URL``, ``REDIS_URL`` and ``STORAGES`` move each part o
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from django.utils.csp import CSP
 
 from ltxdash.env import (
     env_bool,
     env_choice,
     env_database,
+    env_email_url,
     env_float,
     env_int,
     env_list,
@@ -22,11 +26,13 @@ from ltxdash.env import (
     env_str,
     env_timezone,
     env_url,
+    private_dir,
+    private_file,
     secret_from_file,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(env_str("LTXDASH_DATA_DIR", str(BASE_DIR / "data"))).resolve()
+DATA_DIR = private_dir(Path(env_str("LTXDASH_DATA_DIR", str(BASE_DIR / "data"))).resolve())
 
 # --- Core -------------------------------------------------------------------------------------
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -44,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_q",
+    "axes",
     "ltxdash.core",
     "ltxdash.simulator",
     "ltxdash.generations",
@@ -52,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ltxdash.urls"
@@ -75,6 +85,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ltxdash.core.context_processors.ltxdash",
@@ -100,12 +111,14 @@ if _database:
     if _database["ENGINE"] == "django.db.backends.sqlite3":
         _database["OPTIONS"] = {**_SQLITE_OPTIONS, **_database.get("OPTIONS", {})}
         _database["CONN_MAX_AGE"] = 0
+        if _database["NAME"] and _database["NAME"] != ":memory:":
+            private_file(Path(_database["NAME"]))
     DATABASES = {"default": _database}
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "ltxdash.sqlite3",
+            "NAME": private_file(DATA_DIR / "ltxdash.sqlite3"),
             "OPTIONS": _SQLITE_OPTIONS,
         }
     }
@@ -143,6 +156,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
+# `serve` tells /healthz here which of its children run (ltxdash/core/supervision.py).
+LTXDASH_SERVE_STATUS_FILE = DATA_DIR / "serve-status.json"
 # Downloads and uploads in progress, a folder each (filestore.scratch_dir). Next to the media, so
 # a finished copy usually moves into FileSystemStorage with a rename; folders a killed worker
 # left are swept after hours (filestore.sweep_scratch).
@@ -158,6 +173,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Auth -------------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # First, as django-axes asks: it refuses a locked-out login before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -168,7 +188,50 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Login throttling (django-axes; README "Login throttling"). A username tried from one address
+# is locked after this many failures in a row, for the cool-off; a success starts the count over.
+# Keyed by username *and* address: by username alone anyone could lock a teammate out from
+# anywhere; by address alone one office behind one NAT would share a budget, and any member's
+# own successful login would reset it. Spraying many accounts from many addresses is what a
+# rate limit in front does (nginx limit_req in the production recipe).
+AXES_FAILURE_LIMIT = env_int("LTXDASH_LOGIN_FAILURE_LIMIT", 10, min_value=1)
+AXES_COOLOFF_TIME = timedelta(
+    minutes=env_float("LTXDASH_LOGIN_COOLOFF_MINUTES", 15.0, min_value=0.1)
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "ltxdash.core.auth.locked_out"  # our page, with the minutes left
+AXES_CLIENT_IP_CALLABLE = "ltxdash.core.auth.client_address"
+AXES_VERBOSE = False  # one warning per lockout is enough (django-axes logs each attempt otherwise)
+
+# Password reset needs a way to send mail; without LTXDASH_EMAIL_URL its pages are 404 and the
+# login page offers no "Forgot password?" link.
+_mailer = env_email_url("LTXDASH_EMAIL_URL")
+LTXDASH_PASSWORD_RESET = bool(_mailer)
+if _mailer:  # else no MAILERS at all: nothing sends mail (an empty one is a check warning)
+    MAILERS = {"default": _mailer}
+DEFAULT_FROM_EMAIL = env_str("LTXDASH_EMAIL_FROM", "ltxdash <ltxdash@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 # --- Security ---------------------------------------------------------------------------------
+# Content-Security-Policy (Django's own middleware): scripts and styles only from our origin, or
+# inline with this response's nonce; blob: for the preview of a file being uploaded. Media
+# answers get a stricter one (gallery/ranges.py).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "blob:", "data:"],
+    "media-src": [CSP.SELF, "blob:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Files (videos, posters, downloads) are never pages: nothing in one may run or load.
+LTXDASH_MEDIA_CSP = (
+    "default-src 'none'; img-src 'self'; media-src 'self'; frame-ancestors 'none'; sandbox"
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -185,7 +248,10 @@ if LTXDASH_HTTPS:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("LTXDASH_HSTS_SECONDS", 60 * 60 * 24 * 30, min_value=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Preloading is a promise to browsers' built-in lists that is slow to take back: opt in.
+    SECURE_HSTS_PRELOAD = env_bool("LTXDASH_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]  # "preload is off": on purpose, see above
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- Internationalisation ---------------------------------------------------------------------
@@ -229,11 +295,24 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line goes out through this one handler, and its filter cuts share tokens out of it
+    # (ltxdash/core/logs.py): Django's request and error logs, the access log, the workers.
+    "filters": {"redact_tokens": {"()": "ltxdash.core.logs.RedactTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
         "django_q": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # Django's own default handlers would print (with DEBUG) or mail without the filter.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
     },
 }

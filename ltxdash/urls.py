@@ -5,7 +5,7 @@ from ltxdash.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("ltxdash.core.auth")),
     path("admin/", admin.site.urls),
     path("gallery/", include("ltxdash.gallery.urls")),
     path("s/", include("ltxdash.gallery.share_urls")),  # public share links (no login)

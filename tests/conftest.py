@@ -12,6 +12,8 @@ def _media_in_tmp(settings, tmp_path):
     """Every test writes media (and temp files) into its own folder, never into ./data."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.LTXDASH_TMP_DIR = tmp_path / "tmp"
+    # ... and never reads the status file of a `make run` going on in the same checkout.
+    settings.LTXDASH_SERVE_STATUS_FILE = tmp_path / "serve-status.json"
 
 
 @pytest.fixture

@@ -3,7 +3,10 @@ from django.http import HttpRequest
 
 
 def ltxdash(request: HttpRequest) -> dict[str, object]:
-    context: dict[str, object] = {"ltx_simulated": settings.LTX_SIMULATED}
+    context: dict[str, object] = {
+        "ltx_simulated": settings.LTX_SIMULATED,
+        "password_reset_enabled": settings.LTXDASH_PASSWORD_RESET,
+    }
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
         from ltxdash.generations.models import DispatchState
 

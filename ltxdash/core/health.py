@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from ltxdash.core import supervision
 from ltxdash.core.models import Lease
 
 POLLER_LEASE = "poller"
@@ -42,6 +43,15 @@ def check_broker() -> dict[str, Any]:
 
 
 def check_workers() -> dict[str, Any]:
+    # Under `serve`, its supervisor knows within a second that the cluster process died.
+    process = supervision.child("worker")
+    if process is not None and not process.get("running"):
+        return {
+            "ok": False,
+            "detail": "the worker process is down; it is being restarted",
+            "restarts": process.get("restarts"),
+            "restart_in_seconds": process.get("restart_in"),
+        }
     try:
         lease = Lease.objects.filter(name=POLLER_LEASE).first()
     except Exception as exc:

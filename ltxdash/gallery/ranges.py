@@ -49,7 +49,12 @@ DOWNLOAD_TYPES = frozenset({"application/zip"})
 _FALLBACK_TYPE = "application/octet-stream"
 # On every media answer: no sniffing a type of its own, and no script, form or plugin, should
 # anyone open the file as a page.
-SAFETY_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
+# On every file answer: never sniffed into a page, and nothing in it may run or load (the
+# policy is stricter than a page's; the CSP middleware keeps a header already set).
+SAFETY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": settings.LTXDASH_MEDIA_CSP,
+}
 
 
 class Unsatisfiable(Exception):

@@ -14,6 +14,16 @@
     meta.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
+  // A field marked data-refresh changed: ask for the settings that fit (hx-trigger of
+  // .settings-refresh). Done here, not with an hx-trigger filter: htmx evaluates filters with
+  // eval, which the Content-Security-Policy forbids.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (!field || !field.hasAttribute || !field.hasAttribute("data-refresh") || !field.form) return;
+    if (field.form.id !== "create-form") return;
+    field.form.dispatchEvent(new Event("settings-refresh", { bubbles: true }));
+  });
+
   function showProblem(drop, text) {
     var problem = drop.querySelector("[data-problem]");
     if (!problem) return;

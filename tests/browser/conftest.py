@@ -42,7 +42,7 @@ from ltxdash.core.health import POLLER_LEASE
 from ltxdash.core.models import Lease
 from ltxdash.generations.estimates import forget_typical_durations
 from ltxdash.generations.pipeline import loop
-from tests.support.browser import CHROMIUM, assert_accessible
+from tests.support.browser import CHROMIUM, CspWatch, assert_accessible
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -161,10 +161,13 @@ class Browser:
         self.base_url = base_url
         self.page_errors: list[str] = []
         self.overflows: dict[str, int] = {}
+        self.csp = CspWatch()
 
     def new_page(self) -> Any:
         """A page in a fresh context: no cookies, no cache, desktop size."""
-        context = self.chromium.new_context(viewport=DESKTOP, base_url=self.base_url)
+        context = self.csp.attach(
+            self.chromium.new_context(viewport=DESKTOP, base_url=self.base_url)
+        )
         page = context.new_page()
         page.on("pageerror", lambda error: self.page_errors.append(str(error)))
         return page
@@ -221,5 +224,6 @@ def browser(live_server) -> Iterator[Callable[[], contextlib.AbstractContextMana
                 chromium.close()
             assert not session.page_errors, f"JavaScript errors: {session.page_errors}"
             assert not session.overflows, f"wider than a 390 px phone: {session.overflows}"
+            session.csp.check()
 
     return launch

@@ -66,7 +66,7 @@ def generate(page, prompt: str) -> str:
     before = page.locator(".gen-card").count()
     page.get_by_label("Prompt").fill(prompt)
     page.get_by_role("button", name="Generate").click()
-    page.wait_for_function(f"document.querySelectorAll('.gen-card').length === {before + 1}")
+    page.wait_for_function(f"() => document.querySelectorAll('.gen-card').length === {before + 1}")
     card = page.locator(".gen-card").first
     assert prompt[:40] in card.locator(".gen-prompt").inner_text()
     return card.get_attribute("id")
@@ -97,7 +97,7 @@ def test_it_takes_a_clip_from_login_to_a_revoked_share_link(
         # The poster is swapped in with the Ready card: wait for it to load, then it must show.
         poster = card.locator(".gen-poster img").element_handle()
         page.wait_for_function(
-            "img => img.complete && img.naturalWidth > 0", arg=poster, timeout=10_000
+            "() => img => img.complete && img.naturalWidth > 0", arg=poster, timeout=10_000
         )
         page.wait_for_selector("#toasts .toast-ok")
         assert "is ready" in page.inner_text("#toasts")
@@ -164,7 +164,7 @@ def test_it_turns_an_uploaded_image_into_a_ready_clip(
         page.locator("#id_image_uri").set_input_files(str(image))
         page.wait_for_selector("#drop-image_uri .preview img")
         page.wait_for_function(
-            "document.querySelector('[name=image_uri_meta]').value === '0:640:360'"
+            "() => document.querySelector('[name=image_uri_meta]').value === '0:640:360'"
         )
         card_id = generate(page, "The harbour wakes up, gulls circling")
         assert "Image → Video" in page.inner_text(f"#{card_id} .gen-title")

@@ -1,11 +1,13 @@
 """`make run`'s process supervisor: everything starts, and one signal stops all of it."""
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -62,7 +64,7 @@ def test_it_serves_and_stops_everything_on_one_signal(tmp_path, signum):
         assert not _answers(f"http://127.0.0.1:{web}/healthz")
         assert not _answers(f"http://127.0.0.1:{sim}/_sim/health")
         leftovers = subprocess.run(
-            ["pgrep", "-f", f"--port {sim}|127.0.0.1:{web}"], capture_output=True, text=True
+            ["pgrep", "-f", f"--port ({sim}|{web})( |$)"], capture_output=True, text=True
         )
         assert leftovers.stdout == ""
     finally:
@@ -97,3 +99,77 @@ def test_its_children_do_not_outlive_it(tmp_path):
     ):
         assert time.monotonic() < deadline, "a child outlived the supervisor"
         time.sleep(0.3)
+
+
+def _health(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_a_killed_worker_is_restarted_while_the_web_keeps_answering(tmp_path):
+    web, sim = _free_port(), _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LTX", "DJANGO_", "DATABASE"))}
+    env |= {"LTXDASH_DATA_DIR": str(tmp_path), "LTXDASH_SIMULATOR_PORT": str(sim)}
+    env |= {"DJANGO_SETTINGS_MODULE": "ltxdash.settings", "PORT": str(web), "LTXDASH_WORKERS": "1"}
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [*manage, "serve"], cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
+        )
+    healthz = f"http://127.0.0.1:{web}/healthz"
+    status_file = tmp_path / "serve-status.json"
+    try:
+        deadline = time.monotonic() + 90
+        while not _answers(healthz):  # 200: web, database, broker and a worker are up
+            assert proc.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "ltxdash never became healthy"
+            time.sleep(0.3)
+        worker = json.loads(status_file.read_text())["children"]["worker"]
+        assert worker["running"] and worker["restarts"] == 0
+
+        os.kill(worker["pid"], signal.SIGKILL)
+        killed_at = time.monotonic()
+        # Within seconds (not the lease's minute) health says so, and the web still answers.
+        while True:
+            code, body = _health(healthz)
+            if code == 503 and not body["workers"]["ok"]:
+                break
+            assert time.monotonic() - killed_at < 5, body
+            time.sleep(0.2)
+        assert "down" in body["workers"]["detail"]
+        assert body["database"]["ok"] and body["broker"]["ok"]
+        assert _answers(f"http://127.0.0.1:{sim}/_sim/health")  # the others keep running
+
+        # It comes back (after a 1 s pause) and health recovers.
+        while _health(healthz)[0] != 200:
+            assert proc.poll() is None, log.read_text()
+            assert time.monotonic() - killed_at < 60, _health(healthz)
+            time.sleep(0.3)
+        worker = json.loads(status_file.read_text())["children"]["worker"]
+        assert worker["running"] and worker["restarts"] == 1 and worker["last_exit"] == -9
+        output = log.read_text()
+        assert "worker stopped unexpectedly (killed by SIGKILL); starting it again in 1 s" in output
+        assert "restarting worker (restart 1)" in output
+
+        proc.send_signal(signal.SIGTERM)  # and one signal still stops everything
+        assert proc.wait(timeout=40) == 0
+        assert not _answers_at_all(healthz)
+        assert not status_file.exists()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _answers_at_all(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=2).close()
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+    return True

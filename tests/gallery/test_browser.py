@@ -13,7 +13,7 @@ from django.test import Client
 
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import Generation
-from tests.support.browser import CHROMIUM, assert_accessible
+from tests.support.browser import CHROMIUM, CspWatch, assert_accessible
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,7 +35,8 @@ def browser(live_server, owner):
     def open_page() -> Iterator:
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            context = chromium.new_context(viewport={"width": 1280, "height": 800})
+            csp = CspWatch()
+            context = csp.attach(chromium.new_context(viewport={"width": 1280, "height": 800}))
             context.add_cookies(
                 [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
             )
@@ -46,6 +47,7 @@ def browser(live_server, owner):
                 assert_accessible(page)  # axe-core on the page the test ends on
             finally:
                 chromium.close()
+            csp.check()
 
     return open_page
 
@@ -66,11 +68,11 @@ def test_the_player_seeks_through_range_requests(browser, clip):
     with browser() as page:
         page.goto(f"{page.base_url}/gallery/{clip.pk}/")
         page.wait_for_function(
-            "document.querySelector('video.player').readyState >= 1", timeout=10_000
+            "() => document.querySelector('video.player').readyState >= 1", timeout=10_000
         )
         page.eval_on_selector("video.player", "v => { v.currentTime = 1.5; }")
         page.wait_for_function(
-            "(() => { const v = document.querySelector('video.player');"
+            "() => (() => { const v = document.querySelector('video.player');"
             " return !v.seeking && v.readyState >= 2 && Math.abs(v.currentTime - 1.5) < 0.2; })()",
             timeout=10_000,
         )
@@ -84,11 +86,11 @@ def test_scrolling_loads_older_clips_and_filters_swap_the_grid(browser, owner, m
         page.goto(page.base_url + "/gallery/")
         assert page.locator(".clip-card").count() == 24
         page.locator(".load-more").scroll_into_view_if_needed()
-        page.wait_for_function("document.querySelectorAll('.clip-card').length === 30")
+        page.wait_for_function("() => document.querySelectorAll('.clip-card').length === 30")
         assert page.locator(".load-more").count() == 0
 
         page.fill("input[name=q]", "otter")
-        page.wait_for_function("document.querySelectorAll('.clip-card').length === 1")
+        page.wait_for_function("() => document.querySelectorAll('.clip-card').length === 1")
         assert "q=otter" in page.url  # the filtered state is in the address bar, shareable
 
 
@@ -110,7 +112,7 @@ def test_favourite_and_share_without_a_reload(browser, clip):
         og_video = page.locator("meta[property='og:video']").get_attribute("content")
         assert og_video.endswith("/video")
         page.wait_for_function(
-            "document.querySelector('video.player').readyState >= 1", timeout=10_000
+            "() => document.querySelector('video.player').readyState >= 1", timeout=10_000
         )
     assert Generation.objects.get(pk=clip.pk).favourite
     assert ShareLink.objects.get().views == 1

@@ -15,7 +15,7 @@ from django.test import Client
 
 from ltxdash.generations.models import Generation, State
 from tests.factories import make_clip
-from tests.support.browser import CHROMIUM, assert_accessible, launch
+from tests.support.browser import CHROMIUM, CspWatch, assert_accessible, launch
 
 pytestmark = [
     pytest.mark.browser,
@@ -51,7 +51,8 @@ def browser(live_server, owner):
     def open_page(path: str = "/") -> Iterator:
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            context = chromium.new_context(viewport={"width": 1280, "height": 900})
+            csp = CspWatch()
+            context = csp.attach(chromium.new_context(viewport={"width": 1280, "height": 900}))
             context.add_cookies(
                 [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
             )
@@ -62,6 +63,7 @@ def browser(live_server, owner):
                 assert_accessible(page)  # axe-core on the page the test ends on
             finally:
                 chromium.close()
+            csp.check()
 
     return open_page
 
@@ -70,12 +72,16 @@ def test_changing_settings_updates_the_choices_and_the_estimate(browser):
     with browser() as page:
         assert "≈ $0.36" in page.inner_text("#estimate")  # 6 s at $0.06/s
         page.select_option("#id_duration", "8")
-        page.wait_for_function("document.querySelector('#estimate').innerText.includes('0.48')")
+        page.wait_for_function(
+            "() => document.querySelector('#estimate').innerText.includes('0.48')"
+        )
         page.click(".segment:nth-child(3)")  # three takes
-        page.wait_for_function("document.querySelector('#estimate').innerText.includes('1.44')")
+        page.wait_for_function(
+            "() => document.querySelector('#estimate').innerText.includes('1.44')"
+        )
         assert page.locator("#id_fps option[value='48']").count() == 1
         page.select_option("#id_model", "ltx-2-5-pro")
-        page.wait_for_function("!document.querySelector('#id_fps option[value=\"48\"]')")
+        page.wait_for_function("() => !document.querySelector('#id_fps option[value=\"48\"]')")
         assert page.locator("#id_duration option[value='auto']").count() == 1
 
 
@@ -85,10 +91,12 @@ def test_a_choice_made_while_the_last_answer_settles_still_counts(browser):
         # the swap settles (20 ms later by default); widen that gap so the test always lands in it.
         page.evaluate("htmx.config.defaultSettleDelay = 1500")
         page.click(".segment:nth-child(3)")  # three takes
-        page.wait_for_function("document.querySelector('#estimate').innerText.includes('1.08')")
+        page.wait_for_function(
+            "() => document.querySelector('#estimate').innerText.includes('1.08')"
+        )
         page.select_option("#id_model", "ltx-2-5-pro")  # before that answer has settled
 
-        page.wait_for_function("!document.querySelector('#id_fps option[value=\"48\"]')")
+        page.wait_for_function("() => !document.querySelector('#id_fps option[value=\"48\"]')")
         assert page.locator("#id_model").input_value() == "ltx-2-5-pro"
 
 

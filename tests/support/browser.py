@@ -1,4 +1,5 @@
-"""The browser tests' Chromium (Debian's, never a downloaded one), and axe-core on its pages."""
+"""The browser tests' Chromium (Debian's, never a downloaded one), axe-core on its pages, and
+the watch that fails them on any Content-Security-Policy violation."""
 
 from __future__ import annotations
 
@@ -23,12 +24,14 @@ SETTLE = """Promise.all(document.getAnimations()
 
 
 class Browser:
-    """A launched Chromium that opens contexts at one viewport and theme."""
+    """A launched Chromium that opens contexts at one viewport and theme; ``csp`` watches every
+    page they open (``launch`` checks it at the end)."""
 
     def __init__(self, chromium: Any, viewport: str, theme: str) -> None:
         self.chromium = chromium
         self.viewport = viewport
         self.theme = theme
+        self.csp = CspWatch()
 
     def context(self, cookies: list[dict] | None = None) -> Any:
         phone = self.viewport == "phone"
@@ -41,7 +44,7 @@ class Browser:
         )
         if cookies:
             context.add_cookies(cookies)
-        return context
+        return self.csp.attach(context)
 
 
 @contextmanager
@@ -50,10 +53,12 @@ def launch(viewport: str = "desktop", theme: str = "dark") -> Iterator[Browser]:
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = Browser(chromium, viewport, theme)
         try:
-            yield Browser(chromium, viewport, theme)
+            yield browser
         finally:
             chromium.close()
+        browser.csp.check()
 
 
 def serious_violations(page: Any) -> list[dict]:
@@ -80,3 +85,31 @@ def assert_accessible(page: Any, where: str = "") -> None:
         for node in violation["nodes"][:2]:
             lines.append(f"    {node.get('failureSummary', '').strip()}".replace("\n", " "))
     raise AssertionError("\n".join(lines))
+
+
+class CspWatch:
+    """Collects every console message in which Chromium reports a CSP violation.
+
+    ``CspWatch().attach(context)`` on a Playwright browser context watches all its pages; call
+    ``check()`` when done. Chromium logs a blocked inline script, style, ``style=`` attribute,
+    eval or load as an error that names the Content Security Policy.
+    """
+
+    MARKERS = ("Content Security Policy", "Content-Security-Policy")
+
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+
+    def attach(self, context: Any) -> Any:
+        context.on("console", self._console)
+        return context
+
+    def _console(self, message: Any) -> None:
+        if any(marker in message.text for marker in self.MARKERS):
+            where = message.location or {}
+            self.violations.append(f"{where.get('url')}:{where.get('lineNumber')}: {message.text}")
+
+    def check(self) -> None:
+        assert not self.violations, "Content-Security-Policy violations:\n" + "\n".join(
+            self.violations
+        )
