@@ -189,9 +189,13 @@ def test_it_explains_a_content_filter_failure_in_plain_words(
         assert reason.startswith("LTX's safety filter refused the prompt or one of the inputs.")
         assert "Change the wording or the media and try again." in reason
         assert card.locator(".gen-support code").first.inner_text() == "content_filtered_error"
-        assert card.get_by_role("button", name="Try again").is_visible()
+        # The same prompt would be refused again: the main button opens it for editing.
+        assert card.get_by_role("button", name="Try again").count() == 0
         page.wait_for_selector("#toasts .toast-bad")
         b.shoot(page, "failure-card")
+        card.get_by_role("link", name="Edit and retry").click()
+        page.wait_for_url("**/?from=*")
+        assert page.input_value("#id_prompt") == "A crowded night market [filter]"
     (job,) = ltx_simulator.jobs()
     assert job["status"] == "failed"
 
