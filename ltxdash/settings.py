@@ -275,8 +275,6 @@ LTX_API_BASE_URL = env_url(
 LTXDASH_EXTRA_RESULT_ORIGINS = env_origins("LTXDASH_EXTRA_RESULT_ORIGINS")
 LTX_MAX_CONCURRENCY = env_int("LTX_MAX_CONCURRENCY", 2, min_value=1, max_value=1000)
 LTX_POLL_INTERVAL = env_float("LTX_POLL_INTERVAL", 5.0, min_value=0.05, max_value=3600)
-# Most clips one member may have queued or in flight at once (budgets build on this cap).
-LTXDASH_MAX_ACTIVE_PER_USER = env_int("LTXDASH_MAX_ACTIVE_PER_USER", 20, min_value=1)
 # Largest output we copy into our storage (a safety valve, not an API limit).
 LTXDASH_MAX_OUTPUT_BYTES = env_int("LTXDASH_MAX_OUTPUT_BYTES", 2 * 1024**3, min_value=1024)
 

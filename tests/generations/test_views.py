@@ -539,14 +539,3 @@ def test_reframe_starts_with_no_frame_chosen_and_refuses_the_clips_own(owner_cli
     assert response.status_code == 422
     assert "already 1920x1080" in field_html(response.content, "resolution")
     assert not Generation.objects.filter(endpoint="video-to-video-reframe").exists()
-
-
-def test_a_submit_past_the_members_cap_is_refused_on_the_form(owner_client, owner, settings):
-    settings.LTXDASH_MAX_ACTIVE_PER_USER = 2
-    make_generation(owner, State.QUEUED)
-    response = owner_client.post("/", {**T2V, "count": "2"}, headers=HTMX)
-    assert response.status_code == 422
-    html = response.content.decode()
-    assert "1 clips queued or in progress, and the limit is 2" in html
-    assert "A lighthouse in a storm, waves breaking</textarea>" in html  # the prompt is kept
-    assert Generation.objects.filter(owner=owner).count() == 1

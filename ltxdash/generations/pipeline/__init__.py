@@ -18,7 +18,6 @@ which are thin wrappers around the modules of this package:
 from ltxdash.generations.pipeline.actions import (
     InputSource,
     PipelineError,
-    QueueFull,
     Still,
     cancel,
     copy_again,
@@ -32,7 +31,6 @@ from ltxdash.generations.pipeline.actions import (
 __all__ = [
     "InputSource",
     "PipelineError",
-    "QueueFull",
     "Still",
     "cancel",
     "copy_again",

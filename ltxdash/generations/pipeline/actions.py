@@ -13,8 +13,6 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -22,7 +20,6 @@ from django.utils import timezone
 
 from ltxdash.generations.inputs import clip_info
 from ltxdash.generations.models import (
-    IN_FLIGHT,
     DispatchState,
     Generation,
     GenerationEvent,
@@ -60,35 +57,6 @@ type InputSource = tuple[File, MediaInfo] | Output | Still
 
 class PipelineError(ValueError):
     """An action that cannot be done to this generation now; the message is for the user."""
-
-
-class QueueFull(PipelineError):
-    """The member already has as many clips queued or in flight as LTXDASH_MAX_ACTIVE_PER_USER
-    allows; nothing was queued."""
-
-
-# What counts against a member's cap: clips that are waiting or that LTX is working on.
-_COUNTED = (State.QUEUED, *IN_FLIGHT)
-
-
-def _reserve_room(owner: User, count: int) -> None:
-    """Inside the queueing transaction: refuse when ``count`` more clips would pass the cap.
-
-    Race-free: on PostgreSQL the owner's row is locked first, so two submits of one member
-    count one after the other; SQLite's IMMEDIATE transactions (settings) already take the
-    database's write lock at BEGIN, which serialises every writer the same way."""
-    limit = settings.LTXDASH_MAX_ACTIVE_PER_USER
-    get_user_model().objects.select_for_update().filter(pk=owner.pk).exists()
-    active = Generation.objects.filter(owner=owner, state__in=_COUNTED).count()
-    if active + count > limit:
-        room = max(0, limit - active)
-        asked = "this take" if count == 1 else f"these {count} takes"
-        raise QueueFull(
-            f"You have {active} clips queued or in progress, and the limit is {limit} at a "
-            f"time, so {asked} would pass it"
-            + (f" (room for {room} more)." if room else ".")
-            + " Wait for some to finish, or cancel queued ones."
-        )
 
 
 # --- create -----------------------------------------------------------------------------------
@@ -211,7 +179,6 @@ def create_generations(
         estimate = _estimate(endpoint, params, rows)
         created = []
         with transaction.atomic():
-            _reserve_room(owner, count)
             for _ in range(count):
                 generation = Generation.objects.create(
                     owner=owner,
@@ -265,7 +232,6 @@ def retry(generation: Generation) -> Generation:
                 f"The {item.get_role_display().lower()} of this clip is no longer stored."
             )
     with transaction.atomic():
-        _reserve_room(generation.owner, 1)
         clone = Generation.objects.create(
             owner=generation.owner,
             endpoint=generation.endpoint,

@@ -48,12 +48,13 @@ def submit(request: AuthedHttpRequest) -> HttpResponse:
     endpoint = endpoint_from(request.POST.get("mode"))
     form = GenerateForm(request.POST, request.FILES, endpoint=endpoint, owner=request.user)
     if not form.is_valid():
-        return _refused(request, form)
-    try:
-        generations = pipeline.create_generations(owner=request.user, **form.submission())
-    except pipeline.QueueFull as full:
-        form.add_error(None, str(full))
-        return _refused(request, form)
+        # HTMX keeps the chosen files in the page (hx-preserve); a plain POST cannot.
+        dropped = [] if request.htmx else [role for role in request.FILES if role in form.fields]
+        context = composer_context(form, dropped=dropped)
+        if request.htmx:
+            return render(request, TEMPLATE + "#composer", context, status=422)
+        return render(request, TEMPLATE, context | status_context(request.user), status=422)
+    generations = pipeline.create_generations(owner=request.user, **form.submission())
     if not request.htmx:
         messages.success(request, _queued_message(generations))
         return redirect(f"{reverse('generations:create')}?mode={endpoint}")
@@ -71,16 +72,6 @@ def submit(request: AuthedHttpRequest) -> HttpResponse:
         "announcement": _queued_message(generations),
     }
     return render(request, TEMPLATE + "#submitted", context)
-
-
-def _refused(request: AuthedHttpRequest, form: GenerateForm) -> HttpResponse:
-    """The form again with its problems (422), nothing queued."""
-    # HTMX keeps the chosen files in the page (hx-preserve); a plain POST cannot.
-    dropped = [] if request.htmx else [role for role in request.FILES if role in form.fields]
-    context = composer_context(form, dropped=dropped)
-    if request.htmx:
-        return render(request, TEMPLATE + "#composer", context, status=422)
-    return render(request, TEMPLATE, context | status_context(request.user), status=422)
 
 
 def _queued_message(generations: list[Generation]) -> str:
