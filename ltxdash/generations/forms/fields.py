@@ -151,9 +151,8 @@ class PromptField(forms.CharField):
     page that shows it (cards, gallery, share page, its title and Open Graph tags, the admin)
     can be reordered by it, and LTX gets the words only."""
 
-    def to_python(self, value: Any) -> str | None:
-        cleaned = super().to_python(value)
-        return text.without_bidi_controls(cleaned) if cleaned else cleaned
+    def to_python(self, value: Any) -> str:
+        return text.without_bidi_controls(super().to_python(value))
 
 
 def prompt_field(b: Build) -> forms.Field:
