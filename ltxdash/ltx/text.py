@@ -32,17 +32,6 @@ def clean(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     return one_line
 
 
-# Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): they reorder the
-# text around them on a page (a "Trojan source" prompt). The marks U+200E/U+200F, which
-# right-to-left scripts use, and joiners, which emoji use, stay.
-_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-
-
-def without_bidi_controls(text: str) -> str:
-    """A person's text (a prompt, a clip's name) with no bidi embedding, override or isolate."""
-    return text.translate(_BIDI_CONTROLS)
-
-
 def error_type(value: object) -> str | None:
     """An API error type (``content_filtered_error``) as we store and show it, or None when the
     value is not one: lower-case letters, digits and ``_``, at most 64 characters."""
@@ -55,4 +44,4 @@ def request_id(value: str | None) -> str | None:
     return value if _REQUEST_ID.fullmatch(value) else None
 
 
-__all__ = ["MAX_MESSAGE_CHARS", "clean", "error_type", "request_id", "without_bidi_controls"]
+__all__ = ["MAX_MESSAGE_CHARS", "clean", "error_type", "request_id"]

@@ -516,16 +516,6 @@ def test_there_is_no_banner_while_sending_works(owner_client):
     assert "pause-banner" not in owner_client.get("/").content.decode()
 
 
-def test_bidi_overrides_are_taken_out_of_a_prompt_and_rtl_marks_stay(owner_client, owner):
-    """U+202E reversed how the rest of a card read (a "Trojan source" prompt)."""
-    prompt = "A fox \u202etxet desrever\u202c in snow \u2067isolated\u2069, \u05e9\u05dc\u05d5\u05dd\u200f"
-    response = owner_client.post("/", {**T2V, "prompt": prompt}, headers=HTMX)
-    assert response.status_code == 200
-    stored = Generation.objects.get(owner=owner).prompt
-    assert stored == "A fox txet desrever in snow isolated, \u05e9\u05dc\u05d5\u05dd\u200f"
-    assert "\u202e" not in owner_client.get("/gallery/").content.decode()
-
-
 def test_reframe_starts_with_no_frame_chosen_and_refuses_the_clips_own(owner_client, owner):
     clip = make_placeholder_clip(owner)  # a 1920x1080 clip
     html = owner_client.get(f"/?mode=video-to-video-reframe&source={clip.pk}").content.decode()

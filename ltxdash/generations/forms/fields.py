@@ -16,7 +16,7 @@ from typing import Any
 from django import forms
 
 from ltxdash.generations.forms.values import AUTO, form_name, int_or_none
-from ltxdash.ltx import catalog, text
+from ltxdash.ltx import catalog
 from ltxdash.ltx.catalog.data import EXTEND_MAX_CONTEXT_SECONDS, PROMPT_MAX_CHARS
 
 type Wording = str | Mapping[str, str]
@@ -146,18 +146,9 @@ def text_field(b: Build) -> forms.Field:
     return forms.CharField(label=b.label, required=False)
 
 
-class PromptField(forms.CharField):
-    """A prompt: bidi overrides, embeddings and isolates are taken out as it arrives, so no
-    page that shows it (cards, gallery, share page, its title and Open Graph tags, the admin)
-    can be reordered by it, and LTX gets the words only."""
-
-    def to_python(self, value: Any) -> str:
-        return text.without_bidi_controls(super().to_python(value))
-
-
 def prompt_field(b: Build) -> forms.Field:
     required = {"required": True} if b.name in b.spec.required_fields else {}
-    return PromptField(
+    return forms.CharField(
         label=b.label,
         required=False,  # the catalog decides (audio-to-video: prompt or image)
         max_length=PROMPT_MAX_CHARS,
