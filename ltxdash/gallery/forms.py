@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -11,14 +10,6 @@ from ltxdash.generations.models import Generation, State
 from ltxdash.ltx import catalog
 
 _ANY = ("", "Any")
-
-
-# Dates the filter takes: "to" adds a day, and 9999-12-31 has no next day (it was a 500).
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(9998, 12, 31)
-_DAY_RANGE = [
-    MinValueValidator(FIRST_DAY, "Choose a day from 2000 on."),
-    MaxValueValidator(LAST_DAY, "Choose a day before the year 9999."),
-]
 
 
 class GalleryFilterForm(forms.Form):
@@ -35,16 +26,10 @@ class GalleryFilterForm(forms.Form):
     model = forms.ChoiceField(required=False, label="Model")
     state = forms.ChoiceField(required=False, label="State", choices=[_ANY, *State.choices])
     date_from = forms.DateField(
-        required=False,
-        label="From",
-        widget=forms.DateInput(attrs={"type": "date", "min": FIRST_DAY, "max": LAST_DAY}),
-        validators=_DAY_RANGE,
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        required=False,
-        label="To",
-        widget=forms.DateInput(attrs={"type": "date", "min": FIRST_DAY, "max": LAST_DAY}),
-        validators=_DAY_RANGE,
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
     favourites = forms.BooleanField(required=False, label="Favourites only")
 

@@ -75,28 +75,16 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     if first == "" and last == "":
         return None
     if first == "":  # bytes=-n: the last n bytes
-        suffix = _position(last)
+        suffix = int(last)
         if suffix == 0 or size == 0:
             raise Unsatisfiable
         return max(0, size - suffix), size - 1
-    start = _position(first)
-    if last and _position(last) < start:
+    start = int(first)
+    if last and int(last) < start:
         return None  # invalid syntax: ignore the header
     if start >= size:
         raise Unsatisfiable
-    return start, min(_position(last), size - 1) if last else size - 1
-
-
-# Past any file we store; a longer number (4,301 digits is past Python's int() limit) means it.
-_FAR = 2**63
-_MAX_DIGITS = len(str(_FAR))
-
-
-def _position(digits: str) -> int:
-    """A byte position from the header's digits: any number too long to be a file size is
-    "past the end", never an error."""
-    digits = digits.lstrip("0") or "0"
-    return _FAR if len(digits) > _MAX_DIGITS else int(digits)
+    return start, min(int(last), size - 1) if last else size - 1
 
 
 class _FileRange:
