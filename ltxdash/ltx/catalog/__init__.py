@@ -23,6 +23,8 @@ from .options import (
     current_models,
     default_model,
     input_limit,
+    largest_upload_bytes,
+    most_inputs,
     upload_limits,
 )
 from .pricing import estimate, estimate_cost, price_for
@@ -67,6 +69,8 @@ __all__ = [
     "estimate",
     "estimate_cost",
     "input_limit",
+    "largest_upload_bytes",
+    "most_inputs",
     "model_choices",
     "model_label",
     "price_for",
