@@ -151,7 +151,7 @@ class RequestBodyLimitMiddleware:
             )
         if length and request.content_type == "multipart/form-data":
             try:
-                request.FILES  # parse now: the handlers stop at the first file over the cap
+                _ = request.FILES  # parse now: the handlers stop at the first file over the cap
             except UploadTooLarge as exc:
                 return too_large(
                     request,

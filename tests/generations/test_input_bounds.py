@@ -34,9 +34,7 @@ def test_the_bounds_are_the_catalogs():
     assert INPUT_BOUNDS.max_frames == catalog_data.MAX_INPUT_FRAMES
 
 
-def test_a_decompression_bomb_gets_a_form_error_and_is_never_decoded(
-    owner, tmp_path, monkeypatch
-):
+def test_a_decompression_bomb_gets_a_form_error_and_is_never_decoded(owner, tmp_path, monkeypatch):
     decoded: list[tuple[int, int]] = []
     real_load = ImageFile.ImageFile.load
     monkeypatch.setattr(
