@@ -101,7 +101,7 @@ class CappedTemporaryFileUploadHandler(_Capped, TemporaryFileUploadHandler):
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self._check(raw_data, start)
-        return super().receive_data_chunk(raw_data, start)  # type: ignore[func-returns-value]
+        return super().receive_data_chunk(raw_data, start)
 
     def _discard(self) -> None:
         self.upload_interrupted()
