@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import PurePath
@@ -120,9 +121,21 @@ def _input_rows(inputs: Mapping[str, InputSource], saved: list[str]) -> dict[str
             rows[role]["source_output"] = source.output
             continue
         upload, info = source
-        original = PurePath(getattr(upload, "name", "") or "input").name
+        # Display only (never a path): the base name, at most the column's 255 characters.
+        original = PurePath(getattr(upload, "name", "") or "input").name[-255:]
         rows[role] = _stored_copy(field, upload, original, info, saved)
     return rows
+
+
+# The suffix of a stored input, from what its content is (media.probe's container).
+_SUFFIXES = {"jpeg": "jpg"}
+
+
+def stored_input_name(info: MediaInfo) -> str:
+    """A generated file name for an input: random, with the suffix of what the file is. The
+    name the user gave is never part of a path (it is kept as ``original_name``, for display)."""
+    suffix = _SUFFIXES.get(info.container, info.container) or "bin"
+    return f"{uuid.uuid4().hex}.{suffix}"
 
 
 def _stored_copy(
@@ -130,7 +143,7 @@ def _stored_copy(
 ) -> dict[str, Any]:
     """Store ``content`` as a new input file; its GenerationInput field values."""
     sha256, size = filestore.hash_and_size(content)
-    name = default_storage.save(field.generate_filename(None, original), content)
+    name = default_storage.save(field.generate_filename(None, stored_input_name(info)), content)
     saved.append(name)
     media = media_dict(info)
     return {
