@@ -19,6 +19,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from ltxdash.generations import limits
 from ltxdash.generations.inputs import clip_info
 from ltxdash.generations.models import (
     DispatchState,
@@ -182,7 +183,9 @@ def create_generations(
     count: int = 1,
     parent: Generation | None = None,
 ) -> list[Generation]:
-    """Queue ``count`` generations of one request (already validated by the caller)."""
+    """Queue ``count`` generations of one request (already validated by the caller); a
+    PipelineError when they would take the owner past the active-clip limit (the batch counts as
+    a whole: all or none)."""
     if count < 1:
         raise ValueError("count must be at least 1")
     saved: list[str] = []
@@ -192,6 +195,7 @@ def create_generations(
         estimate = _estimate(endpoint, params, rows)
         created = []
         with transaction.atomic():
+            _reserve(owner.pk, count)
             for _ in range(count):
                 generation = Generation.objects.create(
                     owner=owner,
@@ -211,6 +215,13 @@ def create_generations(
         filestore.delete_quietly(saved)
         raise
     return created
+
+
+def _reserve(owner_id: int, count: int) -> None:
+    try:
+        limits.reserve(owner_id, count)
+    except limits.LimitReached as exc:
+        raise PipelineError(str(exc)) from exc
 
 
 def _record_queued(generation: Generation, detail: str) -> None:
@@ -245,6 +256,7 @@ def retry(generation: Generation) -> Generation:
                 f"The {item.get_role_display().lower()} of this clip is no longer stored."
             )
     with transaction.atomic():
+        _reserve(generation.owner_id, 1)
         clone = Generation.objects.create(
             owner=generation.owner,
             endpoint=generation.endpoint,
