@@ -82,6 +82,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ltxdash.core.context_processors.ltxdash",
             ],
+            # Filters every template has without {% load %}: ``visible`` for user text.
+            "builtins": ["ltxdash.core.templatetags.text_tags"],
         },
     },
 ]
