@@ -3,12 +3,18 @@
 Everything runs in-process through PyAV (FFmpeg inside the wheel) and Pillow; there is no
 ffmpeg binary to call. Files are identified by their content, never by their name: PyAV is
 given an open file object, so FFmpeg's probe cannot lean on the extension.
+
+Untrusted files are probed with ``Bounds``: dimensions, duration and frame count are read from
+the header and checked before anything is decoded (a 641 kB PNG can declare 13000x13000
+pixels), and a video's first and last frames are decoded within a time limit, so a file cut
+short is refused instead of failing at LTX.
 """
 
 from __future__ import annotations
 
 import os
 import struct
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +42,29 @@ _AUDIO_CODECS = {  # container -> codecs the LTX input-formats page lists for it
 }
 _AUDIO_MIMES = {"wav": "audio/wav", "mp3": "audio/mpeg", "m4a": "audio/mp4", "ogg": "audio/ogg"}
 _FFMPEG_ERRORS = (av.FFmpegError, OSError, ValueError, EOFError)
+# A backstop for every image this process opens (posters, stills, the simulator's renders):
+# Pillow warns above this many pixels and refuses twice as many. Uploaded inputs meet their
+# tighter ``Bounds`` on the header first.
+Image.MAX_IMAGE_PIXELS = 64_000_000
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Ceilings checked on a file's header before it is decoded (the catalog's MAX_INPUT_*)."""
+
+    max_side: int  # pixels, either side (images and video frames)
+    max_pixels: int  # width x height
+    max_seconds: float  # video and audio
+    max_frames: int  # video
+    check_seconds: float = 20.0  # time allowed to decode a video's first and last frames
+
+    def size_problem(self, width: int, height: int) -> str | None:
+        if max(width, height) <= self.max_side and width * height <= self.max_pixels:
+            return None
+        return (
+            f"it is {width}x{height}; the largest we take is {self.max_side} px a side and "
+            f"{self.max_pixels / 1_000_000:g} megapixels. Scale it down first."
+        )
 
 
 @dataclass(frozen=True)
@@ -62,8 +91,11 @@ class MediaError(ValueError):
     """A file we cannot use; the message is written for the person who supplied it."""
 
 
-def probe(path: StrPath) -> MediaInfo:
-    """Describe an image, video or audio file, or raise MediaError."""
+def probe(path: StrPath, bounds: Bounds | None = None) -> MediaInfo:
+    """Describe an image, video or audio file, or raise MediaError.
+
+    With ``bounds`` (an untrusted input), sizes and lengths are checked on the header before
+    any decoding, and a video must decode at its start and at its end."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -71,29 +103,37 @@ def probe(path: StrPath) -> MediaInfo:
         raise MediaError(f"{_NOT_VIDEO}: it could not be read.") from exc
     if size == 0:
         raise MediaError(f"{_NOT_VIDEO}: the file is empty.")
-    return _probe_image(path, size) or _probe_av(path, size)
+    return _probe_image(path, size, bounds) or _probe_av(path, size, bounds)
 
 
-def _probe_image(path: Path, size: int) -> MediaInfo | None:
+def _probe_image(path: Path, size: int, bounds: Bounds | None) -> MediaInfo | None:
     try:
+        # open() reads only the header; nothing is decoded before load().
         with Image.open(path, formats=(*_IMAGE_MIMES, *_OTHER_IMAGES)) as image:
             fmt, (width, height) = image.format or "", image.size
             if fmt not in _IMAGE_MIMES:
                 raise MediaError(
                     f"{_NOT_IMAGE}: {fmt} images aren't supported; use PNG, JPEG or WEBP."
                 )
+            problem = bounds.size_problem(width, height) if bounds else None
+            if problem:
+                raise MediaError(f"{_NOT_IMAGE}: {problem}")
             if fmt == "JPEG":
                 image.draft("RGB", (256, 256))  # decode at reduced scale: enough to find damage
             image.load()
     except UnidentifiedImageError:
         return None
-    except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:  # refused by Pillow's backstop, at open()
+        raise MediaError(
+            f"{_NOT_IMAGE}: it is far too large to open. Scale it down first."
+        ) from exc
+    except (OSError, SyntaxError) as exc:
         raise MediaError(f"{_NOT_IMAGE}: it is damaged or too large to open.") from exc
     return MediaInfo("image", _IMAGE_MIMES[fmt], fmt.lower(), fmt.lower(), width, height,
                      None, None, None, False, None, size)  # fmt: skip
 
 
-def _probe_av(path: Path, size: int) -> MediaInfo:
+def _probe_av(path: Path, size: int, bounds: Bounds | None) -> MediaInfo:
     with path.open("rb") as handle:
         try:
             container = av.open(handle, mode="r")
@@ -101,14 +141,14 @@ def _probe_av(path: Path, size: int) -> MediaInfo:
             raise MediaError(f"{_NOT_VIDEO}: its format wasn't recognised.") from exc
         with container:
             try:
-                return _describe(container, _leading_bytes(path), size)
+                return _describe(container, _leading_bytes(path), size, bounds)
             except MediaError:
                 raise
             except _FFMPEG_ERRORS as exc:
                 raise MediaError(f"{_NOT_VIDEO}: it is damaged and could not be decoded.") from exc
 
 
-def _describe(container: Any, head: bytes, size: int) -> MediaInfo:
+def _describe(container: Any, head: bytes, size: int, bounds: Bounds | None) -> MediaInfo:
     fmt = container.format.name
     video = next(
         (
@@ -121,14 +161,20 @@ def _describe(container: Any, head: bytes, size: int) -> MediaInfo:
     audio = next(iter(container.streams.audio), None)
     audio_codec = _codec_name(audio) if audio is not None else None
     if video is not None:
-        return _describe_video(container, video, fmt, head, size, audio_codec)
+        return _describe_video(container, video, fmt, head, size, audio_codec, bounds)
     if audio is not None:
-        return _describe_audio(container, audio, fmt, head, size)
+        return _describe_audio(container, audio, fmt, head, size, bounds)
     raise MediaError(f"{_NOT_VIDEO}: it has no video or audio in it.")
 
 
 def _describe_video(
-    container: Any, stream: Any, fmt: str, head: bytes, size: int, audio_codec: str | None
+    container: Any,
+    stream: Any,
+    fmt: str,
+    head: bytes,
+    size: int,
+    audio_codec: str | None,
+    bounds: Bounds | None,
 ) -> MediaInfo:
     if fmt.startswith("mov,mp4"):
         name, mime = ("mov", "video/quicktime") if _is_quicktime(head) else ("mp4", "video/mp4")
@@ -146,18 +192,24 @@ def _describe_video(
     duration = _seconds(stream, container)
     if not duration or duration <= 0:
         raise MediaError(f"{_NOT_VIDEO}: it has no length.")
+    width, height = stream.codec_context.width, stream.codec_context.height
+    if bounds is not None:
+        _check_header(bounds, width, height, duration, stream.frames or None, fps)
     first = next(container.decode(stream), None)  # proves the data decodes, and gives rotation
     if first is None:
         raise MediaError(f"{_NOT_VIDEO}: no frame in it could be decoded.")
-    width, height = stream.codec_context.width, stream.codec_context.height
     if abs(first.rotation) == 90:
         width, height = height, width
+    if bounds is not None:
+        _check_last_frame(container, stream, duration, fps, bounds)
     frames = stream.frames or _count_packets(container, stream)
     return MediaInfo("video", mime, name, codec, width, height, fps, duration, frames,
                      audio_codec is not None, audio_codec, size)  # fmt: skip
 
 
-def _describe_audio(container: Any, stream: Any, fmt: str, head: bytes, size: int) -> MediaInfo:
+def _describe_audio(
+    container: Any, stream: Any, fmt: str, head: bytes, size: int, bounds: Bounds | None
+) -> MediaInfo:
     if fmt == "wav":
         name = "wav"
     elif fmt == "mp3":
@@ -181,10 +233,60 @@ def _describe_audio(container: Any, stream: Any, fmt: str, head: bytes, size: in
     duration = _seconds(stream, container)
     if not duration or duration <= 0:
         raise MediaError(f"{_NOT_AUDIO}: it has no length.")
+    if bounds is not None and duration > bounds.max_seconds:
+        raise MediaError(
+            f"{_NOT_AUDIO}: it is {duration:.0f} s long; the longest we take is "
+            f"{bounds.max_seconds:.0f} s."
+        )
     if next(container.decode(stream), None) is None:
         raise MediaError(f"{_NOT_AUDIO}: no sound in it could be decoded.")
     return MediaInfo("audio", _AUDIO_MIMES[name], name, codec, None, None, None, duration, None,
                      True, codec, size)  # fmt: skip
+
+
+def _check_header(
+    bounds: Bounds, width: int, height: int, duration: float, frames: int | None, fps: float | None
+) -> None:
+    """What the container says, against ``bounds``, before a frame is decoded."""
+    problem = bounds.size_problem(width, height) if width and height else None
+    if problem:
+        raise MediaError(f"{_NOT_VIDEO}: {problem}")
+    if duration > bounds.max_seconds:
+        raise MediaError(
+            f"{_NOT_VIDEO}: it is {duration:.0f} s long; the longest we take is "
+            f"{bounds.max_seconds:.0f} s."
+        )
+    estimated = frames or (round(duration * fps) if fps else None)
+    if estimated is not None and estimated > bounds.max_frames:
+        raise MediaError(
+            f"{_NOT_VIDEO}: it has {estimated} frames; the most we take is {bounds.max_frames}."
+        )
+
+
+def _check_last_frame(
+    container: Any, stream: Any, duration: float, fps: float | None, bounds: Bounds
+) -> None:
+    """Decode the video's last frames (from the keyframe before them): a file cut short, whose
+    index promises frames its data no longer holds, decodes nothing there or stops early."""
+    deadline = time.monotonic() + bounds.check_seconds
+    frame_time = 1 / fps if fps else 0.1
+    target = max(0.0, duration - 2 * frame_time)
+    last: float | None = None
+    try:
+        container.seek(int(target / stream.time_base), stream=stream, backward=True)
+        for frame in container.decode(stream):
+            if frame.time is not None:
+                last = frame.time
+            if time.monotonic() > deadline:
+                raise MediaError(f"{_NOT_VIDEO}: it took too long to check. Try a shorter file.")
+    except MediaError:
+        raise
+    except _FFMPEG_ERRORS as exc:
+        raise MediaError(f"{_NOT_VIDEO}: its end is damaged or missing (is it complete?).") from exc
+    start = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+    # The last frame starts a frame before the end; allow a few frames (or 1/4 s) of rounding.
+    if last is None or last - start < duration - max(4 * frame_time, 0.25):
+        raise MediaError(f"{_NOT_VIDEO}: it ends early, as if cut short (is the upload complete?).")
 
 
 def _codec_name(stream: Any) -> str:
@@ -363,6 +465,7 @@ def is_faststart(path: StrPath) -> bool:
 
 
 __all__ = [
+    "Bounds",
     "MediaError",
     "MediaInfo",
     "is_faststart",

@@ -30,6 +30,7 @@ from ltxdash.env import (
     private_file,
     secret_from_file,
 )
+from ltxdash.ltx import catalog
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = private_dir(Path(env_str("LTXDASH_DATA_DIR", str(BASE_DIR / "data"))).resolve())
@@ -63,8 +64,11 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    # Who is asking (a session lookup; no body is read) decides how large a body may be ...
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # ... and bodies over the limit are refused before anything reads them (CSRF reads POST).
+    "ltxdash.core.bodylimits.RequestBodyLimitMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     # Every page needs a login unless its view says @login_not_required (health, share links).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -90,6 +94,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ltxdash.core.context_processors.ltxdash",
             ],
+            # Filters every template has without {% load %}: ``visible`` for user text.
+            "builtins": ["ltxdash.core.templatetags.text_tags"],
         },
     },
 ]
@@ -171,6 +177,31 @@ STORAGES = {
 LTXDASH_X_ACCEL_REDIRECT_PREFIX = env_str("LTXDASH_X_ACCEL_REDIRECT_PREFIX")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Every uploaded file is counted as it arrives and the request refused once one passes
+# LTXDASH_MAX_UPLOAD_BYTES (ltxdash/core/bodylimits.py), in memory or spooled to disk alike.
+FILE_UPLOAD_HANDLERS = [
+    "ltxdash.core.bodylimits.CappedMemoryFileUploadHandler",
+    "ltxdash.core.bodylimits.CappedTemporaryFileUploadHandler",
+]
+
+# --- Limits (README "Security") ---------------------------------------------------------------
+# The largest file a member may upload: by default the largest the catalog accepts for any input.
+LTXDASH_MAX_UPLOAD_BYTES = env_int(
+    "LTXDASH_MAX_UPLOAD_BYTES", catalog.largest_upload_bytes(), min_value=1024
+)
+# The largest request body a logged-in member may send (its Content-Length, refused with 413
+# before a byte is read): every input of the busiest endpoint at that size, plus 1 MiB of fields.
+LTXDASH_MAX_REQUEST_BYTES = env_int(
+    "LTXDASH_MAX_REQUEST_BYTES",
+    catalog.most_inputs() * LTXDASH_MAX_UPLOAD_BYTES + 1024 * 1024,
+    min_value=64 * 1024,
+)
+# The largest request body of anyone not logged in (the login form, a share page): 64 KiB.
+LTXDASH_MAX_ANONYMOUS_REQUEST_BYTES = env_int(
+    "LTXDASH_MAX_ANONYMOUS_REQUEST_BYTES", 64 * 1024, min_value=1024
+)
+# Clips one member may have queued or in progress at once (generations/limits.py).
+LTXDASH_MAX_ACTIVE_PER_USER = env_int("LTXDASH_MAX_ACTIVE_PER_USER", 20, min_value=1)
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

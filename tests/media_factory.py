@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import array
 import math
+import struct
+import zlib
 from pathlib import Path
 
 import av
@@ -80,6 +82,26 @@ def make_audio(path: str | Path, seconds: float = 3, fmt: str = "wav") -> Path:
 def make_image(path: str | Path, width: int = 320, height: int = 180, fmt: str = "PNG") -> Path:
     path = Path(path)
     _picture(1, 2, width, height).save(path, fmt)
+    return path
+
+
+def make_huge_png(path: str | Path, width: int, height: int) -> Path:
+    """A real, valid, all-black greyscale PNG of any size, a few hundred kB on disk: the rows are
+    compressed as they are made, so neither this nor its maker holds the pixels (a
+    decompression bomb: Pillow would need width x height bytes to decode it)."""
+    path = Path(path)
+    row = b"\0" * (width + 1)  # filter byte 0, then one byte per pixel
+    packer = zlib.compressobj(9)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
     return path
 
 

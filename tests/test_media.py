@@ -1,9 +1,9 @@
 import av
 import pytest
-from PIL import Image, ImageStat
+from PIL import Image, ImageFile, ImageStat
 
-from ltxdash.media import MediaError, is_faststart, make_poster, probe, remux_faststart
-from tests.media_factory import make_audio, make_image, make_video
+from ltxdash.media import Bounds, MediaError, is_faststart, make_poster, probe, remux_faststart
+from tests.media_factory import make_audio, make_huge_png, make_image, make_video
 
 # --- probe ------------------------------------------------------------------------------------
 
@@ -232,3 +232,84 @@ def test_it_tells_faststart_files_apart(tmp_path):
     (tmp_path / "text.txt").write_text("moov mdat")
     assert not is_faststart(tmp_path / "text.txt")
     assert not is_faststart(make_image(tmp_path / "a.png"))
+
+
+# --- bounds: checked on the header, before anything is decoded ----------------------------------
+
+BOUNDS = Bounds(max_side=8192, max_pixels=40_000_000, max_seconds=600, max_frames=36_000)
+
+
+@pytest.fixture
+def decodes(monkeypatch):
+    """Every image Pillow decodes (ImageFile.load), by size: a probe within bounds decodes
+    nothing too large."""
+    seen: list[tuple[int, int]] = []
+    real_load = ImageFile.ImageFile.load
+
+    def load(image):
+        seen.append(image.size)
+        return real_load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    return seen
+
+
+def test_a_13000_pixel_square_png_is_refused_without_decoding_it(tmp_path, decodes):
+    bomb = make_huge_png(tmp_path / "bomb.png", 13000, 13000)
+    assert bomb.stat().st_size < 1_000_000  # small on disk, 169 MB once decoded
+    with pytest.raises(MediaError, match="too large to open. Scale it down first"):
+        probe(bomb, BOUNDS)
+    with pytest.raises(MediaError):
+        probe(bomb)  # Pillow's own backstop (Image.MAX_IMAGE_PIXELS) holds without bounds too
+    assert decodes == []
+
+
+def test_an_image_over_the_bounds_is_refused_by_its_header_with_its_size(tmp_path, decodes):
+    big = make_huge_png(tmp_path / "big.png", 9000, 5000)
+    with pytest.raises(MediaError, match="it is 9000x5000; the largest we take is 8192 px a side"):
+        probe(big, BOUNDS)
+    assert decodes == []
+    assert probe(make_image(tmp_path / "ok.png"), BOUNDS).resolution == "320x180"
+
+
+def test_a_video_over_the_bounds_is_refused_by_its_header(tmp_path):
+    clip = make_video(tmp_path / "clip.mp4", seconds=3)
+    small = Bounds(max_side=200, max_pixels=40_000, max_seconds=600, max_frames=36_000)
+    with pytest.raises(MediaError, match="it is 320x180; the largest we take is 200 px a side"):
+        probe(clip, small)
+    short = Bounds(max_side=8192, max_pixels=40_000_000, max_seconds=2, max_frames=36_000)
+    with pytest.raises(MediaError, match="it is 3 s long; the longest we take is 2 s"):
+        probe(clip, short)
+    few = Bounds(max_side=8192, max_pixels=40_000_000, max_seconds=600, max_frames=48)
+    with pytest.raises(MediaError, match="it has 72 frames; the most we take is 48"):
+        probe(clip, few)
+
+
+def test_audio_over_the_bounds_is_refused_by_its_header(tmp_path):
+    song = make_audio(tmp_path / "song.wav", seconds=3)
+    short = Bounds(max_side=8192, max_pixels=40_000_000, max_seconds=2, max_frames=36_000)
+    with pytest.raises(MediaError, match="it is 3 s long; the longest we take is 2 s"):
+        probe(song, short)
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [("clip.mp4", {"faststart": True}), ("clip.mp4", {"faststart": True, "audio": True}),
+     ("clip.mkv", {})],
+)  # fmt: skip
+def test_a_video_cut_in_half_is_refused_when_its_end_does_not_decode(tmp_path, name, options):
+    # With the index in front (faststart, MKV) the first half still opens and decodes.
+    clip = make_video(tmp_path / name, seconds=4, **options)
+    cut = tmp_path / f"cut-{name}"
+    cut.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])
+    probe(cut)  # without bounds (our own outputs), only the start is decoded
+    with pytest.raises(MediaError, match="cut short|end is damaged or missing"):
+        probe(cut, BOUNDS)
+    assert probe(clip, BOUNDS).frames == 96  # the whole file passes
+
+
+def test_checking_the_end_has_a_time_limit(tmp_path):
+    clip = make_video(tmp_path / "clip.mp4", seconds=2)
+    hurried = Bounds(8192, 40_000_000, 600, 36_000, check_seconds=0)
+    with pytest.raises(MediaError, match="took too long to check"):
+        probe(clip, hurried)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -10,6 +11,23 @@ from ltxdash.generations.models import Generation, State
 from ltxdash.ltx import catalog
 
 _ANY = ("", "Any")
+# The days a filter can name: "to" includes its day (its end is the next midnight) and a time
+# zone's offset moves either end by hours, and both must remain datetimes Python can hold
+# (9999-12-31 + 1 day is an OverflowError, not a filter).
+FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
+_DAY_RANGE = f"Pick a day between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}."
+
+
+def _day_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        required=False,
+        label=label,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[
+            MinValueValidator(FIRST_DAY, message=_DAY_RANGE),
+            MaxValueValidator(LAST_DAY, message=_DAY_RANGE),
+        ],
+    )
 
 
 class GalleryFilterForm(forms.Form):
@@ -25,12 +43,8 @@ class GalleryFilterForm(forms.Form):
     mode = forms.ChoiceField(required=False, label="Mode")
     model = forms.ChoiceField(required=False, label="Model")
     state = forms.ChoiceField(required=False, label="State", choices=[_ANY, *State.choices])
-    date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = _day_field("From")
+    date_to = _day_field("To")
     favourites = forms.BooleanField(required=False, label="Favourites only")
 
     def __init__(self, *args, **kwargs) -> None:

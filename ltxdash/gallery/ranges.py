@@ -61,6 +61,18 @@ class Unsatisfiable(Exception):
     pass
 
 
+# A byte position with more digits than this lies past the end of any file. Longer ones are
+# never converted: int() refuses strings over 4,300 digits (a ValueError, then a 500).
+_MAX_DIGITS = 18
+_BEYOND = 10**_MAX_DIGITS
+
+
+def _position(digits: str) -> int:
+    """A byte position from a Range header's digits; past any file when it is that long."""
+    digits = digits.lstrip("0") or "0"
+    return _BEYOND if len(digits) > _MAX_DIGITS else int(digits)
+
+
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
     """The (first, last) byte positions a Range header asks for, both inclusive.
 
@@ -75,16 +87,17 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     if first == "" and last == "":
         return None
     if first == "":  # bytes=-n: the last n bytes
-        suffix = int(last)
+        suffix = _position(last)
         if suffix == 0 or size == 0:
             raise Unsatisfiable
         return max(0, size - suffix), size - 1
-    start = int(first)
-    if last and int(last) < start:
+    start = _position(first)
+    end = _position(last) if last else None
+    if end is not None and end < start:
         return None  # invalid syntax: ignore the header
     if start >= size:
         raise Unsatisfiable
-    return start, min(int(last), size - 1) if last else size - 1
+    return start, min(end, size - 1) if end is not None else size - 1
 
 
 class _FileRange:

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from ltxdash.core.text import visible
 from ltxdash.generations import explain, pipeline
 from ltxdash.generations.models import (
     DispatchState,
@@ -152,7 +153,8 @@ class GenerationAdmin(admin.ModelAdmin):
 
     @admin.display(description="prompt")
     def short_prompt(self, obj: Generation) -> str:
-        return obj.prompt if len(obj.prompt) <= 60 else obj.prompt[:59] + "…"
+        prompt = visible(obj.prompt)
+        return prompt if len(prompt) <= 60 else prompt[:59] + "…"
 
     @admin.display(description="why")
     def reason(self, obj: Generation) -> str:

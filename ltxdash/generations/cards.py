@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from ltxdash import access
+from ltxdash.core.text import visible
 from ltxdash.generations import explain
 from ltxdash.generations.estimates import estimate_seconds_left
 from ltxdash.generations.models import ACTIVE, Generation, Output, State
@@ -298,7 +299,7 @@ def finished_events(cards: Sequence[Card]) -> list[dict[str, Any]]:
             "id": c.pk,
             "ok": c.state == State.READY,
             "title": f"{c.title} #{c.pk} {c.g.finished_phrase}",
-            "body": shorten(c.g.prompt or "", 120)
+            "body": shorten(visible(c.g.prompt), 120)
             if c.state == State.READY
             else shorten(c.reason, 160),
             "url": c.clip_url if c.state == State.READY else None,

@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from ltxdash import access, media
 from ltxdash.generations.models import Generation, Output, State
 from ltxdash.ltx.catalog import EndpointSpec
+from ltxdash.ltx.catalog import data as catalog_data
 from ltxdash.ltx.catalog.data import ROLE_KINDS
 
 logger = logging.getLogger(__name__)
@@ -40,16 +41,26 @@ def meta_field(role: str) -> str:
     return f"{role}{META_SUFFIX}"
 
 
+# Every input is probed within the catalog's ceilings: sizes and lengths are read from the
+# header before anything is decoded, and a video must decode at its start and its end.
+INPUT_BOUNDS = media.Bounds(
+    max_side=catalog_data.MAX_INPUT_SIDE,
+    max_pixels=catalog_data.MAX_INPUT_PIXELS,
+    max_seconds=catalog_data.MAX_INPUT_SECONDS,
+    max_frames=catalog_data.MAX_INPUT_FRAMES,
+)
+
+
 def probe_upload(upload: UploadedFile[Any] | File[Any]) -> media.MediaInfo:
     """Probe an uploaded file by its content (small uploads live in memory: spill them first)."""
     if hasattr(upload, "temporary_file_path"):
-        return media.probe(upload.temporary_file_path())
+        return media.probe(upload.temporary_file_path(), INPUT_BOUNDS)
     with tempfile.NamedTemporaryFile(suffix=".upload") as spill:
         for chunk in upload.chunks():
             spill.write(chunk)
         spill.flush()
         upload.seek(0)
-        return media.probe(spill.name)
+        return media.probe(spill.name, INPUT_BOUNDS)
 
 
 # What a stored clip's content type says its container is.

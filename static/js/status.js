@@ -123,6 +123,10 @@
     warned = true;
     toast("Can't reach ltxdash", "The cards will update again when the connection is back.", null, false, "offline");
   }
+  // A request refused before it was read (413: a file or a form too large) says why.
+  document.body.addEventListener("request-refused", function (event) {
+    toast(event.detail.title, event.detail.body, null, false);
+  });
   document.body.addEventListener("htmx:sendError", lost);
   document.body.addEventListener("htmx:responseError", function (event) {
     var elt = event.detail.elt;

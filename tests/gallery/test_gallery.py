@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -82,6 +83,34 @@ def test_it_reports_a_bad_filter_value_and_ignores_it(owner_client, owner, make_
     assert len(_clip_ids(response)) == 1
     assert "Select a valid choice" in response.content.decode()
     assert "Enter a valid date" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query", [{"date_to": "9999-12-31"}, {"date_from": "0001-01-01"}, {"date_from": "9999-12-31"}]
+)
+def test_a_date_at_the_end_of_the_calendar_is_reported_not_a_500(
+    owner_client, owner, make_clip, settings, query
+):
+    settings.TIME_ZONE = "Europe/Paris"  # an offset east of UTC moves 0001-01-01 before year 1
+    make_clip(owner)
+    response = owner_client.get(URL, query)
+    assert response.status_code == 200
+    assert len(_clip_ids(response)) == 1  # the filter is left out
+    assert "Pick a day between 0001-01-02 and 9999-12-30." in response.content.decode()
+
+
+def test_the_last_day_a_filter_takes_still_filters(owner_client, owner, make_clip):
+    make_clip(owner)
+    assert len(_clip_ids(owner_client.get(URL, {"date_to": "9999-12-30"}))) == 1
+    assert _clip_ids(owner_client.get(URL, {"date_from": "9999-12-30"})) == []
+
+
+@pytest.mark.parametrize(
+    "after", [f"20260101000000000000-{'9' * 25}", f"{'9' * 5000}-{'9' * 5000}"]
+)
+def test_a_cursor_with_huge_numbers_starts_over(owner_client, owner, make_clip, after):
+    clip = make_clip(owner)
+    assert _clip_ids(owner_client.get(URL, {"after": after})) in ([clip.pk], [])
 
 
 def test_it_says_when_nothing_matches(owner_client, owner, make_clip):

@@ -36,6 +36,47 @@ def test_it_refuses_ranges_outside_the_file(header):
         parse_range(header, 1000)
 
 
+HUGE = "9" * 4301  # one digit past int()'s limit on str conversions
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (f"bytes=0-{HUGE}", (0, 999)),  # an end past the file is clamped
+        (f"bytes=-{HUGE}", (0, 999)),  # a suffix longer than the file is all of it
+        (f"bytes={'0' * 5000}1-9", (1, 9)),  # leading zeros are still small numbers
+        (f"bytes={HUGE}-5", None),  # start after end: ignored
+    ],
+)
+def test_it_parses_ranges_with_numbers_of_any_length(header, expected):
+    assert parse_range(header, 1000) == expected
+
+
+@pytest.mark.parametrize("header", [f"bytes={HUGE}-", f"bytes={'9' * 19}-", f"bytes={HUGE}-{HUGE}"])
+def test_a_start_with_thousands_of_digits_is_outside_the_file(header):
+    with pytest.raises(Unsatisfiable):
+        parse_range(header, 1000)
+
+
+def test_the_file_url_answers_416_to_a_4301_digit_start(owner_client, video, mp4_bytes):
+    response = owner_client.get(
+        reverse("gallery:file", args=[video.pk]), headers={"Range": f"bytes={HUGE}-"}
+    )
+    assert response.status_code == 416
+    assert response["Content-Range"] == f"bytes */{len(mp4_bytes)}"
+
+
+def test_the_share_url_answers_416_to_a_4301_digit_start(owner_client, clip, mp4_bytes):
+    from django.test import Client
+
+    from tests.support.pages import token_from
+
+    made = owner_client.post(reverse("gallery:share_create", args=[clip.pk]), {"expires": "7"})
+    token = token_from(made.content.decode())
+    response = Client().get(f"/s/{token}/video", headers={"Range": f"bytes={HUGE}-"})
+    assert response.status_code == 416
+
+
 def test_it_serves_the_whole_file_with_accept_ranges(owner_client, video, mp4_bytes):
     response = owner_client.get(reverse("gallery:file", args=[video.pk]))
     assert response.status_code == 200

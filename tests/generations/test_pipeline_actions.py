@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from django.core.files.storage import default_storage
@@ -17,6 +18,32 @@ from tests.media_factory import make_image, make_video
 from tests.support.pipeline import queued_tasks, task_names, upload_source
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clean_broker")]
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["holiday.png", "../../etc/passwd", "photo\u202egnp.exe", "x" * 300 + ".png", "résumé 1.PNG"],
+)
+def test_uploads_are_stored_under_generated_names_and_keep_theirs_for_display(
+    owner, tmp_path, given
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ltxdash.media import probe
+
+    image = make_image(tmp_path / "real.png")
+    upload = SimpleUploadedFile(given, image.read_bytes(), content_type="image/png")
+    (created,) = pipeline.create_generations(
+        owner=owner,
+        endpoint="image-to-video",
+        params={**T2V, "prompt": "named"},
+        inputs={"image_uri": (upload, probe(image))},
+    )
+    item = created.inputs.get()
+    assert re.fullmatch(r"inputs/\d{4}/\d{2}/[0-9a-f]{32}\.png", item.file.name), item.file.name
+    assert default_storage.open(item.file.name).read() == image.read_bytes()
+    expected = given.rsplit("/", 1)[-1]
+    assert item.original_name == expected[-255:]
 
 
 def test_it_creates_queued_generations_with_an_event_and_nudges_the_dispatcher(owner):

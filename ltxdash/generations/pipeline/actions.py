@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import PurePath
@@ -18,6 +19,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from ltxdash.generations import limits
 from ltxdash.generations.inputs import clip_info
 from ltxdash.generations.models import (
     DispatchState,
@@ -120,9 +122,21 @@ def _input_rows(inputs: Mapping[str, InputSource], saved: list[str]) -> dict[str
             rows[role]["source_output"] = source.output
             continue
         upload, info = source
-        original = PurePath(getattr(upload, "name", "") or "input").name
+        # Display only (never a path): the base name, at most the column's 255 characters.
+        original = PurePath(getattr(upload, "name", "") or "input").name[-255:]
         rows[role] = _stored_copy(field, upload, original, info, saved)
     return rows
+
+
+# The suffix of a stored input, from what its content is (media.probe's container).
+_SUFFIXES = {"jpeg": "jpg"}
+
+
+def stored_input_name(info: MediaInfo) -> str:
+    """A generated file name for an input: random, with the suffix of what the file is. The
+    name the user gave is never part of a path (it is kept as ``original_name``, for display)."""
+    suffix = _SUFFIXES.get(info.container, info.container) or "bin"
+    return f"{uuid.uuid4().hex}.{suffix}"
 
 
 def _stored_copy(
@@ -130,7 +144,7 @@ def _stored_copy(
 ) -> dict[str, Any]:
     """Store ``content`` as a new input file; its GenerationInput field values."""
     sha256, size = filestore.hash_and_size(content)
-    name = default_storage.save(field.generate_filename(None, original), content)
+    name = default_storage.save(field.generate_filename(None, stored_input_name(info)), content)
     saved.append(name)
     media = media_dict(info)
     return {
@@ -169,7 +183,9 @@ def create_generations(
     count: int = 1,
     parent: Generation | None = None,
 ) -> list[Generation]:
-    """Queue ``count`` generations of one request (already validated by the caller)."""
+    """Queue ``count`` generations of one request (already validated by the caller); a
+    PipelineError when they would take the owner past the active-clip limit (the batch counts as
+    a whole: all or none)."""
     if count < 1:
         raise ValueError("count must be at least 1")
     saved: list[str] = []
@@ -179,6 +195,7 @@ def create_generations(
         estimate = _estimate(endpoint, params, rows)
         created = []
         with transaction.atomic():
+            _reserve(owner.pk, count)
             for _ in range(count):
                 generation = Generation.objects.create(
                     owner=owner,
@@ -198,6 +215,13 @@ def create_generations(
         filestore.delete_quietly(saved)
         raise
     return created
+
+
+def _reserve(owner_id: int, count: int) -> None:
+    try:
+        limits.reserve(owner_id, count)
+    except limits.LimitReached as exc:
+        raise PipelineError(str(exc)) from exc
 
 
 def _record_queued(generation: Generation, detail: str) -> None:
@@ -232,6 +256,7 @@ def retry(generation: Generation) -> Generation:
                 f"The {item.get_role_display().lower()} of this clip is no longer stored."
             )
     with transaction.atomic():
+        _reserve(generation.owner_id, 1)
         clone = Generation.objects.create(
             owner=generation.owner,
             endpoint=generation.endpoint,

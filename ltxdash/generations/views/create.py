@@ -47,14 +47,19 @@ def create(request: AuthedHttpRequest) -> HttpResponse:
 def submit(request: AuthedHttpRequest) -> HttpResponse:
     endpoint = endpoint_from(request.POST.get("mode"))
     form = GenerateForm(request.POST, request.FILES, endpoint=endpoint, owner=request.user)
-    if not form.is_valid():
+    generations: list[Generation] = []
+    if form.is_valid():
+        try:
+            generations = pipeline.create_generations(owner=request.user, **form.submission())
+        except pipeline.PipelineError as exc:  # e.g. the member's active-clip limit
+            form.add_error(None, str(exc))
+    if not generations:
         # HTMX keeps the chosen files in the page (hx-preserve); a plain POST cannot.
         dropped = [] if request.htmx else [role for role in request.FILES if role in form.fields]
         context = composer_context(form, dropped=dropped)
         if request.htmx:
             return render(request, TEMPLATE + "#composer", context, status=422)
         return render(request, TEMPLATE, context | status_context(request.user), status=422)
-    generations = pipeline.create_generations(owner=request.user, **form.submission())
     if not request.htmx:
         messages.success(request, _queued_message(generations))
         return redirect(f"{reverse('generations:create')}?mode={endpoint}")

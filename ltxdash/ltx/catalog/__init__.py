@@ -32,6 +32,8 @@ from .options import (
     current_models,
     default_model,
     input_limit,
+    largest_upload_bytes,
+    most_inputs,
     upload_limits,
 )
 from .pricing import estimate, estimate_cost, price_for
@@ -78,8 +80,10 @@ __all__ = [
     "estimate",
     "estimate_cost",
     "input_limit",
+    "largest_upload_bytes",
     "model_choices",
     "model_label",
+    "most_inputs",
     "price_for",
     "resolution_label",
     "resolution_tier",

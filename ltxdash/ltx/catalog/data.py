@@ -379,6 +379,14 @@ HDR_TIERS = (("1080p", 1920 * 1080, 181), ("1440p", 2560 * 1440, 101), ("4k", 38
 REFRAME_MAX_SECONDS, REFRAME_MAX_FRAMES = 60.0, 1800
 # Only the wiki states a prompt cap (5,000 characters); unverified, but a sane bound for a form.
 PROMPT_MAX_CHARS = 5000
+# Ceilings on every input file, read from its header before anything is decoded (a 641 kB PNG
+# can declare 13000x13000 pixels, 500 MB once decoded). Not API limits: LTX states none for
+# images or for the length of a retake input; these are bounds no useful input reaches (8K UHD,
+# 7680x4320, is 33 megapixels; the longest stated maximum is reframe's 60 s and 1,800 frames).
+MAX_INPUT_SIDE = 8192  # pixels, either side, images and video frames alike
+MAX_INPUT_PIXELS = 40_000_000  # width x height
+MAX_INPUT_SECONDS = 600.0  # video and audio
+MAX_INPUT_FRAMES = 36_000  # ten minutes at 60 fps
 # Unconfirmed limits, shown to the user but not enforced: {endpoint: {field: note}}.
 FIELD_NOTES: dict[str, dict[str, str]] = {
     "retake": {

@@ -93,6 +93,17 @@ def upload_limits() -> dict[str, dict[str, int]]:
     return {method: dict(limits) for method, limits in data.UPLOAD_LIMITS.items()}
 
 
+def largest_upload_bytes() -> int:
+    """The largest file any input role accepts as an upload: the default per-file cap on
+    request bodies (settings.LTXDASH_MAX_UPLOAD_BYTES)."""
+    return max(data.UPLOAD_LIMITS["upload"].values())
+
+
+def most_inputs() -> int:
+    """The most input files one request can carry (an endpoint's input roles)."""
+    return max(len(spec.input_roles) for spec in data.ENDPOINTS.values())
+
+
 def input_limit(role: str, method: str = "upload") -> InputLimit:
     """What one role (e.g. "video_uri") accepts through one input method."""
     kind = data.ROLE_KINDS[role]
