@@ -43,3 +43,25 @@ def test_its_connections_get_a_bounded_send_buffer(tmp_path):
             time.sleep(0.01)
 
         assert 1024 * 1024 <= channels[0].sendbuf_len <= 2 * 1024 * 1024
+
+
+def test_an_idle_simulator_leaves_the_cpu_alone(tmp_path):
+    """waitress reads asyncore_loop_timeout as whole seconds: 0.2 became 0 and the idle loop took
+    half a core. Measured on the server's own thread, so the rest of the process doesn't count."""
+    import threading
+    import time
+
+    from ltxdash.simulator.server import SimulatorServer
+
+    server = SimulatorServer(tmp_path).start()
+    spent: dict[str, float] = {}
+    try:
+        assert httpx.get(f"{server.url}/v2/models", timeout=5).status_code < 500
+        loop = next(t for t in threading.enumerate() if t.name == "ltx-simulator")
+        clock = time.pthread_getcpuclockid(loop.ident)
+        before = time.clock_gettime(clock)
+        time.sleep(2.0)
+        spent["seconds"] = time.clock_gettime(clock) - before
+    finally:
+        server.stop()
+    assert spent["seconds"] < 0.2, f"the idle loop used {spent['seconds']:.2f} s of CPU in 2 s"
