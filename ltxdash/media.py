@@ -91,6 +91,24 @@ class MediaError(ValueError):
     """A file we cannot use; the message is written for the person who supplied it."""
 
 
+class NotMedia(MediaError):
+    """Not an image, a video or audio at all (empty, unreadable, an unknown format): the caller
+    knows which of them it wanted, so it names that (``about``)."""
+
+    def __init__(self, message: str, problem: str) -> None:
+        super().__init__(message)
+        self.problem = problem  # "its format wasn't recognised"
+
+    def about(self, kind: str) -> str:
+        """The message for an input that should have been ``kind`` (image, video, audio)."""
+        wanted = {"image": _NOT_IMAGE, "audio": _NOT_AUDIO}.get(kind, _NOT_VIDEO)
+        return f"{wanted}: {self.problem}."
+
+
+def _not_media(problem: str) -> NotMedia:
+    return NotMedia(f"{_NOT_VIDEO}: {problem}.", problem)
+
+
 def probe(path: StrPath, bounds: Bounds | None = None) -> MediaInfo:
     """Describe an image, video or audio file, or raise MediaError.
 
@@ -100,9 +118,9 @@ def probe(path: StrPath, bounds: Bounds | None = None) -> MediaInfo:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise MediaError(f"{_NOT_VIDEO}: it could not be read.") from exc
+        raise _not_media("it could not be read") from exc
     if size == 0:
-        raise MediaError(f"{_NOT_VIDEO}: the file is empty.")
+        raise _not_media("the file is empty")
     return _probe_image(path, size, bounds) or _probe_av(path, size, bounds)
 
 
@@ -138,7 +156,7 @@ def _probe_av(path: Path, size: int, bounds: Bounds | None) -> MediaInfo:
         try:
             container = av.open(handle, mode="r")
         except _FFMPEG_ERRORS as exc:
-            raise MediaError(f"{_NOT_VIDEO}: its format wasn't recognised.") from exc
+            raise _not_media("its format wasn't recognised") from exc
         with container:
             try:
                 return _describe(container, _leading_bytes(path), size, bounds)
@@ -164,7 +182,7 @@ def _describe(container: Any, head: bytes, size: int, bounds: Bounds | None) -> 
         return _describe_video(container, video, fmt, head, size, audio_codec, bounds)
     if audio is not None:
         return _describe_audio(container, audio, fmt, head, size, bounds)
-    raise MediaError(f"{_NOT_VIDEO}: it has no video or audio in it.")
+    raise _not_media("it has no picture, video or audio in it")
 
 
 def _describe_video(
@@ -468,6 +486,7 @@ __all__ = [
     "Bounds",
     "MediaError",
     "MediaInfo",
+    "NotMedia",
     "is_faststart",
     "make_poster",
     "probe",

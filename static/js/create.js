@@ -40,10 +40,19 @@
     drop.classList.remove("has-file");
   }
 
+  // The server's verdict on the last file no longer holds once another one is chosen.
+  function clearServerErrors(drop) {
+    var role = drop.closest(".input-role");
+    if (!role) return;
+    role.classList.remove("field-invalid");
+    role.querySelectorAll(".errors:not([data-problem])").forEach(function (el) { el.remove(); });
+  }
+
   function preview(input) {
     var drop = dropOf(input);
     if (!drop) return;
     clearPreview(drop);
+    clearServerErrors(drop);
     showProblem(drop, "");
     var file = input.files && input.files[0];
     if (!file) { setMeta(drop, ""); return; }

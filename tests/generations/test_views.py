@@ -219,6 +219,28 @@ def test_it_refuses_an_mp4_that_is_really_a_text_file(owner_client, tmp_path):
     assert Generation.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("mode", "role", "kind"),
+    [
+        ("image-to-video", "image_uri", "an image"),
+        ("audio-to-video", "audio_uri", "an audio file"),
+        ("extend", "video_uri", "a video"),
+    ],
+)
+def test_a_file_that_is_no_media_at_all_is_named_for_what_the_input_wants(
+    owner_client, tmp_path, mode, role, kind
+):
+    """A text file in the Image field was "not a video we can use"."""
+    notes = upload(tmp_path, "notes.txt", b"shopping list\n" * 20, "text/plain")
+    response = owner_client.post("/", {**T2V, "mode": mode, role: notes}, headers=HTMX)
+    assert response.status_code == 422
+    errors = field_html(response.content, role)
+    assert (
+        f"“notes.txt”: This file is not {kind} we can use: its format wasn&#x27;t recognised"
+        in errors
+    )
+
+
 def test_it_refuses_a_file_over_the_size_limit(owner_client, tmp_path, monkeypatch):
     monkeypatch.setitem(catalog_data.UPLOAD_LIMITS["upload"], "image", 1000)
     image = make_image(tmp_path / "big.png", 400, 300)

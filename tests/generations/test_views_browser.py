@@ -191,3 +191,22 @@ def test_play_on_a_cards_poster_plays_the_clip_in_the_card(browser, owner):
             f"document.querySelector('#gen-{clip['g'].pk} video').readyState >= 1"
         )
         assert page.evaluate("document.activeElement.tagName") == "VIDEO"  # focus kept
+
+
+def test_a_refused_files_message_goes_once_another_file_is_chosen(browser, tmp_path):
+    from tests.media_factory import make_image
+
+    fake = tmp_path / "notes.png"
+    fake.write_text("not an image\n" * 50)
+    good = make_image(tmp_path / "good.png", 320, 180)
+    with browser("/?mode=image-to-video") as page:
+        page.set_input_files("#id_image_uri", str(fake))
+        page.fill("#id_prompt", "A kite")
+        page.click("button.button-generate")
+        page.wait_for_selector("#field-image_uri div.errors[role=alert]")
+        assert "not an image we can use" in page.inner_text("#field-image_uri")
+        page.set_input_files("#id_image_uri", str(good))
+        page.wait_for_function(
+            "() => !document.querySelector('#field-image_uri div.errors[role=alert]')"
+        )
+        assert "field-invalid" not in (page.get_attribute("#field-image_uri", "class") or "")

@@ -136,6 +136,8 @@ class GenerateForm(forms.Form):
             )
         try:
             info = probe_upload(upload)
+        except media.NotMedia as exc:  # say what this input should have been
+            raise forms.ValidationError(f"“{upload.name}”: {exc.about(ROLE_KINDS[role])}") from exc
         except media.MediaError as exc:
             raise forms.ValidationError(f"“{upload.name}”: {exc}") from exc
         except Exception as exc:  # a decoder surprise is the file's problem, never a 500
