@@ -10,6 +10,7 @@ from django.db import OperationalError, connections
 
 from ltxdash.generations import pipeline
 from ltxdash.generations.models import Generation, State
+from ltxdash.generations.pipeline import actions
 from tests.factories import T2V, make_generation, make_user
 from tests.support.pages import HTMX
 
@@ -87,8 +88,12 @@ def test_the_form_says_so_next_to_the_generate_button(owner_client, owner, setti
     assert Generation.objects.count() == 2
 
 
-def test_twelve_creates_at_once_queue_no_more_than_the_limit(owner, settings):
+def test_twelve_creates_at_once_queue_no_more_than_the_limit(owner, settings, monkeypatch):
     settings.LTXDASH_MAX_ACTIVE_PER_USER = 4
+    # The dispatcher's nudge writes to the ORM broker after the commit: on the in-memory test
+    # database it can meet the lock and fail a create that did queue (which the retry below
+    # would then count twice). The cap is about the queueing transaction, so leave it out.
+    monkeypatch.setattr(actions, "nudge_dispatcher", lambda: None)
     attempts = 12
     barrier = threading.Barrier(attempts)
     outcomes: list[str] = []
