@@ -96,11 +96,12 @@ class Renderer:
                     exr.write_frames_zip(tmp, spec)
                 else:
                     write_mp4(tmp, spec)
+                # Counted before the file appears: whoever sees the file sees the count.
+                if self._on_render is not None:
+                    self._on_render(spec["kind"])
                 os.replace(tmp, path)
             finally:
                 tmp.unlink(missing_ok=True)
-        if self._on_render is not None:
-            self._on_render(spec["kind"])
         self.prune()
         return path
 
