@@ -48,6 +48,9 @@ class ShareLink(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     views = models.PositiveIntegerField(default=0)
     last_viewed_at = models.DateTimeField(null=True, blank=True)
+    # What the public page shows: a heading the owner chose (empty: none), and the prompt or not.
+    title = models.CharField(max_length=120, blank=True)
+    show_prompt = models.BooleanField(default=True)
 
     objects = ShareLinkQuerySet.as_manager()
 

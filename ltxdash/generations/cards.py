@@ -79,7 +79,7 @@ class Card:
 
     @property
     def title(self) -> str:
-        return catalog.endpoint_label(self.g.endpoint)
+        return self.g.display_title
 
     @property
     def tone(self) -> str:

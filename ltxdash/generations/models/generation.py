@@ -36,6 +36,9 @@ from ltxdash.generations.models.states import (
 from ltxdash.ltx import catalog
 
 
+TITLE_MAX_LENGTH = 120
+
+
 class Generation(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations"
@@ -43,6 +46,8 @@ class Generation(models.Model):
     endpoint = models.CharField(max_length=40)  # a catalog slug, e.g. "text-to-video"
     model = models.CharField(max_length=40, blank=True)  # empty for endpoints without a model
     prompt = models.TextField(blank=True)
+    # A name the member gave the clip ("Harbour, wide"); empty shows the mode's name.
+    title = models.CharField(max_length=TITLE_MAX_LENGTH, blank=True)
     # The request's settings in API field names (duration, resolution, fps, ...), without the
     # input URIs: those are made from `inputs` right before submit.
     params = models.JSONField(default=dict, blank=True)
@@ -229,6 +234,11 @@ class Generation(models.Model):
 
     def stamp(self, position: int | None = None) -> str:
         return make_stamp(self.version, self.state, position)
+
+    @property
+    def display_title(self) -> str:
+        """What the clip is called everywhere: its given name, else its mode ("Text → Video")."""
+        return self.title or catalog.endpoint_label(self.endpoint)
 
     @property
     def made_from(self) -> str:
