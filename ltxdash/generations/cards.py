@@ -21,7 +21,7 @@ from ltxdash import access
 from ltxdash.core.text import visible
 from ltxdash.generations import explain
 from ltxdash.generations.estimates import estimate_seconds_left
-from ltxdash.generations.models import ACTIVE, Generation, Output, State
+from ltxdash.generations.models import ACTIVE, DispatchState, Generation, Output, State
 from ltxdash.generations.models.states import stamp, state_of_stamp
 from ltxdash.generations.ordering import queue_positions
 from ltxdash.ltx import catalog
@@ -286,10 +286,26 @@ def any_active(cards: Iterable[Card]) -> bool:
     return any(card.is_active for card in cards)
 
 
-def announcement(changes: Changes) -> str:
-    """One sentence for screen readers about what changed (the cards themselves are not live)."""
+def stale_if_queued(seen: dict[int, str]) -> dict[int, str]:
+    """The page's stamps with its queued cards marked out of date (they are drawn again)."""
+    return {
+        pk: f"{value}.redraw" if state_of_stamp(value) == State.QUEUED else value
+        for pk, value in seen.items()
+    }
+
+
+def announcement(changes: Changes, news: str = "") -> str:
+    """One sentence for screen readers about what changed (the cards themselves are not live),
+    led by ``news`` (see pause_news)."""
     parts = [f"{c.title} #{c.pk}: {c.state_label.lower()}." for c in [*changes.new, *changes.moved]]
-    return " ".join(parts[:5])
+    return " ".join([news, *parts[:5]] if news else parts[:5])
+
+
+def pause_news(pause: DispatchState | None) -> str:
+    """What to announce when the account pause began or ended since the page last looked."""
+    if pause is None:
+        return "Sending to LTX has resumed."
+    return f"{explain.pause_headline(pause)}."
 
 
 def finished_events(cards: Sequence[Card]) -> list[dict[str, Any]]:

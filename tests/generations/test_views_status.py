@@ -312,3 +312,40 @@ def test_a_clip_waiting_out_an_account_problem_asks_for_no_retry(owner_client, o
         html = owner_client.get(f"/generations/{generation.pk}/card").content.decode()
         assert "sent by itself once an admin" in html, kind
         assert "retry" not in html.lower().replace("edit and retry", ""), kind
+
+
+def pause_stamp(client, path: str = "/") -> str:
+    html = client.get(path).content.decode()
+    return re.search(r'class="card-stamp" name="pause" value="([^"]+)"', html).group(1)
+
+
+def test_an_account_pause_arrives_with_the_refresh_and_leaves_with_it(owner_client, owner):
+    from ltxdash.generations.models import DispatchState, Reason
+
+    queued = make_generation(owner)
+    page, seen_pause = stamps(owner_client), pause_stamp(owner_client)
+    assert refresh(owner_client, page).status_code == 204
+
+    DispatchState.pause(Reason.INSUFFICIENT_FUNDS, "no credits")
+    response = owner_client.get(
+        "/generations/refresh", {"c": page, "pause": seen_pause}, headers=HTMX
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    banner = re.search(r'<div id="banners" hx-swap-oob="true">(.*?)</div>\s*$', html, re.S)
+    assert banner and "out of credits" in html
+    # The queued card is drawn again, now saying that sending is paused; and it is announced.
+    assert f'<article id="gen-{queued.pk}"' in html and "sending is paused" in html
+    assert re.search(r'id="status-live"[^>]*>[^<]*paused|id="status-live"[^>]*>[^<]*credits', html)
+    paused = re.search(r'class="card-stamp" name="pause" value="([^"]+)"', html).group(1)
+    assert paused != seen_pause
+    # With the new stamp the page is up to date again.
+    again = owner_client.get("/generations/refresh", {"c": page, "pause": paused}, headers=HTMX)
+    assert again.status_code == 204
+
+    DispatchState.resume("test")
+    html = owner_client.get(
+        "/generations/refresh", {"c": page, "pause": paused}, headers=HTMX
+    ).content.decode()
+    assert '<div id="banners" hx-swap-oob="true">' in html and "out of credits" not in html
+    assert "Sending to LTX has resumed." in html

@@ -80,6 +80,15 @@ class DispatchState(models.Model):
         cls.get()  # the row must exist before it can be locked
         return cls.objects.select_for_update().get(pk=1)
 
+    @staticmethod
+    def stamp_of(pause: DispatchState | None) -> str:
+        """What a page carries to say which pause it shows ("" for none): the status refresh
+        redraws the banner when it differs."""
+        if pause is None or not pause.paused:
+            return "none"
+        at = pause.paused_at.timestamp() if pause.paused_at else 0
+        return f"{pause.reason_type or 'paused'}@{at:.0f}"
+
     @classmethod
     def current_pause(cls) -> DispatchState | None:
         """The row while paused, else None: one indexed read (the banner on every page)."""

@@ -16,5 +16,10 @@ def pause_headline(dispatch: DispatchState) -> str:
 
 
 @register.filter
+def pause_stamp(dispatch: DispatchState | None) -> str:
+    return DispatchState.stamp_of(dispatch)
+
+
+@register.filter
 def pause_reason(dispatch: DispatchState) -> str:
     return explain.pause_reason(dispatch)

@@ -11,7 +11,7 @@ from django_htmx.http import trigger_client_event
 from ltxdash import access
 from ltxdash.core.http import AuthedHttpRequest
 from ltxdash.generations import cards, pipeline
-from ltxdash.generations.models import Generation
+from ltxdash.generations.models import DispatchState, Generation
 from ltxdash.generations.views.common import POLL_SECONDS, TEMPLATE
 
 CANCEL_REFUSED = (
@@ -21,9 +21,17 @@ CANCEL_REFUSED = (
 
 @require_safe
 def refresh(request: AuthedHttpRequest) -> HttpResponse:
-    """Only the cards whose stamp differs from the page's; 204 when nothing changed."""
-    found = cards.changes(request.user, cards.parse_stamps(request.GET.getlist("c")))
-    if not found and found.active:
+    """Only the cards whose stamp differs from the page's; 204 when nothing changed.
+
+    The page also says which account pause its banner shows: when that changed, the answer
+    brings the new banner and the queued cards (which say whether sending is paused)."""
+    seen = cards.parse_stamps(request.GET.getlist("c"))
+    pause = DispatchState.current_pause()
+    pause_changed = request.GET.get("pause", "none") != DispatchState.stamp_of(pause)
+    if pause_changed:
+        seen = cards.stale_if_queued(seen)
+    found = cards.changes(request.user, seen)
+    if not found and found.active and not pause_changed:
         return HttpResponse(status=204)
     # Nothing changed and nothing is in flight (the last change came with a cancel or a
     # submit answer): the answer only switches the poller off.
@@ -33,7 +41,9 @@ def refresh(request: AuthedHttpRequest) -> HttpResponse:
         "gone": found.gone,
         "polling": found.active,
         "poll_seconds": POLL_SECONDS,
-        "announcement": cards.announcement(found),
+        "announcement": cards.announcement(found, cards.pause_news(pause) if pause_changed else ""),
+        "pause_changed": pause_changed,
+        "dispatch_pause": pause,
     }
     response = render(request, TEMPLATE + "#refresh", context)
     if found.finished:
