@@ -44,6 +44,7 @@ TABLE = [
     Row("gallery:index", "get", "", 200, 200, LOGIN),
     Row("gallery:clip", "get", "clip", 200, 404, LOGIN),
     Row("gallery:favourite", "post", "clip", 200, 404, LOGIN, {"favourite": "1"}),
+    Row("gallery:rename", "post", "clip", 200, 404, LOGIN, {"title": "Harbour, wide"}),
     Row("gallery:delete", "get", "clip", 200, 404, LOGIN),
     Row("gallery:delete", "post", "clip", 200, 404, LOGIN),
     Row("gallery:share_create", "post", "clip", 200, 404, LOGIN, {"expires": "never"}),

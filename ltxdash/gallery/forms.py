@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ltxdash.generations.models import Generation, State
+from ltxdash.generations.models.generation import TITLE_MAX_LENGTH
 from ltxdash.ltx import catalog
 
 _ANY = ("", "Any")
@@ -99,3 +100,18 @@ class ShareForm(forms.Form):
     def lifetime(self) -> timedelta | None:
         value = self.cleaned_data["expires"]
         return None if value == "never" else timedelta(days=int(value))
+
+
+class RenameForm(forms.Form):
+    """A clip's name; empty gives it back its mode's name."""
+
+    title = forms.CharField(
+        required=False,
+        max_length=TITLE_MAX_LENGTH,
+        label="Name",
+        error_messages={"max_length": f"A name can be at most {TITLE_MAX_LENGTH} characters."},
+    )
+
+    def clean_title(self) -> str:
+        # One line: a pasted newline or tab would otherwise reach every page that shows it.
+        return " ".join(self.cleaned_data["title"].split())

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", gallery.index, name="index"),
     path("<int:pk>/", clip.clip, name="clip"),
     path("<int:pk>/favourite", clip.favourite, name="favourite"),
+    path("<int:pk>/rename", clip.rename, name="rename"),
     path("<int:pk>/delete", clip.delete, name="delete"),
     path("<int:pk>/share", share.create, name="share_create"),
     path("shares/<int:pk>/revoke", share.revoke, name="share_revoke"),

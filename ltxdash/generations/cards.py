@@ -24,6 +24,7 @@ from ltxdash.generations.estimates import estimate_seconds_left
 from ltxdash.generations.models import ACTIVE, DispatchState, Generation, Output, State
 from ltxdash.generations.models.states import stamp, state_of_stamp
 from ltxdash.generations.ordering import queue_positions
+from ltxdash.generations.takes import Take, takes_of
 from ltxdash.ltx import catalog
 
 RECENT_FINISHED = 12  # finished cards shown under the ones in flight
@@ -64,6 +65,9 @@ class Card:
     position: int | None = None
     seconds_left: float | None = None
     now: Any = field(default_factory=timezone.now)
+    take: Take | None = (
+        None  # "Take 2 of 4 · duration 8 s" when the request was made more than once
+    )
 
     @property
     def pk(self) -> int:
@@ -192,10 +196,12 @@ class Card:
         return self.g.state == State.READY and self.video is not None
 
 
-def build_cards(generations: Iterable[Generation]) -> list[Card]:
-    """Cards for generations (prefetch ``outputs``); one query for all queue positions."""
+def build_cards(generations: Iterable[Generation], user: access.User) -> list[Card]:
+    """Cards for generations (prefetch ``outputs``); one query for all queue positions, one for
+    the takes among the clips ``user`` may see."""
     generations = list(generations)
     positions = queue_positions(generations)
+    numbered = takes_of(generations, access.generations(user))
     now = timezone.now()
     return [
         Card(
@@ -203,6 +209,7 @@ def build_cards(generations: Iterable[Generation]) -> list[Card]:
             position=positions.get(g.pk),
             seconds_left=estimate_seconds_left(g, now) if g.in_flight else None,
             now=now,
+            take=numbered.get(g.pk),
         )
         for g in generations
     ]
@@ -268,7 +275,7 @@ def changes(user: access.User, seen: dict[int, str]) -> Changes:
     if not wanted:
         return Changes([], [], gone, [], active=active)
     fresh = {g.pk: g for g in _cards_queryset(user).filter(pk__in=wanted)}
-    cards = build_cards(fresh[pk] for pk in wanted if pk in fresh)
+    cards = build_cards((fresh[pk] for pk in wanted if pk in fresh), user)
     changed = [c for c in cards if c.pk in seen]
     new = [c for c in cards if c.pk not in seen]
     finished = [c for c in changed if not c.is_active and state_of_stamp(seen[c.pk]) in ACTIVE]

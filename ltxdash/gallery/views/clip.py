@@ -15,11 +15,13 @@ from django_htmx.http import HttpResponseClientRedirect
 from ltxdash import access
 from ltxdash.core.http import AuthedHttpRequest
 from ltxdash.gallery import details
-from ltxdash.gallery.forms import ShareForm
+from ltxdash.gallery.forms import RenameForm, ShareForm
 from ltxdash.gallery.models import ShareLink
-from ltxdash.generations import pipeline
+from ltxdash.generations import describe, pipeline
+from ltxdash.generations.cards import build_cards
 from ltxdash.generations.explain import reason
 from ltxdash.generations.models import Generation, Output
+from ltxdash.generations.takes import takes_of
 
 MAX_CHILDREN = 24
 
@@ -46,12 +48,14 @@ def shares_context(generation: Generation, **extra: Any) -> dict[str, Any]:
 
 
 def clip_context(user: access.User, generation: Generation, **extra: Any) -> dict[str, Any]:
-    children = access.generations(user).filter(parent=generation).prefetch_related("outputs")
+    visible = access.generations(user)
+    children = visible.filter(parent=generation).prefetch_related("outputs")
     return {
+        "take": takes_of([generation], visible).get(generation.pk),
         **shares_context(generation, **extra),
         "video": generation.video,
         "outputs": list(generation.outputs.all()),
-        "settings_rows": details.settings_rows(generation),
+        "settings_rows": describe.settings_rows(generation),
         "steps": details.timings(generation),
         "children": list(children.order_by("-created_at", "-id")[:MAX_CHILDREN]),
         "follow_ups": details.FOLLOW_UPS,
@@ -75,10 +79,44 @@ def favourite(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     generation.favourite = value
     if request.htmx:
         return render(request, "gallery/_favourite.html", {"generation": generation})
+    return redirect(_next_url(request, generation))
+
+
+@require_POST
+def rename(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Name the clip (from its page or its card); an empty name gives back the mode's name."""
+    generation = access.generation(request.user, pk, access.Action.CHANGE, clip_queryset())
+    form = RenameForm(request.POST)
+    refused = "" if form.is_valid() else str(form.errors["title"][0])
+    if not refused:
+        # version is bumped because status cards show the name too.
+        title = form.cleaned_data["title"]
+        Generation.objects.filter(pk=pk).update(title=title, version=F("version") + 1)
+        generation.title = title
+    if not request.htmx:
+        if refused:
+            messages.error(request, refused)
+        return redirect(_next_url(request, generation))
+    context: dict[str, Any]
+    if request.POST.get("on") == "card":
+        card = build_cards([generation], request.user)[0]
+        template, context = "_generation_card.html", {"card": card}
+    else:
+        template, context = "gallery/clip.html#title", {"generation": generation}
+    response = render(
+        request, template, context | {"rename_form": form}, status=422 if refused else 200
+    )
+    if refused:
+        response["X-Ltxdash-Message"] = refused  # shown beside the form (static/js/notices.js)
+    return response
+
+
+def _next_url(request: AuthedHttpRequest, generation: Generation) -> str:
+    """Where a form without JavaScript returns: its ``next`` if that is ours, else the clip."""
     next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
-        next_url = reverse("gallery:clip", args=[generation.pk])
-    return redirect(next_url)
+    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        return next_url
+    return reverse("gallery:clip", args=[generation.pk])
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -9,6 +9,7 @@ from ltxdash import access
 from ltxdash.core.http import AuthedHttpRequest
 from ltxdash.gallery.forms import GalleryFilterForm
 from ltxdash.gallery.listing import page_of
+from ltxdash.generations.takes import takes_of
 
 
 @require_safe
@@ -16,13 +17,15 @@ def index(request: AuthedHttpRequest) -> HttpResponse:
     """The user's clips, newest first. One view serves the page, the filtered grid (HTMX filter
     form) and the next cards (infinite scroll); each runs the same fixed number of queries."""
     form = GalleryFilterForm(request.GET)
-    clips = form.filter(access.generations(request.user))
-    page = page_of(clips, request.GET.get("after"))
+    visible = access.generations(request.user)
+    page = page_of(form.filter(visible), request.GET.get("after"))
+    numbered = takes_of(page.clips, visible)
+    tiles = [(clip, numbered.get(clip.pk)) for clip in page.clips]
     template = "gallery/index.html"
     if request.htmx and not request.htmx.history_restore_request:
         # The filter form asks for the whole grid; the scroll sentinel (with a cursor) for more cards.
         template += "#cards" if "after" in request.GET else "#grid"
-    response = render(request, template, {"form": form, "page": page})
+    response = render(request, template, {"form": form, "page": page, "tiles": tiles})
     # The same URL answers with a page or a fragment: caches must keep them apart.
     patch_vary_headers(response, ["HX-Request"])
     return response

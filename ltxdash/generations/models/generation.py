@@ -47,6 +47,8 @@ class Generation(models.Model):
     prompt = models.TextField(blank=True)
     # A name the member gave the clip ("Harbour, wide"); empty shows the mode's name.
     title = models.CharField(max_length=TITLE_MAX_LENGTH, blank=True)
+    # Shared by the takes of one request (generations/takes.py); empty for clips made before it.
+    take_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     # The request's settings in API field names (duration, resolution, fps, ...), without the
     # input URIs: those are made from `inputs` right before submit.
     params = models.JSONField(default=dict, blank=True)

@@ -19,7 +19,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from ltxdash.generations import limits
+from ltxdash.generations import limits, takes
 from ltxdash.generations.inputs import clip_info
 from ltxdash.generations.models import (
     DispatchState,
@@ -193,6 +193,8 @@ def create_generations(
         rows = _input_rows(inputs, saved)
         model = str(params.get("model") or "") or _default_model(endpoint)
         estimate = _estimate(endpoint, params, rows)
+        prompt = str(params.get("prompt") or "")
+        take_key = takes.key_for(endpoint, prompt, parent.pk if parent else None, rows)
         created = []
         with transaction.atomic():
             _reserve(owner.pk, count)
@@ -201,15 +203,17 @@ def create_generations(
                     owner=owner,
                     endpoint=endpoint,
                     model=model,
-                    prompt=str(params.get("prompt") or ""),
+                    prompt=prompt,
                     params=dict(params),
                     parent=parent,
                     estimated_cost=estimate,
+                    take_key=take_key,
                 )
                 for role, values in rows.items():
                     GenerationInput.objects.create(generation=generation, role=role, **values)
                 _record_queued(generation, "")
                 created.append(generation)
+            takes.touch_siblings([take_key], exclude=[g.pk for g in created])
             nudge_dispatcher()
     except BaseException:
         filestore.delete_quietly(saved)
@@ -324,6 +328,7 @@ def delete_generation(generation: Generation) -> None:
             if not shared:
                 names.append(item.file.name)
         Generation.objects.filter(pk=pk).delete()
+        takes.touch_siblings([generation.take_key])
         filestore.delete_after_commit(names)
         transaction.on_commit(lambda: filestore.sweep_generation_folders(pk, keep=set()))
 

@@ -14,5 +14,5 @@ POLL_SECONDS = 2
 
 
 def status_context(user: access.User) -> dict[str, Any]:
-    cards = build_cards(page_generations(user))
+    cards = build_cards(page_generations(user), user)
     return {"cards": cards, "polling": any_active(cards), "poll_seconds": POLL_SECONDS}

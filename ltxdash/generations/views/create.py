@@ -71,7 +71,9 @@ def submit(request: AuthedHttpRequest) -> HttpResponse:
         known_inputs=form.input_infos(),
     )
     context = composer_context(next_form) | {
-        "new_cards": build_cards(sorted(generations, key=lambda g: g.pk, reverse=True)),
+        "new_cards": build_cards(
+            sorted(generations, key=lambda g: g.pk, reverse=True), request.user
+        ),
         "polling": True,
         "poll_seconds": POLL_SECONDS,
         "announcement": _queued_message(generations),
@@ -148,4 +150,4 @@ def _picker_clips(form: GenerateForm) -> list[Any]:
     picked = form.selected_source()
     if picked and picked not in {c.pk for c in clips}:
         clips += list(offered.filter(pk=picked).prefetch_related("outputs"))
-    return build_cards(clips)
+    return build_cards(clips, form.owner)

@@ -57,7 +57,9 @@ def card(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     generation = access.generation(
         request.user, pk, queryset=Generation.objects.prefetch_related("outputs")
     )
-    return render(request, "_generation_card.html", {"card": cards.build_cards([generation])[0]})
+    return render(
+        request, "_generation_card.html", {"card": cards.build_cards([generation], request.user)[0]}
+    )
 
 
 @require_POST
@@ -100,7 +102,7 @@ def _card_response(
 ) -> HttpResponse:
     """The card re-rendered in place, plus any new card and the poller, out of band."""
     fresh = Generation.objects.prefetch_related("outputs").get(pk=generation.pk)
-    built = cards.build_cards([fresh, *(new or [])])
+    built = cards.build_cards([fresh, *(new or [])], request.user)
     context = {
         "card": built[0],
         "notice": notice,
