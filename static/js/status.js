@@ -90,6 +90,27 @@
     video.focus();
   });
 
+  // ---- a card being renamed is not redrawn under the user's hands ----
+  // Its stamp stays old, so a later refresh brings the change again once the form is closed;
+  // the poller is kept as it is for that (the answer may have switched it off).
+  var deferred = false;
+  document.addEventListener("htmx:beforeRequest", function () { deferred = false; });
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target) return;
+    if (target.id === "poller") {
+      if (deferred) event.detail.shouldSwap = false;
+      return;
+    }
+    if (!target.classList || !target.classList.contains("gen-card")) return;
+    var open = target.querySelector("details.rename[open]");
+    var typing = target.contains(document.activeElement) && document.activeElement.matches("input[type=text], textarea");
+    if (open || typing) {
+      event.detail.shouldSwap = false;
+      deferred = true;
+    }
+  });
+
   // ---- clocks: same wording as cards.about_left() on the server ----
   function clock(seconds) {
     seconds = Math.max(0, Math.floor(seconds));

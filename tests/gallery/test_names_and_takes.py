@@ -136,7 +136,7 @@ def test_a_take_with_other_settings_says_how_it_differs(owner_client, owner):
 
 
 def test_deleting_a_take_renumbers_the_others(owner_client, owner):
-    first, second, third = sorted(queue(owner, 3), key=lambda g: g.pk)
+    _first, second, third = sorted(queue(owner, 3), key=lambda g: g.pk)
     version = Generation.objects.get(pk=third.pk).version
     pipeline.delete_generation(second)
 

@@ -210,3 +210,113 @@ def test_a_refused_files_message_goes_once_another_file_is_chosen(browser, tmp_p
             "() => !document.querySelector('#field-image_uri div.errors[role=alert]')"
         )
         assert "field-invalid" not in (page.get_attribute("#field-image_uri", "class") or "")
+
+
+# --- the keyboard ---------------------------------------------------------------------------
+
+
+def focused(page) -> str:
+    """What has focus, as "TAG#id.class" (BODY when focus was lost)."""
+    return page.evaluate(
+        "(() => { const a = document.activeElement;"
+        " return a.tagName + (a.id ? '#' + a.id : '') + '.' + a.className; })()"
+    )
+
+
+def test_a_card_is_renamed_with_the_keyboard_alone(browser, owner):
+    clip = {}
+    in_thread(lambda: clip.update(g=make_clip(owner)))
+    pk = clip["g"].pk
+    with browser("/") as page:
+        summary = page.locator(f"#gen-{pk} details.rename summary")
+        summary.focus()
+        page.keyboard.press("Enter")  # opens the form
+        page.keyboard.press("Tab")
+        assert focused(page).startswith(f"INPUT#rename-{pk}")
+        page.keyboard.type("Dunes, take I like")
+        page.keyboard.press("Enter")  # submits
+        page.wait_for_selector(f"#gen-{pk}-title:has-text('Dunes, take I like')")
+        # The card was replaced; focus stays in it instead of falling back to the page.
+        assert page.evaluate(
+            f"document.getElementById('gen-{pk}').contains(document.activeElement)"
+        )
+        names = {}
+        in_thread(lambda: names.update(t=Generation.objects.get(pk=pk).title))
+        assert names["t"] == "Dunes, take I like"
+
+
+def test_a_refused_name_says_why_in_the_card_and_keeps_focus(browser, owner):
+    clip = {}
+    in_thread(lambda: clip.update(g=make_clip(owner)))
+    pk = clip["g"].pk
+    with browser("/") as page:
+        page.click(f"#gen-{pk} details.rename summary")
+        page.evaluate(f"document.getElementById('rename-{pk}').removeAttribute('maxlength')")
+        page.fill(f"#rename-{pk}", "x" * 130)
+        page.press(f"#rename-{pk}", "Enter")
+        error = page.wait_for_selector(f"#rename-{pk}-error")
+        assert "at most 120 characters" in error.inner_text()
+        assert focused(page).startswith(f"INPUT#rename-{pk}")
+
+
+def test_a_card_being_renamed_is_not_redrawn_under_the_user(browser, owner):
+    queued = {}
+    in_thread(
+        lambda: queued.update(
+            g=Generation.objects.create(
+                owner=owner,
+                endpoint="text-to-video",
+                prompt="A kite",
+                params={"prompt": "A kite", "duration": 6},
+            )
+        )
+    )
+    pk = queued["g"].pk
+    with browser("/") as page:
+        page.click(f"#gen-{pk} details.rename summary")
+        page.fill(f"#rename-{pk}", "half-typed")
+        in_thread(lambda: queued["g"].transition(State.CANCELED))
+        page.wait_for_timeout(5_000)  # two refreshes at 2 s
+        assert page.input_value(f"#rename-{pk}") == "half-typed"
+        page.press(f"#rename-{pk}", "Escape")
+        page.evaluate(f"document.querySelector('#gen-{pk} details.rename').open = false")
+        page.locator("#id_prompt").focus()
+        page.wait_for_selector(f"#gen-{pk}.state-canceled", timeout=10_000)
+
+
+def test_cancel_by_keyboard_leaves_focus_on_the_card(browser, owner):
+    queued = {}
+    in_thread(
+        lambda: queued.update(
+            g=Generation.objects.create(
+                owner=owner,
+                endpoint="text-to-video",
+                prompt="A kite",
+                params={"prompt": "A kite", "duration": 6},
+            )
+        )
+    )
+    pk = queued["g"].pk
+    with browser("/") as page:
+        page.locator(f"#gen-{pk} form[action$='/cancel'] button").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f"#gen-{pk}.state-canceled")
+        assert page.evaluate(
+            f"document.getElementById('gen-{pk}').contains(document.activeElement)"
+        )
+        assert not focused(page).startswith("BODY")
+
+
+def test_the_cards_player_works_from_the_keyboard(browser, owner):
+    clip = {}
+    in_thread(lambda: clip.update(g=make_clip(owner)))
+    pk = clip["g"].pk
+    with browser("/") as page:
+        page.locator(f"#gen-{pk} .gen-poster").focus()
+        page.keyboard.press("Enter")  # ▶ plays in the card
+        page.wait_for_function(f"() => !document.querySelector('#gen-{pk} video').paused")
+        assert focused(page).startswith("VIDEO")
+        page.keyboard.press("k")  # Chromium's media keys: k (or Space) pauses
+        page.wait_for_function(f"() => document.querySelector('#gen-{pk} video').paused")
+        page.keyboard.press("Space")
+        page.wait_for_function(f"() => !document.querySelector('#gen-{pk} video').paused")
