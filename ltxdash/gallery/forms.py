@@ -95,6 +95,17 @@ EXPIRY_CHOICES = [
 
 class ShareForm(forms.Form):
     expires = forms.ChoiceField(label="Link expires after", choices=EXPIRY_CHOICES, initial="7")
+    title = forms.CharField(
+        required=False,
+        max_length=120,
+        label="Title on the page",
+        help_text="Optional: a heading above the video.",
+        error_messages={"max_length": "A title can be at most 120 characters."},
+    )
+    hide_prompt = forms.BooleanField(required=False, label="Hide the prompt")
+
+    def clean_title(self) -> str:
+        return " ".join(self.cleaned_data["title"].split())
 
     @property
     def lifetime(self) -> timedelta | None:

@@ -62,7 +62,12 @@ class ShareLink(models.Model):
 
     @classmethod
     def create_for(
-        cls, generation: Generation, lifetime: timedelta | None
+        cls,
+        generation: Generation,
+        lifetime: timedelta | None,
+        *,
+        title: str = "",
+        show_prompt: bool = True,
     ) -> tuple[ShareLink, str]:
         """Make a link; returns it with its token, which exists nowhere else after this call."""
         token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -72,6 +77,8 @@ class ShareLink(models.Model):
             token_hash=hash_token(token),
             created_at=now,
             expires_at=now + lifetime if lifetime else None,
+            title=title,
+            show_prompt=show_prompt,
         )
         return link, token
 

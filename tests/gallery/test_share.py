@@ -196,3 +196,45 @@ def test_a_clip_without_a_video_cannot_be_shared(owner_client, owner, make_clip)
     response = owner_client.post(reverse("gallery:share_create", args=[clip.pk]), {"expires": "1"})
     assert response.status_code == 404
     assert not ShareLink.objects.exists()
+
+
+def test_share_sits_beside_download(owner_client, clip):
+    html = owner_client.get(reverse("gallery:clip", args=[clip.pk])).content.decode()
+    actions = html[html.index('<div class="clip-actions">') :]
+    actions = actions[: actions.index("</div>")]
+    assert re.search(r">Download</a>\s*<a class=\"button\" href=\"#shares\">Share</a>", actions)
+    # The panel itself comes right after the actions, before the timeline and the settings.
+    assert html.index('id="shares"') < html.index('id="timeline-h"') < html.index('id="settings-h"')
+
+
+def test_the_owner_chooses_a_title_and_to_hide_the_prompt(owner_client, clip):
+    response = owner_client.post(
+        reverse("gallery:share_create", args=[clip.pk]),
+        {"expires": "7", "title": "  Fox,\n first cut ", "hide_prompt": "on"},
+    )
+    link = ShareLink.objects.get()
+    assert (link.title, link.show_prompt) == ("Fox, first cut", False)
+    assert "“Fox, first cut”" in response.content.decode()  # what each link shows
+
+    html = Client().get(f"/s/{token_from(response.content.decode())}").content.decode()
+    assert '<h1 class="share-heading">Fox, first cut</h1>' in html
+    assert "<title>Fox, first cut · ltxdash</title>" in html
+    assert '<meta property="og:title" content="Fox, first cut">' in html
+    assert clip.prompt not in html  # not in the page, its title or its tags
+    assert '<meta name="description" content="A clip made with ltxdash">' in html
+
+
+def test_a_link_made_before_the_choice_still_shows_the_prompt(token, clip):
+    link = ShareLink.objects.get()
+    assert (link.title, link.show_prompt) == ("", True)
+    html = Client().get(f"/s/{token}").content.decode()
+    assert f'<p class="share-prompt">{clip.prompt}</p>' in html
+    assert '<h1 class="visually-hidden">Shared clip</h1>' in html
+
+
+def test_the_share_title_starts_from_the_clips_name(owner_client, clip):
+    from ltxdash.generations.models import Generation
+
+    Generation.objects.filter(pk=clip.pk).update(title="Fox, first cut")
+    html = owner_client.get(reverse("gallery:clip", args=[clip.pk])).content.decode()
+    assert re.search(r'name="title"[^>]*value="Fox, first cut"[^>]*id="id_title"', html)

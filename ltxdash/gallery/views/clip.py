@@ -40,7 +40,7 @@ def shares_context(generation: Generation, **extra: Any) -> dict[str, Any]:
     return {
         "generation": generation,
         "share_links": list(ShareLink.objects.filter(generation=generation)),
-        "share_form": ShareForm(),
+        "share_form": ShareForm(initial={"title": generation.title}),
         "can_share": generation.video is not None,
         "now": timezone.now(),
         **extra,

@@ -35,7 +35,12 @@ def create(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     form = ShareForm(request.POST)
     extra: dict = {"share_form": form}
     if form.is_valid():
-        _link, token = ShareLink.create_for(generation, form.lifetime)
+        _link, token = ShareLink.create_for(
+            generation,
+            form.lifetime,
+            title=form.cleaned_data["title"],
+            show_prompt=not form.cleaned_data["hide_prompt"],
+        )
         # The only moment the token exists outside the visitor's hands: shown once, not stored.
         extra = {"new_share_url": request.build_absolute_uri(reverse("share:page", args=[token]))}
     if request.htmx:
@@ -63,7 +68,9 @@ def page(request: HtmxHttpRequest, token: str) -> HttpResponse:
         request,
         "share/page.html",
         {
-            "generation": generation,
+            # Only what the owner chose to show: never the clip itself (its prompt may be hidden).
+            "heading": link.title,
+            "prompt": generation.prompt if link.show_prompt else "",
             "video": video,
             "page_url": request.build_absolute_uri(),
             "video_url": request.build_absolute_uri(reverse("share:video", args=[token])),
