@@ -8,4 +8,8 @@
   if (!window.htmx) return;
   htmx.config.includeIndicatorStyles = false; // its injected <style>; we use no .htmx-indicator
   htmx.config.allowEval = false; // no hx-on, hx-vals "js:" or trigger filters: nothing to eval
+  // Settling copies an old element's attributes onto its replacement. Our markup has no style=
+  // attribute, but a browser extension (or a test's screenshot) may leave one on an input, and
+  // copying it is an inline style the CSP blocks.
+  htmx.config.attributesToSettle = ["class", "width", "height"];
 })();

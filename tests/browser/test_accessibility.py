@@ -76,6 +76,7 @@ POST_ONLY = {
     "generations:cancel",
     "generations:retry",
     "gallery:favourite",
+    "gallery:rename",
     "gallery:share_create",
     "gallery:share_revoke",
 }
