@@ -28,6 +28,34 @@
     video.remove();
   }
 
+  // ---- on a phone, the filters fold behind a button that counts the active ones ----
+  document.addEventListener("click", (event) => {
+    const toggle = event.target instanceof Element && event.target.closest("[data-filters-toggle]");
+    if (!toggle) return;
+    const form = toggle.closest("form");
+    const open = form.classList.toggle("is-open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+  function countFilters(form) {
+    const count = form.querySelector("[data-filter-count]");
+    if (!count) return;
+    let active = 0;
+    form.querySelectorAll(".filter-more input, .filter-more select").forEach((el) => {
+      if (el.type === "checkbox" ? el.checked : el.value.trim() !== "") active += 1;
+    });
+    count.textContent = active ? ` · ${active}` : "";
+    if (active) {
+      const hidden = document.createElement("span");
+      hidden.className = "visually-hidden";
+      hidden.textContent = " active";
+      count.append(hidden);
+    }
+  }
+  document.addEventListener("change", (event) => {
+    const form = event.target instanceof Element && event.target.closest(".gallery-filters");
+    if (form) countFilters(form);
+  });
+
   const thumbOf = (node) => (node instanceof Element ? node.closest("[data-preview]") : null);
 
   document.addEventListener("pointerover", (event) => {

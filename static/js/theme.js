@@ -1,5 +1,6 @@
 // Theme: dark by default, light on request; remembered per browser. Runs before paint.
 (function () {
+  document.documentElement.classList.add("js"); // CSS that needs the scripts to undo it (gallery filters)
   var stored = null;
   try { stored = localStorage.getItem("ltxdash-theme"); } catch (e) {}
   if (stored === "light" || stored === "dark") document.documentElement.dataset.theme = stored;

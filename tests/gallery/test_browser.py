@@ -116,3 +116,44 @@ def test_favourite_and_share_without_a_reload(browser, clip):
         )
     assert Generation.objects.get(pk=clip.pk).favourite
     assert ShareLink.objects.get().views == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_the_filters_fold_behind_a_button_that_counts_them(live_server, owner, clip):
+    from tests.support.browser import launch
+
+    client = Client()
+    client.force_login(owner)
+    cookie = {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": live_server.url,
+    }
+    with launch(viewport="phone") as chromium:
+        page = chromium.context([cookie]).new_page()
+        page.goto(live_server.url + "/gallery/?model=ltx-2-3-fast&favourites=on")
+        toggle = page.locator("[data-filters-toggle]")
+        assert toggle.is_visible() and not page.is_visible("#id_mode")
+        assert page.is_visible("#id_q")  # search stays at hand
+        assert " ".join(toggle.text_content().split()) == "Filters · 2 active"
+        height = page.evaluate("document.querySelector('.gallery-filters').offsetHeight")
+        viewport = page.evaluate("window.innerHeight")
+        assert height < viewport * 0.2, (height, viewport)  # not the whole first screen
+        toggle.click()
+        assert toggle.get_attribute("aria-expanded") == "true" and page.is_visible("#id_mode")
+        assert_accessible(page, "gallery filters open on a phone")
+        page.uncheck("#id_favourites")
+        page.wait_for_function(
+            "() => document.querySelector('[data-filter-count]').textContent.includes('1')"
+        )
+        toggle.click()
+        assert not page.is_visible("#id_mode")
+        assert_accessible(page, "gallery on a phone")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_desktop_every_filter_shows_without_a_button(browser, clip):
+    with browser() as page:
+        page.goto(page.base_url + "/gallery/")
+        assert page.is_visible("#id_mode") and page.is_visible("#id_date_from")
+        assert not page.is_visible("[data-filters-toggle]")
