@@ -320,3 +320,34 @@ def test_the_cards_player_works_from_the_keyboard(browser, owner):
         page.wait_for_function(f"() => document.querySelector('#gen-{pk} video').paused")
         page.keyboard.press("Space")
         page.wait_for_function(f"() => !document.querySelector('#gen-{pk} video').paused")
+
+
+FOCUS_RING = """() => {
+  const el = document.activeElement;
+  const ring = (node) => {
+    if (!node) return false;
+    const style = getComputedStyle(node);
+    return (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2)
+      || style.boxShadow !== "none";
+  };
+  // A visually hidden radio or checkbox shows its ring on the label's visible part.
+  return ring(el) || ring(el.nextElementSibling) || ring(el.closest("label"))
+    || ring(el.closest(".clip-option"));
+}"""
+
+
+@pytest.mark.parametrize("path", ["/", "/gallery/", "clip"])
+def test_every_stop_of_the_tab_key_shows_where_focus_is(browser, owner, path):
+    clip = {}
+    in_thread(lambda: clip.update(g=make_clip(owner)))
+    url = f"/gallery/{clip['g'].pk}/" if path == "clip" else path
+    with browser(url) as page:
+        seen = []
+        for _ in range(45):
+            page.keyboard.press("Tab")
+            where = focused(page)
+            if where.startswith("BODY"):
+                break
+            assert page.evaluate(FOCUS_RING), f"no visible focus on {where} (after {seen[-3:]})"
+            seen.append(where)
+        assert len(seen) >= 8
