@@ -157,3 +157,28 @@ def test_on_a_desktop_every_filter_shows_without_a_button(browser, clip):
         page.goto(page.base_url + "/gallery/")
         assert page.is_visible("#id_mode") and page.is_visible("#id_date_from")
         assert not page.is_visible("[data-filters-toggle]")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_share_is_near_the_top_of_the_clip_page(live_server, owner, clip):
+    from tests.support.browser import launch
+
+    client = Client()
+    client.force_login(owner)
+    cookie = {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": live_server.url,
+    }
+    with launch(viewport="phone") as chromium:
+        page = chromium.context([cookie]).new_page()
+        page.goto(f"{live_server.url}/gallery/{clip.pk}/")
+        top = page.evaluate("document.getElementById('shares').getBoundingClientRect().top")
+        total = page.evaluate("document.documentElement.scrollHeight")
+        viewport = page.evaluate("window.innerHeight")
+        print(f"share panel at {top:.0f} px of a {total} px page ({viewport} px screen)")
+        assert top < viewport * 1.25, (top, total)
+        share = page.get_by_role("link", name="Share", exact=True)
+        assert share.bounding_box()["y"] < viewport  # the button beside Download, on screen
+        share.click()
+        page.wait_for_function("() => location.hash === '#shares'")
