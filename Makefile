@@ -21,7 +21,7 @@ for p in $$(ls -d "$$HOME"/.pyenv/versions/3.*/bin/python3 2>/dev/null | sort -r
 done; exit 1
 endef
 
-.PHONY: help run test lint format typecheck bench clean-venv
+.PHONY: help run test lint format typecheck bench screenshots clean-venv
 
 help:
 	@echo "make run    start ltxdash on http://127.0.0.1:$${PORT:-8000} (creates .venv on first use)"
@@ -29,6 +29,7 @@ help:
 	@echo "make lint   ruff check + format check"
 	@echo "make typecheck  mypy with django-stubs (also part of make test)"
 	@echo "make bench  run the benchmarks in bench/"
+	@echo "make screenshots  retake the README's screenshots (docs/screenshots/)"
 
 $(PY):
 	@python=$$($(find_python)) || { \
@@ -76,3 +77,7 @@ bench: $(TEST_STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# The README's screenshots: a browser journey through the product (tests/browser/test_readme_screenshots.py).
+screenshots: $(TEST_STAMP)
+	LTXDASH_SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/browser/test_readme_screenshots.py

@@ -6,15 +6,15 @@
   var NOTIFY_KEY = "ltxdash-notify";
 
   // Toasts come from notices.js; finished clips of one refresh, or of a batch, share one.
-  function toast(title, body, url, ok, group, summary) {
-    window.ltxdash.toast({ title: title, body: body, url: url, ok: ok, group: group, groupSummary: summary });
+  function toast(title, body, url, ok, group, summary, id) {
+    window.ltxdash.toast({ id: id, title: title, body: body, url: url, ok: ok, group: group, groupSummary: summary });
   }
   function finishedSummary(items) {
     var ok = items.every(function (i) { return i.ok; });
     var bad = items.filter(function (i) { return !i.ok; }).length;
     var ids = items.map(function (i) { return "#" + i.id; });
     return {
-      title: items.length + " clips " + (ok ? "are ready" : "finished") + (bad && !ok ? " (" + bad + " failed)" : ""),
+      title: items.length + " clips " + (ok ? "are ready" : bad === items.length ? "did not finish" : "finished (" + bad + " did not)"),
       body: ids.join(", "),
       url: "/gallery/",
       linkText: "Open the gallery",
@@ -68,7 +68,7 @@
   document.body.addEventListener("generation-finished", function (event) {
     var items = (event.detail && event.detail.items) || [];
     items.forEach(function (item) {
-      toast(item.title, item.body, item.url, item.ok, "finished", finishedSummary);
+      toast(item.title, item.body, item.url, item.ok, "finished", finishedSummary, item.id);
       notify(item);
     });
   });

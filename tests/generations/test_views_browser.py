@@ -351,3 +351,35 @@ def test_every_stop_of_the_tab_key_shows_where_focus_is(browser, owner, path):
             assert page.evaluate(FOCUS_RING), f"no visible focus on {where} (after {seen[-3:]})"
             seen.append(where)
         assert len(seen) >= 8
+
+
+def test_clips_that_finish_together_share_one_toast_that_names_them(browser, owner):
+    from django.db.models import F
+    from django.utils import timezone
+
+    made = {}
+    in_thread(
+        lambda: made.update(
+            pks=[
+                Generation.objects.create(
+                    owner=owner, endpoint="text-to-video", state=State.PROCESSING, prompt=f"p{i}"
+                ).pk
+                for i in range(3)
+            ]
+        )
+    )
+    with browser("/") as page:
+        in_thread(
+            lambda: Generation.objects.filter(pk__in=made["pks"]).update(
+                state=State.FAILED,
+                error_type="api_error",
+                version=F("version") + 1,
+                finished_at=timezone.now(),
+            )
+        )
+        page.wait_for_selector("#toasts .toast")
+        toasts = page.locator("#toasts .toast")
+        assert toasts.count() == 1
+        text = toasts.first.inner_text()
+        assert "3 clips did not finish" in text
+        assert all(f"#{pk}" in text for pk in made["pks"]) and "undefined" not in text
