@@ -3,14 +3,16 @@ the watch that fails them on any Content-Security-Policy violation."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-# axe's impacts, worst last: these two fail a test.
-FAILING_IMPACTS = ("serious", "critical")
+# axe's impacts, worst last: the last two fail a test.
+IMPACTS = ("minor", "moderate", "serious", "critical")
+FAILING_IMPACTS = IMPACTS[2:]
 # axe's default rules, plus its experimental ones that a real audit reported here.
 AXE_OPTIONS = {
     "resultTypes": ["violations"],
@@ -61,18 +63,28 @@ def launch(viewport: str = "desktop", theme: str = "dark") -> Iterator[Browser]:
         browser.csp.check()
 
 
-def serious_violations(page: Any) -> list[dict]:
-    """axe-core's serious and critical violations on the page as it is now."""
+def serious_violations(page: Any, where: str = "") -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now. With
+    LTXDASH_AXE_REPORT=<file>, every check also appends its figures there (one line a page:
+    where, then the count of violated rules and of elements at each impact)."""
     from axe_playwright_python.sync_playwright import Axe
 
     page.evaluate(SETTLE)
-    results = Axe().run(page, options=AXE_OPTIONS)
-    return [v for v in results.response["violations"] if v.get("impact") in FAILING_IMPACTS]
+    violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    report = os.environ.get("LTXDASH_AXE_REPORT")
+    if report:
+        counts = {impact: 0 for impact in IMPACTS}
+        for violation in violations:
+            counts[violation.get("impact") or "minor"] += len(violation["nodes"])
+        figures = " ".join(f"{impact}={count}" for impact, count in counts.items())
+        with open(report, "a", encoding="utf-8") as out:
+            out.write(f"{where or page.url}\trules={len(violations)} {figures}\n")
+    return [v for v in violations if v.get("impact") in FAILING_IMPACTS]
 
 
 def assert_accessible(page: Any, where: str = "") -> None:
     """Fail on any serious or critical axe-core violation, naming the rule and the elements."""
-    found = serious_violations(page)
+    found = serious_violations(page, where)
     if not found:
         return
     lines = [f"axe-core: {len(found)} serious or critical violation(s) on {where or page.url}"]
