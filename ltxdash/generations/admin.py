@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -70,6 +70,23 @@ def seconds(value: float | None) -> str:
 
 def frame_size(width: int | None, height: int | None) -> str:
     return f"{width}x{height}" if width and height else EMPTY
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """An admin for a record nothing on the page may change: its change page has no Save
+    buttons (Django shows Close instead). Actions and Delete stay where they are allowed."""
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        no_save = {"show_save": False, "show_save_and_continue": False}
+        return super().change_view(
+            request, object_id, form_url, {**no_save, **(extra_context or {})}
+        )
 
 
 # --- filters -------------------------------------------------------------------------------
@@ -130,16 +147,15 @@ class EventInline(ReadOnlyInline):
 
 
 class InputInline(ReadOnlyInline):
+    # What an operator asks about an input; its URI at LTX is in the request sent (For support).
     model = GenerationInput
     fields = readonly_fields = (
         "role",
-        "stored_file",
-        "source_output",
         "original_name",
         "content_type",
         "file_size",
-        "sha256",
-        "storage_uri",
+        "source_output",
+        "stored_file",
         "uploaded_at",
     )
 
@@ -185,18 +201,16 @@ class OutputCells:
 
 
 class OutputInline(OutputCells, ReadOnlyInline):
+    # The rest (hash, codec, poster, the streaming rewrite) is on the output's own page.
     model = Output
+    show_change_link = True
     fields = readonly_fields = (
         "what",
-        "stored_file",
-        "file_size",
-        "sha256",
         "content_type",
+        "file_size",
         "frame",
-        "fps",
         "length",
-        "poster_file",
-        "faststart_due_at",
+        "stored_file",
     )
 
 
@@ -204,7 +218,7 @@ class OutputInline(OutputCells, ReadOnlyInline):
 
 
 @admin.register(Generation)
-class GenerationAdmin(admin.ModelAdmin):
+class GenerationAdmin(RecordAdmin):
     # What needs an eye first (status, at risk), what the clip is and cost, then whose it is.
     list_display = [
         "id",
@@ -222,7 +236,6 @@ class GenerationAdmin(admin.ModelAdmin):
     search_fields = ["prompt", "remote_id"]
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
-    inlines = [InputInline, OutputInline, EventInline]
     actions = ["retry_selected", "cancel_selected", "copy_selected_again"]
     # The detail page, in the order an operator asks: what is it, how is it doing, what did it
     # cost, when did each step happen, and what to quote to LTX support.
@@ -293,6 +306,16 @@ class GenerationAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def get_inlines(self, request: HttpRequest, obj: Generation | None = None) -> list:
+        """The timeline always; inputs and outputs only when the clip has some (an empty table
+        of column names tells an operator nothing)."""
+        inlines: list = []
+        if obj is not None and obj.inputs.exists():
+            inlines.append(InputInline)
+        if obj is not None and obj.outputs.exists():
+            inlines.append(OutputInline)
+        return [*inlines, EventInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Generation | None = None) -> list:
         # The pipeline's record, all of it (the favourite flag, the one user preference, is not
@@ -429,7 +452,7 @@ class FileFilter(admin.SimpleListFilter):
 
 
 @admin.register(Output)
-class OutputAdmin(OutputCells, admin.ModelAdmin):
+class OutputAdmin(OutputCells, RecordAdmin):
     list_display = ["id", "clip", "what", "content_type", "file_size", "length", "created_at"]
     list_filter = [FileFilter, "content_type"]
     search_fields = ["generation__prompt", "generation__remote_id", "sha256"]
@@ -465,7 +488,7 @@ class OutputAdmin(OutputCells, admin.ModelAdmin):
 
 
 @admin.register(DispatchState)
-class DispatchStateAdmin(admin.ModelAdmin):
+class DispatchStateAdmin(RecordAdmin):
     list_display = [
         "name",
         "status",

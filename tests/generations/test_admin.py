@@ -89,7 +89,10 @@ def test_it_shows_the_timeline_and_outputs_and_edits_nothing(admin_client, owner
     text = page.content.decode()
     assert "Copied 1 file(s) to storage." in text
     assert '<td class="field-what">' in text and "<p>video</p>" in text  # not "video_url"
-    assert "ab" * 32 in text and "outputs/x.mp4" in text
+    assert "outputs/x.mp4" in text
+    output_page = reverse("admin:generations_output_change", args=[generation.outputs.get().pk])
+    assert output_page in text  # the rest of the output's record, its hash too, one click away
+    assert "ab" * 32 in admin_client.get(output_page).content.decode()
     assert 'name="state"' not in text and 'name="remote_id"' not in text
     admin_client.post(url, {"state": State.QUEUED, "remote_id": "changed"})
     generation.refresh_from_db()
@@ -289,6 +292,8 @@ def test_the_clip_page_groups_its_record_for_an_operator(admin_client, owner):
     assert f"#{parent.pk} Text → Video" in html  # the clip it was made from, by name
     assert f"<title>#{clip.pk} Text → Video (Ready) |" in html
     assert re.search(r"At risk:</label>\s*<div class=\"readonly\">No</div>", html)
+    assert 'name="_save"' not in html and 'name="_continue"' not in html  # nothing to save
+    assert "closelink" in html
 
 
 def test_the_sibling_lists_speak_plainly_too(admin_client, owner):
