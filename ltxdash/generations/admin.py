@@ -93,7 +93,7 @@ class RecordAdmin(admin.ModelAdmin):
 
 
 class ModeFilter(admin.SimpleListFilter):
-    """Mode by its catalog name ("Video → Video HDR", not "video-to-video-hdr")."""
+    """Mode by its catalog name ("HDR", not "video-to-video-hdr")."""
 
     title = "mode"
     parameter_name = "endpoint"
@@ -375,7 +375,8 @@ class GenerationAdmin(RecordAdmin):
 
     @admin.display(description="settings")
     def settings_list(self, obj: Generation) -> SafeString:
-        rows = settings_rows(obj)[2 if obj.model else 1 :]  # mode and model have their rows
+        # The clip page's settings rows, less mode and model (they have rows of their own here).
+        rows = [row for row in settings_rows(obj) if row[0] not in ("Mode", "Model")]
         if not rows:
             return format_html("{}", EMPTY)
         items = format_html_join("", "<li>{}: {}</li>", rows)
