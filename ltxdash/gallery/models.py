@@ -42,15 +42,17 @@ class ShareLinkQuerySet(models.QuerySet["ShareLink"]):
 
 class ShareLink(models.Model):
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="share_links")
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(null=True, blank=True)  # null: never expires
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    token_hash = models.CharField(
+        "token hash (SHA-256)", max_length=64, unique=True, editable=False
+    )
+    created_at = models.DateTimeField("created", default=timezone.now)
+    expires_at = models.DateTimeField("expires", null=True, blank=True)  # null: never expires
+    revoked_at = models.DateTimeField("revoked", null=True, blank=True)
     views = models.PositiveIntegerField(default=0)
-    last_viewed_at = models.DateTimeField(null=True, blank=True)
+    last_viewed_at = models.DateTimeField("last viewed", null=True, blank=True)
     # What the public page shows: a heading the owner chose (empty: none), and the prompt or not.
-    title = models.CharField(max_length=120, blank=True)
-    show_prompt = models.BooleanField(default=True)
+    title = models.CharField("heading", max_length=120, blank=True)
+    show_prompt = models.BooleanField("shows the prompt", default=True)
 
     objects = ShareLinkQuerySet.as_manager()
 

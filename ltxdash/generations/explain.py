@@ -7,6 +7,8 @@ the pause reasons ``models.Reason``, and the rules about them are on the models.
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from ltxdash.generations.models import DispatchState, ErrorType, Generation, Reason, State
 
 _UNKNOWN_ADVICE = (
@@ -125,6 +127,20 @@ def reason(generation: Generation) -> str:
     if state == State.REHOSTING and message:
         return f"Copying the output is taking longer than usual (it will be retried): {message}"
     return ""
+
+
+def at_risk(generation: Generation) -> str:
+    """For admins: why a clip is marked at risk and what to do; "" for a clip that is not."""
+    if not generation.at_risk:
+        return ""
+    text = "LTX finished this clip a while ago and our copy of it is still not stored."
+    if generation.retention_ends_at:
+        when = timezone.localtime(generation.retention_ends_at).strftime("%Y-%m-%d %H:%M")
+        text += f" LTX deletes the output at {when}; without a copy by then it is lost."
+    return (
+        f"{text} The workers keep retrying: check that they run (/healthz) and that storage "
+        "accepts files."
+    )
 
 
 def pause_headline(dispatch: DispatchState) -> str:

@@ -1,9 +1,11 @@
 // Theme: dark by default, light on request; remembered per browser. Runs before paint.
+// Every page loads it, the admin too (templates/admin/base_site.html), so one choice holds
+// everywhere; any [data-theme-toggle] button switches it.
 (function () {
   document.documentElement.classList.add("js"); // CSS that needs the scripts to undo it (gallery filters)
   var stored = null;
   try { stored = localStorage.getItem("ltxdash-theme"); } catch (e) {}
-  if (stored === "light" || stored === "dark") document.documentElement.dataset.theme = stored;
+  document.documentElement.dataset.theme = stored === "light" ? "light" : "dark";
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-theme-toggle]");
     if (!button) return;

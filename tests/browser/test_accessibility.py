@@ -4,7 +4,9 @@ elements it found and axe's own help link.
 
 ``PAGES`` names every page of the product; ``test_every_page_is_swept`` fails when a URL that
 answers a browser with HTML is missing from it (or from ``NOT_PAGES``, with the reason), so a
-new page can't ship unchecked. Every other browser test also runs axe on the page it ends on
+new page can't ship unchecked. ``ADMIN_PAGES`` does the same for the admin, logged in as a
+superuser: its index, every list of ours (``test_every_admin_list_of_ours_is_swept``) and the
+change pages an operator opens. Every other browser test also runs axe on the page it ends on
 (``tests.support.browser.assert_accessible``, called by the browser fixtures).
 """
 
@@ -16,13 +18,15 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.contrib import admin
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ltxdash.gallery.models import ShareLink
-from ltxdash.generations.models import State
+from ltxdash.generations.models import DispatchState, State
 from ltxdash.ltx import catalog
-from tests.factories import make_clip, make_generation
+from ltxdash.ltx.errors import InsufficientFundsError
+from tests.factories import ago, make_clip, make_generation, make_user
 from tests.support.browser import CHROMIUM, assert_accessible, launch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -87,7 +91,7 @@ def url_names(resolver: URLResolver | None = None, prefix: str = "") -> set[str]
     for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
             if entry.app_name == "admin":
-                continue  # Django's admin: swept by test_the_admin_pages_pass
+                continue  # Django's admin: ADMIN_PAGES, swept by test_the_admin_pages_pass
             space = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
             names |= url_names(entry, space)
         elif isinstance(entry, URLPattern) and entry.name:
@@ -150,3 +154,95 @@ def check(page, where: str) -> list[str]:
     except AssertionError as failure:
         return [str(failure)]
     return []
+
+
+# The admin, as a superuser sees it: the index, every list of ours, the clip page of a ready
+# clip, of one at risk and of one made from another, and the other change pages. The account is
+# paused, so every page also carries the pause banner. Django's own pages (users, groups) and
+# the packages' (django-q2's tasks, django-axes' logs) are its and theirs: not swept.
+ADMIN_PAGES = [
+    Page("admin:login", lambda o: "/admin/login/", logged_in=False),
+    Page("admin:index", lambda o: "/admin/"),
+    Page("admin:generations_generation_changelist", lambda o: "/admin/generations/generation/"),
+    Page(
+        "admin:generations_generation_changelist",
+        lambda o: "/admin/generations/generation/?at_risk__exact=1&endpoint=text-to-video",
+    ),
+    Page("admin:generations_generation_change", lambda o: o["change"]["clip"]),
+    Page("admin:generations_generation_change", lambda o: o["change"]["at_risk"]),
+    Page("admin:generations_generation_change", lambda o: o["change"]["hdr"]),
+    Page("admin:generations_output_changelist", lambda o: "/admin/generations/output/"),
+    Page("admin:generations_output_change", lambda o: o["change"]["output"]),
+    Page("admin:gallery_sharelink_changelist", lambda o: "/admin/gallery/sharelink/"),
+    Page("admin:gallery_sharelink_change", lambda o: o["change"]["link"]),
+    Page(
+        "admin:generations_dispatchstate_changelist", lambda o: "/admin/generations/dispatchstate/"
+    ),
+    Page(
+        "admin:generations_dispatchstate_change",
+        lambda o: "/admin/generations/dispatchstate/1/change/",
+    ),
+    Page("admin:core_lease_changelist", lambda o: "/admin/core/lease/"),
+]
+OUR_APPS = {"generations", "gallery", "core"}
+
+
+def test_every_admin_list_of_ours_is_swept():
+    swept = {page.name for page in ADMIN_PAGES}
+    ours = {
+        f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"
+        for model in admin.site._registry
+        if model._meta.app_label in OUR_APPS
+    }
+    assert not ours - swept, f"add these to ADMIN_PAGES: {sorted(ours - swept)}"
+
+
+@pytest.fixture
+def admin_objects(owner, objects) -> dict:
+    clip = objects["clip"]
+    at_risk = make_generation(
+        owner,
+        State.REHOSTING,
+        at_risk=True,
+        completed_at=ago(3 * 3600),
+        retention_ends_at=ago(-3600),
+        estimated_cost="1.2000",
+    )
+    hdr = make_generation(
+        owner, State.QUEUED, endpoint="video-to-video-hdr", model="", prompt="", parent=clip
+    )
+    DispatchState.pause_for(InsufficientFundsError("Not enough credits."))
+    link = ShareLink.objects.filter(generation=clip).first()
+    change = {
+        "clip": reverse("admin:generations_generation_change", args=[clip.pk]),
+        "at_risk": reverse("admin:generations_generation_change", args=[at_risk.pk]),
+        "hdr": reverse("admin:generations_generation_change", args=[hdr.pk]),
+        "output": reverse("admin:generations_output_change", args=[clip.outputs.first().pk]),
+        "link": reverse("admin:gallery_sharelink_change", args=[link.pk]),
+    }
+    return {**objects, "change": change, "root": make_user("root", superuser=True)}
+
+
+@needs_chromium
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_the_admin_pages_pass(live_server, admin_objects, viewport, theme):
+    client = Client()
+    client.force_login(admin_objects["root"])
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    cookie = {"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}
+    failures: list[str] = []
+    with launch(viewport=viewport, theme=theme) as browser:
+        for logged_in in (True, False):
+            context = browser.context([cookie] if logged_in else None)
+            page = context.new_page()
+            for item in ADMIN_PAGES:
+                if item.logged_in != logged_in:
+                    continue
+                path = item.path(admin_objects)
+                response = page.goto(live_server.url + path)
+                assert response is not None and response.status == 200, path
+                assert page.evaluate("document.documentElement.dataset.theme") == theme, path
+                failures += check(page, f"{path} ({viewport}, {theme})")
+            context.close()
+    assert not failures, "\n\n".join(failures)

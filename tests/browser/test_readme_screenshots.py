@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import REPO
 from tests.support.browser import CHROMIUM, assert_accessible
 
 pytestmark = [
@@ -24,6 +23,7 @@ pytestmark = [
 ]
 
 READY_WITHIN = 45_000
+REPO = Path(__file__).resolve().parents[2]
 OUT = Path(os.environ.get("LTXDASH_SCREENSHOTS_DIR") or REPO / "test-artifacts" / "readme")
 TAKES = "A lighthouse on a cliff in a winter storm, waves breaking over the rocks, dusk"
 

@@ -60,13 +60,28 @@ def test_public_pages_have_it_too(client, owner):
         assert _policy(response)["default-src"] == ["'self'"], url
 
 
-def test_the_admin_banner_style_carries_the_nonce(client):
+def test_the_admin_pages_have_no_inline_code_without_the_nonce(client, owner):
+    """Its look (admin.css), theme switch (theme.js) and the pause banner's style are files."""
+    clip = make_clip(owner)
+    link = ShareLink.create_for(clip, None)[0]
+    login = client.get("/admin/login/")
+    _assert_inline_code_carries(login.content.decode(), _nonce(login))
     DispatchState.pause("insufficient_funds_error", "Out of credits")
     client.force_login(make_user("root", superuser=True))
-    response = client.get("/admin/")
-    html = response.content.decode()
-    assert "pause-banner" in html
-    _assert_inline_code_carries(html, _nonce(response))
+    for url in (
+        "/admin/",
+        "/admin/generations/generation/",
+        f"/admin/generations/generation/{clip.pk}/change/",
+        "/admin/generations/output/",
+        "/admin/generations/dispatchstate/",
+        "/admin/gallery/sharelink/",
+        f"/admin/gallery/sharelink/{link.pk}/change/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert "pause-banner" in html and "css/admin.css" in html, url
+        _assert_inline_code_carries(html, _nonce(response))
 
 
 def test_files_get_a_stricter_policy(owner_client, owner, client):

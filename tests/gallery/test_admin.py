@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from ltxdash.gallery.models import ShareLink
 from tests.factories import make_share_link, make_user
@@ -25,10 +29,31 @@ def links(clip):
 def test_it_lists_share_links_with_clip_owner_and_views(admin_client, links, clip):
     ShareLink.objects.filter(pk=links[0].pk).update(views=17)
     html = admin_client.get(URL).content.decode()
-    assert f"#{clip.pk}" in html
+    assert f"#{clip.pk} Text → Video</a>" in html  # the clip by its name
     assert "alice" in html
     assert '<td class="field-views">17</td>' in html
-    assert "live" in html
+    assert '<span class="pill pill-ok">Live</span>' in html
+
+
+def test_it_filters_by_status_in_words(admin_client, links):
+    ShareLink.objects.filter(pk=links[0].pk).update(revoked_at=timezone.now())
+    expired = make_share_link(links[0].generation, timedelta(hours=1))
+    ShareLink.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    html = admin_client.get(URL).content.decode()
+    sidebar = html[html.index('id="changelist-filter"') :]
+    assert ">Live</a>" in sidebar and ">Expired</a>" in sidebar and ">Revoked</a>" in sidebar
+    assert "Not empty" not in sidebar  # not "revoked at: empty / not empty"
+    assert '<span class="pill pill-bad">Revoked</span>' in html
+    assert '<span class="pill pill-muted">Expired</span>' in html
+
+    def listed(status: str) -> set[int]:
+        page = admin_client.get(URL, {"status": status}).content.decode()
+        return {int(pk) for pk in re.findall(r'name="_selected_action" value="(\d+)"', page)}
+
+    assert listed("live") == {links[1].pk}
+    assert listed("revoked") == {links[0].pk}
+    assert listed("expired") == {expired.pk}
 
 
 def test_it_revokes_with_an_action(admin_client, links):

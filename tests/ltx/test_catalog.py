@@ -433,6 +433,20 @@ def test_it_estimates_the_cost_from_the_price_table(endpoint, params, inputs, us
     assert catalog.estimate_cost(endpoint, params, inputs) == Decimal(usd)
 
 
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        (Decimal("0.3600"), "$0.36"),  # a stored estimate (four places), as people read it
+        (Decimal("0.005"), "$0.01"),  # rounded like the estimates: half up
+        (Decimal("0.004"), "<$0.01"),  # not "$0.00" for something that costs
+        (0, "$0.00"),
+        (1234.5, "$1,234.50"),
+    ],
+)
+def test_it_shows_money_in_dollars(amount, shown):
+    assert catalog.usd(amount) == shown
+
+
 UNKNOWN_COSTS = [
     ("text-to-video", gen("ltx-2-5-fast", duration=None), {}),  # automatic duration
     ("text-to-video", gen("ltx-2-5-fast", duration="auto"), {}),

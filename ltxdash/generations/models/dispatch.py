@@ -54,20 +54,20 @@ class DispatchState(models.Model):
     such as an invalid key or no credits, pauses it for everyone)."""
 
     paused = models.BooleanField(default=False)
-    reason_type = models.CharField(max_length=64, blank=True, choices=Reason.choices)
-    reason_message = models.TextField(blank=True)
-    paused_at = models.DateTimeField(null=True, blank=True)
-    next_probe_at = models.DateTimeField(null=True, blank=True)
-    probe_failures = models.PositiveSmallIntegerField(default=0)
+    reason_type = models.CharField("reason", max_length=64, blank=True, choices=Reason.choices)
+    reason_message = models.TextField("LTX's message", blank=True)
+    paused_at = models.DateTimeField("paused since", null=True, blank=True)
+    next_probe_at = models.DateTimeField("next check", null=True, blank=True)
+    probe_failures = models.PositiveSmallIntegerField("failed checks", default=0)
     # A 429 (concurrency or rate limit) holds every submit until then; not a pause, no banner.
-    hold_until = models.DateTimeField(null=True, blank=True)
+    hold_until = models.DateTimeField("submits held until", null=True, blank=True)
 
     class Meta:
         verbose_name = "dispatcher"
         verbose_name_plural = "dispatcher"
 
     def __str__(self) -> str:
-        return f"Paused: {self.reason_type}" if self.paused else "Dispatching"
+        return f"Paused: {self.get_reason_type_display()}" if self.paused else "Dispatching"
 
     @classmethod
     def get(cls) -> DispatchState:

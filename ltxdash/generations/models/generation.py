@@ -42,7 +42,7 @@ class Generation(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations"
     )
-    endpoint = models.CharField(max_length=40)  # a catalog slug, e.g. "text-to-video"
+    endpoint = models.CharField("mode", max_length=40)  # a catalog slug, e.g. "text-to-video"
     model = models.CharField(max_length=40, blank=True)  # empty for endpoints without a model
     prompt = models.TextField(blank=True)
     # A name the member gave the clip ("Harbour, wide"); empty shows the mode's name.
@@ -51,53 +51,71 @@ class Generation(models.Model):
     take_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     # The request's settings in API field names (duration, resolution, fps, ...), without the
     # input URIs: those are made from `inputs` right before submit.
-    params = models.JSONField(default=dict, blank=True)
+    params = models.JSONField("settings", default=dict, blank=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        verbose_name="made from",
     )
     favourite = models.BooleanField(default=False)
 
-    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
-    version = models.PositiveIntegerField(default=0)  # bumped on every change a card shows
+    state = models.CharField("status", max_length=20, choices=State.choices, default=State.QUEUED)
+    # bumped on every change a card shows
+    version = models.PositiveIntegerField("card version", default=0)
 
-    remote_id = models.CharField(max_length=80, blank=True)
-    submit_request_id = models.CharField(max_length=80, blank=True)
-    last_request_id = models.CharField(max_length=80, blank=True)
+    remote_id = models.CharField("API job id", max_length=80, blank=True)
+    submit_request_id = models.CharField("submit request id", max_length=80, blank=True)
+    last_request_id = models.CharField("last request id", max_length=80, blank=True)
     error_type = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(blank=True)
-    estimated_cost = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
+    estimated_cost = models.DecimalField(
+        "cost estimate", max_digits=10, decimal_places=4, null=True, blank=True
+    )
 
-    created_at = models.DateTimeField(default=timezone.now)
-    submit_started_at = models.DateTimeField(null=True, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)  # the API accepted the job
-    processing_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)  # the API finished the job
-    ready_at = models.DateTimeField(null=True, blank=True)  # our copy is stored
-    finished_at = models.DateTimeField(null=True, blank=True)  # any terminal state
-    updated_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField("created", default=timezone.now)
+    submit_started_at = models.DateTimeField("submitting since", null=True, blank=True)
+    # the API accepted the job
+    submitted_at = models.DateTimeField("accepted by LTX", null=True, blank=True)
+    processing_at = models.DateTimeField("generating since", null=True, blank=True)
+    # the API finished the job
+    completed_at = models.DateTimeField("finished at LTX", null=True, blank=True)
+    ready_at = models.DateTimeField("saved", null=True, blank=True)  # our copy is stored
+    finished_at = models.DateTimeField("ended", null=True, blank=True)  # any terminal state
+    updated_at = models.DateTimeField("last change", default=timezone.now)
 
     submit_attempts = models.PositiveSmallIntegerField(default=0)
     # Transient failures (5xx, network) of this clip's upload or submit so far: capped, then
     # the clip is REJECTED (pipeline/dispatch.py). 429 holds and account pauses don't count.
     submit_failures = models.PositiveSmallIntegerField(default=0)
-    poll_failures = models.PositiveSmallIntegerField(default=0)  # consecutive, reset on success
-    poll_count = models.PositiveIntegerField(default=0)
-    rehost_attempts = models.PositiveSmallIntegerField(default=0)
-    next_poll_at = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)  # dispatch/rehost backoff
-    retention_ends_at = models.DateTimeField(null=True, blank=True)  # the API forgets the job
+    # consecutive, reset on success
+    poll_failures = models.PositiveSmallIntegerField("poll failures in a row", default=0)
+    poll_count = models.PositiveIntegerField("polls", default=0)
+    rehost_attempts = models.PositiveSmallIntegerField("copy attempts", default=0)
+    next_poll_at = models.DateTimeField("next poll", null=True, blank=True)
+    # dispatch/rehost backoff
+    next_attempt_at = models.DateTimeField("next attempt", null=True, blank=True)
+    # the API forgets the job
+    retention_ends_at = models.DateTimeField("LTX keeps the job until", null=True, blank=True)
     at_risk = models.BooleanField(default=False)  # copy still missing long after completion
     # Set right before the submit POST leaves: a SUBMITTING row without it certainly sent nothing,
     # so a worker that died before this moment can be queued again without risking a second job.
-    post_started_at = models.DateTimeField(null=True, blank=True)
+    post_started_at = models.DateTimeField("submit sent", null=True, blank=True)
     # A worker busy with this row (a submit or a copy) renews this while it works; once it has
     # passed, the worker is gone and the loop hands the work to another one.
-    claim_until = models.DateTimeField(null=True, blank=True)
-    request_body = models.JSONField(default=dict, blank=True)  # what we POSTed (for support)
-    remote_created_at = models.DateTimeField(null=True, blank=True)  # the API's created_at
-    result_urls = models.JSONField(default=dict, blank=True)  # label -> URL from the last poll
+    claim_until = models.DateTimeField("worker claim until", null=True, blank=True)
+    # what we POSTed (for support)
+    request_body = models.JSONField("request sent to LTX", default=dict, blank=True)
+    # the API's created_at
+    remote_created_at = models.DateTimeField("created at LTX", null=True, blank=True)
+    # label -> URL from the last poll
+    result_urls = models.JSONField("result links from LTX", default=dict, blank=True)
 
     class Meta:
+        verbose_name = "clip"
+        verbose_name_plural = "clips"
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="gen_owner_created"),
@@ -107,7 +125,7 @@ class Generation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.endpoint} ({self.state})"
+        return f"#{self.pk} {self.display_title} ({self.get_state_display()})"
 
     # --- the state machine -------------------------------------------------------------------
     def transition(
@@ -272,26 +290,33 @@ class GenerationInput(models.Model):
         VIDEO = "video_uri", "Video"
 
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="inputs")
-    role = models.CharField(max_length=20, choices=Role.choices)
+    role = models.CharField("used as", max_length=20, choices=Role.choices)
     file = models.FileField(upload_to="inputs/%Y/%m/", blank=True)
     source_output = models.ForeignKey(
-        "Output", null=True, blank=True, on_delete=models.SET_NULL, related_name="used_as_input"
+        "Output",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="used_as_input",
+        verbose_name="from the output",
     )
-    original_name = models.CharField(max_length=255, blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    size = models.BigIntegerField(default=0)
-    sha256 = models.CharField(max_length=64, blank=True)
+    original_name = models.CharField("file name", max_length=255, blank=True)
+    content_type = models.CharField("type", max_length=100, blank=True)
+    size = models.BigIntegerField("size (bytes)", default=0)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
     media = models.JSONField(default=dict, blank=True)  # ltxdash.media.MediaInfo as a dict
-    storage_uri = models.CharField(max_length=300, blank=True)  # from the API's upload flow
-    uploaded_at = models.DateTimeField(null=True, blank=True)
+    # from the API's upload flow
+    storage_uri = models.CharField("LTX upload URI", max_length=300, blank=True)
+    uploaded_at = models.DateTimeField("uploaded to LTX", null=True, blank=True)
 
     class Meta:
+        verbose_name = "input"
         constraints = [
             models.UniqueConstraint(fields=["generation", "role"], name="one_input_per_role")
         ]
 
     def __str__(self) -> str:
-        return f"{self.role} of generation {self.generation_id}"
+        return f"{self.get_role_display()} of clip #{self.generation_id}"
 
 
 # The API's result keys, as people call the files.
@@ -302,26 +327,29 @@ class Output(models.Model):
     """One stored file of a finished generation, with what we read from the file itself."""
 
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="outputs")
-    label = models.CharField(max_length=64)  # the API's result key: video_url, exr_frames_url
+    # the API's result key: video_url, exr_frames_url
+    label = models.CharField("result key", max_length=64)
     file = models.FileField(upload_to="outputs/%Y/%m/", max_length=255)
-    size = models.BigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    content_type = models.CharField(max_length=100)
-    duration = models.FloatField(null=True, blank=True)
+    size = models.BigIntegerField("size (bytes)")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    content_type = models.CharField("type", max_length=100)
+    duration = models.FloatField("duration (s)", null=True, blank=True)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     fps = models.FloatField(null=True, blank=True)
     codec = models.CharField(max_length=40, blank=True)
-    has_audio = models.BooleanField(default=False)
+    has_audio = models.BooleanField("audio", default=False)
     poster = models.FileField(upload_to="posters/%Y/%m/", max_length=255, blank=True)
     # An MP4 stored as the API made it, index ('moov') at the end, is rewritten for streaming
     # after the clip is ready (pipeline/faststart.py); this says when that is next due.
-    faststart_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    faststart_due_at = models.DateTimeField(
+        "streaming rewrite due", null=True, blank=True, db_index=True
+    )
     # The file a rewrite replaced, until it is deleted (right after the switch commits, or by the
     # loop's housekeeping if the worker died in between). NULL, not "", when there is none: the
     # housekeeping looks for it several times a second, through the index.
     superseded_file = models.CharField(max_length=255, null=True, blank=True, db_index=True)  # noqa: DJ001
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField("stored", default=timezone.now)
 
     class Meta:
         constraints = [
@@ -329,12 +357,17 @@ class Output(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.label} of generation {self.generation_id}"
+        return f"{self.display_name} of clip #{self.generation_id}"
 
     @property
     def display_name(self) -> str:
         """What the file is, in words: "video", "EXR frames (ZIP)"."""
-        return OUTPUT_NAMES.get(self.label, self.label.removesuffix("_url").replace("_", " "))
+        return self.name_for(self.label)
+
+    @staticmethod
+    def name_for(label: str) -> str:
+        """What the file under result key ``label`` is, in words (the admin's file filter)."""
+        return OUTPUT_NAMES.get(label, label.removesuffix("_url").replace("_", " "))
 
     @classmethod
     def stored_names(cls, generation_id: int) -> set[str]:
@@ -351,14 +384,15 @@ class GenerationEvent(models.Model):
     """One change of state: the clip's timeline, for users and admins."""
 
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
-    from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
-    to_state = models.CharField(max_length=20, choices=State.choices)
+    at = models.DateTimeField("when", default=timezone.now)
+    from_state = models.CharField("from", max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField("to", max_length=20, choices=State.choices)
     detail = models.TextField(blank=True)
-    request_id = models.CharField(max_length=80, blank=True)
+    request_id = models.CharField("request id", max_length=80, blank=True)
 
     class Meta:
+        verbose_name = "timeline event"
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.from_state or '·'} → {self.to_state}"
+        return f"{self.get_from_state_display() or '·'} → {self.get_to_state_display()}"

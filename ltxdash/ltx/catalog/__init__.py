@@ -36,7 +36,7 @@ from .options import (
     most_inputs,
     upload_limits,
 )
-from .pricing import estimate, estimate_cost, price_for
+from .pricing import estimate, estimate_cost, price_for, usd
 from .rules import (
     allowed_durations,
     allowed_fps,
@@ -89,6 +89,7 @@ __all__ = [
     "resolution_tier",
     "result_media_types",
     "upload_limits",
+    "usd",
     "validate",
 ]
 

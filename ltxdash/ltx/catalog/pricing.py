@@ -62,6 +62,17 @@ def estimate_cost(
     return result.usd if result else None
 
 
+def usd(amount: Decimal | float | int) -> str:
+    """An amount in dollars as people read it: Decimal("0.3600") -> "$0.36", 1234.5 -> "$1,234.50".
+
+    Rounded to cents like the estimates; a cost below a cent still shows as one ("<$0.01")."""
+    value = Decimal(str(amount)).quantize(CENT, rounding=ROUND_HALF_UP)
+    if value == 0 and Decimal(str(amount)) > 0:
+        return "<$0.01"
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.2f}"
+
+
 def _tier(endpoint: str, params: Mapping[str, Any], inputs: Mapping[str, MediaInfo]) -> str | None:
     resolution = None if blank(params.get("resolution")) else str(params["resolution"]).strip()
     if endpoint in ("audio-to-video", "retake"):
