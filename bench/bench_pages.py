@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> None:
     from django.utils import timezone
 
     from ltxdash.generations.models import Generation, State
-    from tests.factories import bulk_ready_clips
+    from tests.factories import bulk_ready_clips, workspace_of
 
     user = get_user_model().objects.create_user("bench", password="bench-pass-123")
     now = timezone.now()
@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> None:
     in_flight = [
         Generation.objects.create(
             owner=user,
+            workspace=workspace_of(user),
             endpoint="text-to-video",
             model="ltx-2-3-fast",
             prompt=f"In flight {n}",

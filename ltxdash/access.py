@@ -1,11 +1,16 @@
 """Who may reach what: the one module every view (and later every API endpoint and task acting
-for a user) asks before it touches a clip, a file or a link.
+for a user) asks before it touches a clip, a file, a link or a workspace.
 
-Anything a user may not reach is a 404, never a 403: a URL reveals nothing about whether the
-object exists. Each function takes the acting user and an ``Action``; today a user may do
-everything to their own clips and nothing to anyone else's, and the public share pages reach a
-clip through its token alone. Roles and workspaces will change ``_allows`` and the querysets
-below, not the views.
+A user works in one workspace at a time (``workspaces.current``). Every member sees every clip of
+it; what they may do with one depends on their role:
+
+- admin: everything, to any clip of the workspace;
+- creator: generates, and changes, deletes and shares their own clips;
+- viewer: watches, downloads and searches; changes nothing.
+
+Anything a user may not even see is a 404, never a 403: a URL reveals nothing about whether the
+object exists. A clip a member may see but not change answers 403. The public share pages reach
+a clip through its token alone.
 """
 
 from __future__ import annotations
@@ -14,12 +19,15 @@ from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import Generation, Output
+from ltxdash.workspaces import current
+from ltxdash.workspaces.models import Membership, Role, Workspace
 
 type User = AbstractBaseUser | AnonymousUser
 
@@ -31,9 +39,40 @@ class Action(StrEnum):
     SHARE = "share"  # make and revoke public links
 
 
+def membership(user: User) -> Membership | None:
+    """The user's membership of the workspace they work in (None when logged out)."""
+    return current.membership(user)
+
+
+def workspace(user: User) -> Workspace | None:
+    found = membership(user)
+    return found.workspace if found else None
+
+
+def may_generate(user: User) -> bool:
+    """Whether the user may make clips in their current workspace (not a viewer)."""
+    found = membership(user)
+    return found is not None and found.role in (Role.ADMIN, Role.CREATOR)
+
+
+def may_manage(user: User) -> bool:
+    """Whether the user runs their current workspace: members, invitations, key, settings."""
+    found = membership(user)
+    return found is not None and found.role == Role.ADMIN
+
+
 def _allows(user: User, generation: Generation, action: Action) -> bool:
-    """The one rule, for an object already in hand: owners may do everything."""
-    return bool(user.is_authenticated) and generation.owner_id == user.pk
+    """The one rule, for a clip already in hand."""
+    found = membership(user)
+    if found is None or generation.workspace_id != found.workspace_id:
+        return False
+    if action == Action.VIEW or found.role == Role.ADMIN:
+        return True
+    return found.role == Role.CREATOR and generation.owner_id == user.pk
+
+
+class Refused(PermissionDenied):
+    """A member may see this clip but not do that to it (403, with words for them)."""
 
 
 def _pk(value: Any) -> int:
@@ -47,9 +86,20 @@ def _pk(value: Any) -> int:
 
 def generations(user: User, action: Action = Action.VIEW) -> QuerySet[Generation]:
     """Every generation ``user`` may act on: what galleries, pickers and refreshes list."""
-    if not user.is_authenticated:
+    found = membership(user)
+    if found is None:
         return Generation.objects.none()
-    return Generation.objects.filter(owner_id=user.pk)
+    clips = Generation.objects.filter(workspace_id=found.workspace_id)
+    if action == Action.VIEW or found.role == Role.ADMIN:
+        return clips
+    if found.role == Role.CREATOR:
+        return clips.filter(owner_id=user.pk)
+    return Generation.objects.none()
+
+
+def own_generations(user: User) -> QuerySet[Generation]:
+    """The user's own clips in their current workspace (the create page's cards)."""
+    return generations(user).filter(owner_id=user.pk)
 
 
 def generation(
@@ -58,13 +108,21 @@ def generation(
     action: Action = Action.VIEW,
     queryset: QuerySet[Generation] | None = None,
 ) -> Generation:
-    """One generation ``user`` may act on, or 404 (``queryset`` narrows it, e.g. prefetches)."""
-    found = get_object_or_404(
-        generations(user, action) if queryset is None else queryset, pk=_pk(pk)
-    )
-    if not _allows(user, found, action):  # the queryset came from outside: check the row too
+    """One generation ``user`` may act on: 404 if they may not see it, 403 if they may see it
+    but not do ``action`` to it (``queryset`` narrows it, e.g. prefetches)."""
+    found = get_object_or_404(generations(user) if queryset is None else queryset, pk=_pk(pk))
+    if not _allows(user, found, Action.VIEW):  # the queryset came from outside: check the row
         raise Http404("No such generation.")
+    if not _allows(user, found, action):
+        raise Refused(_refusal(user, action))
     return found
+
+
+def _refusal(user: User, action: Action) -> str:
+    found = membership(user)
+    if found is not None and found.role == Role.VIEWER:
+        return "Viewers can watch and download clips, not change them."
+    return f"Only the clip's maker or a workspace admin may {action} it."
 
 
 def output(user: User, pk: Any, action: Action = Action.VIEW) -> Output:
@@ -79,13 +137,14 @@ def output(user: User, pk: Any, action: Action = Action.VIEW) -> Output:
 
 
 def share_link(user: User, pk: Any, action: Action = Action.SHARE) -> ShareLink:
-    """A share link of a generation ``user`` may share, or 404."""
-    return get_object_or_404(
-        ShareLink.objects.select_related("generation").filter(
-            generation__in=generations(user, action)
-        ),
+    """A share link of a generation ``user`` may share: 404 unseen, 403 seen but not theirs."""
+    link = get_object_or_404(
+        ShareLink.objects.select_related("generation").filter(generation__in=generations(user)),
         pk=_pk(pk),
     )
+    if not _allows(user, link.generation, action):
+        raise Refused(_refusal(user, action))
+    return link
 
 
 def shared_clip(token: str) -> tuple[ShareLink, Generation, Output]:

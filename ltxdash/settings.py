@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "axes",
     "ltxdash.core",
     "ltxdash.simulator",
+    "ltxdash.workspaces",
     "ltxdash.generations",
     "ltxdash.gallery",
 ]

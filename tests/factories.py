@@ -55,6 +55,15 @@ def make_user(name: str, *, superuser: bool = False, email: str = "", password: 
 # --- generations ------------------------------------------------------------------------------
 
 
+def workspace_of(user):
+    """The workspace ``user`` works in (a personal one, made on first use)."""
+    from ltxdash.workspaces import current
+
+    membership = current.membership(user)
+    assert membership is not None
+    return membership.workspace
+
+
 def make_generation(owner, state: str = State.QUEUED, **fields: Any) -> Generation:
     """A text-to-video row in any state, written directly (tests of later stages start there),
     with the event that opened it ("" -> state). ``fields`` are Generation fields."""
@@ -66,6 +75,7 @@ def make_generation(owner, state: str = State.QUEUED, **fields: Any) -> Generati
         "state": state,
     }
     values.update(fields)
+    values.setdefault("workspace", workspace_of(owner))
     generation = Generation.objects.create(owner=owner, **values)
     make_event(generation, "", state)
     return generation
@@ -167,6 +177,7 @@ def make_clip(owner, *, video: bool | None = None, **fields: Any) -> Generation:
             ("finished_at", 43),
         ):
             values.setdefault(name, created + timedelta(seconds=seconds))
+    values.setdefault("workspace", workspace_of(owner))
     generation = Generation.objects.create(owner=owner, **values)
     if video if video is not None else values["state"] == State.READY:
         add_video(generation)
@@ -213,6 +224,7 @@ def bulk_ready_clips(
     ``start - i * step`` (``start`` defaults to now). ``overrides`` are Generation fields, each a
     value or a function of ``i``: ``favourite=lambda i: i % 17 == 0``. Returns the new ids."""
     start = start or timezone.now()
+    workspace = overrides.pop("workspace", None) or workspace_of(owner)
 
     def fields(i: int) -> dict[str, Any]:
         created = start - i * step
@@ -231,7 +243,8 @@ def bulk_ready_clips(
         return values
 
     generations = Generation.objects.bulk_create(
-        (Generation(owner=owner, **fields(i)) for i in range(count)), batch_size=BATCH
+        (Generation(owner=owner, workspace=workspace, **fields(i)) for i in range(count)),
+        batch_size=BATCH,
     )
     Output.objects.bulk_create(
         (

@@ -216,7 +216,8 @@ def build_cards(generations: Iterable[Generation], user: access.User) -> list[Ca
 
 
 def _cards_queryset(user: access.User) -> QuerySet[Generation]:
-    return access.generations(user).prefetch_related("outputs")
+    """The create page's cards are the member's own takes (the gallery shows the team's)."""
+    return access.own_generations(user).prefetch_related("outputs")
 
 
 def page_generations(user: access.User) -> list[Generation]:
@@ -259,7 +260,7 @@ def changes(user: access.User, seen: dict[int, str]) -> Changes:
     # The page's cards, plus anything newer (made in another tab). Ids grow with time, so
     # "newer than the newest card" is an index range, not a scan of the user's history.
     # UNION ALL of two index lookups: an OR of the two makes SQLite walk the user's whole history.
-    mine = access.generations(user).order_by()
+    mine = access.own_generations(user).order_by()
     shown = mine.filter(pk__in=list(seen)).values_list("pk", "version", "state")
     newer = mine.filter(pk__gt=max(seen)).values_list("pk", "version", "state")
     rows = list(shown.union(newer, all=True).order_by("-pk"))

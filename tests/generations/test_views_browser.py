@@ -14,7 +14,7 @@ from django.db import connection
 from django.test import Client
 
 from ltxdash.generations.models import Generation, State
-from tests.factories import make_clip
+from tests.factories import make_clip, workspace_of
 from tests.support.browser import CHROMIUM, CspWatch, assert_accessible, launch
 
 pytestmark = [
@@ -265,6 +265,7 @@ def test_a_card_being_renamed_is_not_redrawn_under_the_user(browser, owner):
         lambda: queued.update(
             g=Generation.objects.create(
                 owner=owner,
+                workspace=workspace_of(owner),
                 endpoint="text-to-video",
                 prompt="A kite",
                 params={"prompt": "A kite", "duration": 6},
@@ -290,6 +291,7 @@ def test_cancel_by_keyboard_leaves_focus_on_the_card(browser, owner):
         lambda: queued.update(
             g=Generation.objects.create(
                 owner=owner,
+                workspace=workspace_of(owner),
                 endpoint="text-to-video",
                 prompt="A kite",
                 params={"prompt": "A kite", "duration": 6},
@@ -362,7 +364,11 @@ def test_clips_that_finish_together_share_one_toast_that_names_them(browser, own
         lambda: made.update(
             pks=[
                 Generation.objects.create(
-                    owner=owner, endpoint="text-to-video", state=State.PROCESSING, prompt=f"p{i}"
+                    owner=owner,
+                    workspace=workspace_of(owner),
+                    endpoint="text-to-video",
+                    state=State.PROCESSING,
+                    prompt=f"p{i}",
                 ).pk
                 for i in range(3)
             ]

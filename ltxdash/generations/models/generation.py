@@ -42,6 +42,10 @@ class Generation(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations"
     )
+    # The team the clip belongs to: every member sees it; it stays when its maker leaves.
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="generations"
+    )
     endpoint = models.CharField("mode", max_length=40)  # a catalog slug, e.g. "text-to-video"
     model = models.CharField(max_length=40, blank=True)  # empty for endpoints without a model
     prompt = models.TextField(blank=True)
@@ -119,6 +123,7 @@ class Generation(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="gen_owner_created"),
+            models.Index(fields=["workspace", "-created_at"], name="gen_workspace_created"),
             models.Index(fields=["state", "next_poll_at"], name="gen_state_next_poll"),
             models.Index(fields=["state", "created_at"], name="gen_state_created"),
             models.Index(fields=["remote_id"], name="gen_remote_id"),

@@ -34,6 +34,8 @@ from ltxdash.generations.pipeline.taskqueue import enqueue, nudge_dispatcher
 from ltxdash.generations.timing import later, pickup_grace_seconds
 from ltxdash.ltx import catalog
 from ltxdash.media import MediaInfo
+from ltxdash.workspaces import current
+from ltxdash.workspaces.models import Workspace
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -182,12 +184,17 @@ def create_generations(
     inputs: Mapping[str, InputSource],
     count: int = 1,
     parent: Generation | None = None,
+    workspace: Workspace | None = None,
 ) -> list[Generation]:
     """Queue ``count`` generations of one request (already validated by the caller); a
     PipelineError when they would take the owner past the active-clip limit (the batch counts as
     a whole: all or none)."""
     if count < 1:
         raise ValueError("count must be at least 1")
+    if workspace is None:  # the workspace the member works in now
+        membership = current.membership(owner)
+        assert membership is not None, "a logged-in member always has a workspace"
+        workspace = membership.workspace
     saved: list[str] = []
     try:
         rows = _input_rows(inputs, saved)
@@ -201,6 +208,7 @@ def create_generations(
             for _ in range(count):
                 generation = Generation.objects.create(
                     owner=owner,
+                    workspace=workspace,
                     endpoint=endpoint,
                     model=model,
                     prompt=prompt,
@@ -263,6 +271,8 @@ def retry(generation: Generation) -> Generation:
         _reserve(generation.owner_id, 1)
         clone = Generation.objects.create(
             owner=generation.owner,
+            workspace_id=generation.workspace_id,
+            take_key=generation.take_key,
             endpoint=generation.endpoint,
             model=generation.model,
             prompt=generation.prompt,
