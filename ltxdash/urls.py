@@ -8,6 +8,9 @@ urlpatterns = [
     path("accounts/", include("ltxdash.core.auth")),
     path("admin/", admin.site.urls),
     path("gallery/", include("ltxdash.gallery.urls")),
+    path("workspaces/", include("ltxdash.workspaces.urls")),
     path("s/", include("ltxdash.gallery.share_urls")),  # public share links (no login)
     path("", include("ltxdash.generations.urls")),
 ]
+
+handler403 = "ltxdash.workspaces.views.forbidden"

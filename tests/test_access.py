@@ -1,8 +1,9 @@
-"""Every URL, for everyone who may ask: the owner, another user, and an anonymous visitor.
+"""Every URL, for everyone who may ask: each role of a workspace, a member of another
+workspace, and an anonymous visitor.
 
 The table below lists each URL of the product with what each of them gets. A URL missing from
 the table fails ``test_every_url_is_in_the_table``, so a new view cannot ship without saying who
-may reach it. (Roles and workspaces will add rows per role here.)
+may reach it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import Generation, State
-from tests.factories import make_clip, make_generation
+from ltxdash.workspaces import current
+from ltxdash.workspaces.models import Membership, Role, Workspace
+from tests.factories import make_clip, make_generation, make_user
 
 HTMX = {"HX-Request": "true"}
 LOGIN = "login"  # a redirect to the login page
@@ -26,37 +29,47 @@ LOGIN = "login"  # a redirect to the login page
 class Row:
     name: str  # URL name, namespaced
     method: str
-    args: str  # which object the URL names: "", "clip", "queued", "video", "link", "token"
-    owner: int
-    other: int | str  # another user (a stranger, a teammate: today the same)
+    args: str  # which object the URL names: "", "clip", "queued", "video", "link", "token", "team"
+    maker: int  # the creator who made the clip
+    admin: int  # an admin of the workspace
+    teammate: int  # another creator of the workspace
+    viewer: int
+    outsider: int  # a member of another workspace only
     anonymous: int | str
     data: dict[str, Any] | None = None
 
 
+# Seeing a clip is for every member; changing it is for its maker and the admins (403 for the
+# others, who can see it); an outsider learns nothing (404).
 TABLE = [
     # 503 while no worker is alive (as in these tests): public either way.
-    Row("healthz", "get", "", 503, 503, 503),
-    Row("generations:create", "get", "", 200, 200, LOGIN),
-    Row("generations:refresh", "get", "", 200, 200, LOGIN),
-    Row("generations:card", "get", "clip", 200, 404, LOGIN),
-    Row("generations:cancel", "post", "queued", 200, 404, LOGIN),
-    Row("generations:retry", "post", "failed", 200, 404, LOGIN),
-    Row("gallery:index", "get", "", 200, 200, LOGIN),
-    Row("gallery:clip", "get", "clip", 200, 404, LOGIN),
-    Row("gallery:favourite", "post", "clip", 200, 404, LOGIN, {"favourite": "1"}),
-    Row("gallery:rename", "post", "clip", 200, 404, LOGIN, {"title": "Harbour, wide"}),
-    Row("gallery:delete", "get", "clip", 200, 404, LOGIN),
-    Row("gallery:delete", "post", "clip", 200, 404, LOGIN),
-    Row("gallery:share_create", "post", "clip", 200, 404, LOGIN, {"expires": "never"}),
-    Row("gallery:share_revoke", "post", "link", 200, 404, LOGIN),
-    Row("gallery:file", "get", "video", 200, 404, LOGIN),
-    Row("gallery:poster", "get", "video", 200, 404, LOGIN),
-    Row("gallery:download", "get", "video", 200, 404, LOGIN),
+    Row("healthz", "get", "", 503, 503, 503, 503, 503, 503),
+    Row("generations:create", "get", "", 200, 200, 200, 200, 200, LOGIN),
+    # An empty form: the makers reach it (and are told what is missing), a viewer does not.
+    Row("generations:create", "post", "", 422, 422, 422, 403, 422, LOGIN),
+    Row("generations:refresh", "get", "", 200, 200, 200, 200, 200, LOGIN),
+    Row("generations:card", "get", "clip", 200, 200, 200, 200, 404, LOGIN),
+    Row("generations:cancel", "post", "queued", 200, 200, 403, 403, 404, LOGIN),
+    Row("generations:retry", "post", "failed", 200, 200, 403, 403, 404, LOGIN),
+    Row("gallery:index", "get", "", 200, 200, 200, 200, 200, LOGIN),
+    Row("gallery:clip", "get", "clip", 200, 200, 200, 200, 404, LOGIN),
+    Row("gallery:favourite", "post", "clip", 200, 200, 403, 403, 404, LOGIN, {"favourite": "1"}),
+    Row("gallery:rename", "post", "clip", 200, 200, 403, 403, 404, LOGIN, {"title": "Harbour"}),
+    Row("gallery:delete", "get", "clip", 200, 200, 403, 403, 404, LOGIN),
+    Row("gallery:delete", "post", "clip", 200, 200, 403, 403, 404, LOGIN),
+    Row("gallery:share_create", "post", "clip", 200, 200, 403, 403, 404, LOGIN, {"expires": "7"}),
+    Row("gallery:share_revoke", "post", "link", 200, 200, 403, 403, 404, LOGIN),
+    Row("gallery:file", "get", "video", 200, 200, 200, 200, 404, LOGIN),
+    Row("gallery:poster", "get", "video", 200, 200, 200, 200, 404, LOGIN),
+    Row("gallery:download", "get", "video", 200, 200, 200, 200, 404, LOGIN),
+    # Switching to a workspace: its members only (the switch redirects to Create).
+    Row("workspaces:switch", "post", "team", 302, 302, 302, 302, 404, LOGIN),
     # Public: the token is the permission, for everyone alike.
-    Row("share:page", "get", "token", 200, 200, 200),
-    Row("share:video", "get", "token", 200, 200, 200),
-    Row("share:poster", "get", "token", 200, 200, 200),
+    Row("share:page", "get", "token", 200, 200, 200, 200, 200, 200),
+    Row("share:video", "get", "token", 200, 200, 200, 200, 200, 200),
+    Row("share:poster", "get", "token", 200, 200, 200, 200, 200, 200),
 ]
+WHO = ["maker", "admin", "teammate", "viewer", "outsider", "anonymous"]
 
 
 # Django's own pages, which Django tests: the login, logout and password views and the admin.
@@ -90,32 +103,53 @@ def test_every_url_is_in_the_table():
 
 
 @pytest.fixture
-def objects(owner) -> dict[str, Any]:
-    clip = make_clip(owner)
+def people(db) -> dict[str, Any]:
+    """A team: its maker (a creator), an admin, another creator and a viewer; and an outsider
+    who is in a workspace of their own only. Everyone works in the team's workspace."""
+    team = Workspace.objects.create(name="Studio", slug="studio")
+    people: dict[str, Any] = {"team": team}
+    for who, role in (
+        ("maker", Role.CREATOR),
+        ("admin", Role.ADMIN),
+        ("teammate", Role.CREATOR),
+        ("viewer", Role.VIEWER),
+    ):
+        people[who] = make_user(who)
+        Membership.objects.create(workspace=team, user=people[who], role=role)
+        current.choose(people[who], team)
+    people["outsider"] = make_user("outsider")
+    return people
+
+
+@pytest.fixture
+def objects(people) -> dict[str, Any]:
+    maker = people["maker"]
+    clip = make_clip(maker)
     link, token = ShareLink.create_for(clip, None)
     return {
         "clip": clip.pk,
-        "queued": make_generation(owner, State.QUEUED).pk,
-        "failed": make_generation(owner, State.FAILED).pk,
+        "queued": make_generation(maker, State.QUEUED).pk,
+        "failed": make_generation(maker, State.FAILED).pk,
         "video": clip.video.pk,
         "link": link.pk,
         "token": token,
+        "team": people["team"].slug,
     }
 
 
-def _client(request, who: str) -> Client:
+def _client(people, who: str) -> Client:
     client = Client()
     if who != "anonymous":
-        client.force_login(request.getfixturevalue(who))
+        client.force_login(people[who])
     return client
 
 
-@pytest.mark.parametrize("who", ["owner", "stranger", "teammate", "anonymous"])
+@pytest.mark.parametrize("who", WHO)
 @pytest.mark.parametrize("row", TABLE, ids=lambda row: f"{row.method}-{row.name}")
-def test_each_url_answers_each_visitor_as_the_table_says(request, objects, row, who):
-    expected = {"owner": row.owner, "anonymous": row.anonymous}.get(who, row.other)
+def test_each_url_answers_each_visitor_as_the_table_says(people, objects, row, who):
+    expected = getattr(row, who)
     url = reverse(row.name, args=[objects[row.args]] if row.args else [])
-    client = _client(request, who)
+    client = _client(people, who)
     headers = HTMX if row.method == "post" else {}
     response = getattr(client, row.method)(url, row.data or {}, headers=headers)
     if expected == LOGIN:
@@ -123,12 +157,14 @@ def test_each_url_answers_each_visitor_as_the_table_says(request, objects, row, 
         assert response["Location"].startswith("/accounts/login/?next="), url
     else:
         assert response.status_code == expected, (url, who)
+    if expected == 403:
+        assert response["X-Ltxdash-Message"]  # words for the member, beside the control
 
 
-@pytest.mark.parametrize("who", ["stranger", "anonymous"])
-def test_nothing_of_the_owners_changes_after_every_url(request, objects, who):
+@pytest.mark.parametrize("who", ["teammate", "viewer", "outsider", "anonymous"])
+def test_nothing_of_the_makers_changes_after_every_url(people, objects, who):
     """Refused requests leave everything as it was."""
-    client = _client(request, who)
+    client = _client(people, who)
     for row in TABLE:
         url = reverse(row.name, args=[objects[row.args]] if row.args else [])
         getattr(client, row.method)(url, row.data or {}, headers=HTMX)

@@ -9,7 +9,11 @@ def ltxdash(request: HttpRequest) -> dict[str, object]:
     }
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
         from ltxdash.generations.models import DispatchState
+        from ltxdash.workspaces import current
 
         # One indexed read per page: the account-pause banner shows on every page while paused.
         context["dispatch_pause"] = DispatchState.current_pause()
+        # The header's workspace and switcher (the access module already read them).
+        context["membership"] = current.membership(request.user)
+        context["memberships"] = current.memberships(request.user)
     return context

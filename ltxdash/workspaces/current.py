@@ -14,41 +14,42 @@ from django.utils.text import slugify
 
 from ltxdash.workspaces.models import Membership, Role, Workspace
 
-_CACHE = "_ltxdash_membership"  # on the user object: one lookup per request
+_CACHE = "_ltxdash_memberships"  # on the user object: one query per request
+
+
+def _all(user: Any) -> list[Membership]:
+    """The user's memberships, the current one first (one query, kept for the request)."""
+    cached = getattr(user, _CACHE, None)
+    if cached is None:
+        cached = list(
+            Membership.objects.select_related("workspace")
+            .filter(user_id=user.pk)
+            .order_by(F("chosen_at").desc(nulls_last=True), "joined_at", "id")
+        )
+        if not cached:
+            cached = [personal_workspace(user)]
+        setattr(user, _CACHE, cached)
+    return cached
 
 
 def membership(user: Any) -> Membership | None:
     """The acting user's membership of their current workspace (None when anonymous)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    cached = getattr(user, _CACHE, None)
-    if cached is not None:
-        return cached
-    found = (
-        Membership.objects.select_related("workspace")
-        .filter(user_id=user.pk)
-        .order_by(F("chosen_at").desc(nulls_last=True), "joined_at", "id")
-        .first()
-    )
-    if found is None:
-        found = personal_workspace(user)
-    setattr(user, _CACHE, found)
-    return found
-
-
-def forget(user: Any) -> None:
-    """Drop the cached membership (after a switch, a role change or a removal)."""
-    if hasattr(user, _CACHE):
-        delattr(user, _CACHE)
+    return _all(user)[0]
 
 
 def memberships(user: Any) -> list[Membership]:
-    """Every workspace the user belongs to, for the switcher."""
-    return list(
-        Membership.objects.select_related("workspace")
-        .filter(user_id=user.pk)
-        .order_by("workspace__name", "workspace_id")
-    )
+    """Every workspace the user belongs to, by name (the switcher)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return sorted(_all(user), key=lambda m: (m.workspace.name.lower(), m.workspace_id))
+
+
+def forget(user: Any) -> None:
+    """Drop what this request knows (after a switch, a role change or a removal)."""
+    if hasattr(user, _CACHE):
+        delattr(user, _CACHE)
 
 
 def choose(user: Any, workspace: Workspace) -> bool:

@@ -33,6 +33,12 @@ FRAGMENTS = {"settings": "#settings_response", "composer": "#composer"}
 
 @require_http_methods(["GET", "POST"])
 def create(request: AuthedHttpRequest) -> HttpResponse:
+    if not access.may_generate(request.user):
+        if request.method == "POST":
+            raise access.Refused("Viewers can watch, download and search clips, not make them.")
+        return render(
+            request, "generations/viewer.html", {"workspace": access.workspace(request.user)}
+        )
     if request.method == "POST":
         return submit(request)
     endpoint, initial, notes = initial_values(request)
