@@ -35,7 +35,6 @@ from ltxdash.generations.models.states import (
 )
 from ltxdash.ltx import catalog
 
-
 TITLE_MAX_LENGTH = 120
 
 
