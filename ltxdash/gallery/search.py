@@ -92,14 +92,15 @@ def _folded(word: str) -> str:
 
 
 def _completions(clips: QuerySet[Generation], prefix: str) -> list[str]:
-    """The indexed words (as written) that start with ``prefix``, for a prefix of 3 letters or
-    more (shorter ones, and numbers, are prefixes of their words' stems)."""
+    """The indexed words (as written) that are longer than ``prefix`` and start with it, for a
+    prefix of 3 letters or more (shorter ones, and numbers, are prefixes of their words'
+    stems). The prefix itself needs no completing: its own stem is already a prefix."""
     start = _folded(prefix)
     if len(start) < 3 or start.isdigit():
         return []
     with connections[clips.db].cursor() as cursor:
         cursor.execute(
-            "SELECT term FROM gallery_search_words_vocab WHERE term >= %s AND term < %s LIMIT %s",
+            "SELECT term FROM gallery_search_words_vocab WHERE term > %s AND term < %s LIMIT %s",
             [start, start + "\U0010ffff", MAX_COMPLETIONS],
         )
         return [term for (term,) in cursor.fetchall()]
