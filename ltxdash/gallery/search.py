@@ -45,8 +45,10 @@ _WORD = re.compile(r"[^\W_]+")
 # At most this many words of the vocabulary complete the last word (a longer list comes from a
 # prefix of one or two letters, which is a prefix of those words' stems anyway).
 MAX_COMPLETIONS = 32
-# With more matches than this (in all clips), SQLite walks the clips newest first and keeps the
-# matching ones until the page is full; with fewer, it reads the matches and sorts them.
+# With more matches than this (in all clips), the database walks the clips newest first and
+# keeps the matching ones until the page is full; with fewer, it reads the matches through the
+# index and sorts them. Counted first (up to this many, so cheaply), not left to the planner:
+# SQLite knows nothing of FTS5 tables' sizes, and PostgreSQL guesses at a prefix's share.
 _MANY = 1000
 
 
@@ -69,7 +71,7 @@ def matching(clips: QuerySet[Generation], text: str) -> QuerySet[Generation]:
     if vendor == "sqlite":
         return _sqlite_matching(clips, words)
     if vendor == "postgresql":
-        return clips.filter(_postgresql_matches(words))
+        return _postgresql_matching(clips, words)
     return _containing(clips, words)
 
 
@@ -162,7 +164,21 @@ class _SearchVectorMatches(Expression):
         return f"{table}.search_vector @@ ({self.tsquery})", tuple(self.params)
 
 
-def _postgresql_matches(words: list[str]) -> _SearchVectorMatches:
+def _postgresql_matching(clips: QuerySet[Generation], words: list[str]) -> QuerySet[Generation]:
+    condition = _postgresql_condition(words)
+    # The first matches by the GIN index (no order, or the planner may walk the clips for it).
+    ids = list(
+        Generation.objects.using(clips.db)
+        .filter(condition)
+        .order_by()
+        .values_list("pk", flat=True)[: _MANY + 1]
+    )
+    if len(ids) <= _MANY:
+        return clips.filter(pk__in=ids)  # a few: looked up by id and sorted
+    return clips.filter(condition)  # many: the clips walked newest first, the matches kept
+
+
+def _postgresql_condition(words: list[str]) -> _SearchVectorMatches:
     """The clips with the stems of every word; the last one may also be the start of a stem or
     of a word as written."""
     *whole, last = words
