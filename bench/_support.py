@@ -67,14 +67,17 @@ def setup_django(
 
 
 @contextmanager
-def page_django(prefix: str) -> Iterator[None]:
+def page_django(prefix: str, database_url: str | None = None) -> Iterator[None]:
     """Django for timing pages through the test client in this process: a migrated SQLite
     database (the default deployment) in a temp data directory, removed afterwards, whatever
-    DATABASE_URL says; ``testserver`` allowed; plain static storage, so ``{% static %}`` serves
-    from the tree without collectstatic."""
+    DATABASE_URL says (``database_url``: that empty database instead); ``testserver`` allowed;
+    plain static storage, so ``{% static %}`` serves from the tree without collectstatic."""
     data_dir = tempfile.mkdtemp(prefix=prefix)
     try:
-        os.environ.pop("DATABASE_URL", None)
+        if database_url:
+            os.environ["DATABASE_URL"] = database_url
+        else:
+            os.environ.pop("DATABASE_URL", None)
         os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
         warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic needed
         setup_django(data_dir, DJANGO_ALLOWED_HOSTS="testserver")

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from ltxdash.gallery import search
 from ltxdash.generations.models import Generation, State
 from ltxdash.generations.models.generation import TITLE_MAX_LENGTH
 from ltxdash.ltx import catalog
@@ -93,8 +94,10 @@ class GalleryFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=200,
-        label="Search prompts",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search prompts"}),
+        label="Search prompts and names",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Words in the prompt or name"}
+        ),
     )
     mode = forms.ChoiceField(required=False, label="Mode")
     model = forms.ChoiceField(required=False, label="Model")
@@ -127,8 +130,8 @@ class GalleryFilterForm(forms.Form):
             clips = clips.filter(created_at__gte=_start_of(data["date_from"]))
         if data.get("date_to"):
             clips = clips.filter(created_at__lt=_start_of(data["date_to"] + timedelta(days=1)))
-        for word in (data.get("q") or "").split()[:8]:
-            clips = clips.filter(prompt__icontains=word)
+        if data.get("q"):
+            clips = search.matching(clips, data["q"])
         return clips
 
     @property

@@ -35,11 +35,19 @@ Runtime knobs (``GET/POST /_sim/config``, JSON; see config.SimConfig):
     fault_limit                           how many of those faults may still fire; -1 = no limit
     invalid_key, rejected_keys            everything 401 / these keys 401
     out_of_credits                        submits answered 402 insufficient_funds_error
+    accounts                              keys with their own concurrency, out_of_credits and
+                                          invalid_key: {"<key>": {"concurrency": 1}} (below)
     output_pad_bytes                      grow every MP4 to this size (a trailing ``free`` box)
     max_clip_seconds                      longest clip actually rendered (default 10)
 
-Control API (no key, never faulted): ``GET /_sim/health``, ``GET /_sim/jobs[?endpoint=]``,
-``GET /_sim/stats``, ``POST /_sim/reset``, ``POST /_sim/jobs/<id>/expire``.
+Control API (no key, never faulted): ``GET /_sim/health``,
+``GET /_sim/jobs[?endpoint=&account=<fingerprint>]``, ``GET /_sim/stats``, ``POST /_sim/reset``,
+``POST /_sim/jobs/<id>/expire``.
+
+Accounts (accounts.py): each API key is its own account, with its own jobs (another key polling
+one gets the 404 of an unknown job) and its own concurrency limit, credits and validity, the
+global knobs unless ``accounts`` sets them for that key. Uploads and result files are shared.
+Accounts are shown by a fingerprint (the first 12 hex digits of the key's SHA-256), never by key.
 
 Inputs (``*_uri``): upload ``storage_uri``s and ``data:`` URIs are decoded, probed with
 ``ltxdash.media.probe`` and checked by ``catalog.validate``; ``https://`` URLs are accepted

@@ -8,6 +8,9 @@ Routes:
     GET  /_sim/files/{id}/{name}     a job's result file (Content-Length, Range)
     GET  /_sim/health | /_sim/config | /_sim/jobs | /_sim/stats
     POST /_sim/config | /_sim/reset | /_sim/jobs/{id}/expire
+
+Every API key is an account of its own (accounts.py): its jobs, its concurrency limit, its
+credits, its validity. Uploads and result files are shared by all.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from ltxdash.ltx import catalog
 from ltxdash.media import probe
 
 from . import control, faults, inputs, result_files, uploads
+from .accounts import Account
 from .config import SimConfig
 from .http import Request, Reset, Response, error_response, iso, json_response
 from .jobs import plan_job, rejected_by_filter
@@ -80,38 +84,55 @@ class SimulatorApp:
         if parts[0] == "v2" and len(parts) in (2, 3) and parts[1] in self.endpoints:
             if len(parts) == 3 and method == "GET":
                 return self.api(
-                    request, "poll", lambda c: self.poll(c, request, parts[1], parts[2])
+                    request, "poll", lambda c, a: self.poll(c, a, request, parts[1], parts[2])
                 )
             if len(parts) == 2 and method == "POST":
-                return self.api(request, "submit", lambda c: self.submit(c, request, parts[1]))
+                return self.api(
+                    request, "submit", lambda c, a: self.submit(c, a, request, parts[1])
+                )
             return _method_not_allowed(request)
         if parts == ["v1", "upload"]:
             if method != "POST":
                 return _method_not_allowed(request)
-            return self.api(request, "upload", lambda c: self.create_upload(c, request))
+            return self.api(request, "upload", lambda c, a: self.create_upload(c, a, request))
         if parts[0] == "_sim":
             return self.route_sim(request, parts[1:])
         return error_response(404, "not_found_error", f"No such route: {method} {request.path}")
 
     def api(
-        self, request: Request, kind: str, handler: Callable[[SimConfig], Response]
+        self, request: Request, kind: str, handler: Callable[[SimConfig, Account], Response]
     ) -> Response:
-        """Faults, then the API key check, then the handler."""
+        """Faults, then the API key check, then the handler (with the key's account)."""
         config = self.store.config()
+        key = _bearer_key(request)
+        account = config.account(key) if key else None
         if kind == "submit":
             self.store.count_attempt(_prompt_of(request))
+            if account is not None:
+                self.store.bump_account(account.id, "submit_attempts")
         fault = faults.pick(kind, config, self.store)
         if isinstance(fault, Response):
             return fault
         if fault == faults.RESET and kind != "submit":
             raise Reset
-        response = self._check_key(request, config) or handler(config)
+        if account is None:
+            response = error_response(
+                401,
+                "authentication_error",
+                "Missing API key: send the header 'Authorization: Bearer <your key>'.",
+            )
+        elif account.invalid_key or key in config.rejected_keys:
+            response = error_response(401, "authentication_error", "Invalid API key.")
+        else:
+            response = handler(config, account)
         if fault == faults.RESET:
             # A submit's reset comes after the job was created: the client cannot know whether
             # it was, which is exactly the ambiguity a real dropped connection leaves.
             raise Reset
         if response.status >= 400:
             self.store.bump(f"responses_{response.status}")
+            if account is not None:
+                self.store.bump_account(account.id, f"responses_{response.status}")
         return response
 
     def route_sim(self, request: Request, parts: list[str]) -> Response:
@@ -128,19 +149,9 @@ class SimulatorApp:
         return control.route(self.store, self.startup, request, parts)
 
     # --- the API -------------------------------------------------------------------------------
-    @staticmethod
-    def _check_key(request: Request, config: SimConfig) -> Response | None:
-        scheme, _, key = (request.header("Authorization") or "").partition(" ")
-        key = key.strip()
-        if scheme.lower() != "bearer" or not key:
-            message = "Missing API key: send the header 'Authorization: Bearer <your key>'."
-        elif config.invalid_key or key in config.rejected_keys:
-            message = "Invalid API key."
-        else:
-            return None
-        return error_response(401, "authentication_error", message)
-
-    def submit(self, config: SimConfig, request: Request, endpoint: str) -> Response:
+    def submit(
+        self, config: SimConfig, account: Account, request: Request, endpoint: str
+    ) -> Response:
         if (request.content_length or 0) > MAX_BODY:
             return error_response(
                 413, "request_too_large", f"The request body is over {MAX_BODY:,} bytes."
@@ -173,7 +184,7 @@ class SimulatorApp:
             return error_response(
                 422, "content_filtered_error", "The prompt was rejected by the safety filters."
             )
-        if config.out_of_credits:
+        if account.out_of_credits:
             return error_response(
                 402, "insufficient_funds_error", "Insufficient credits. Top up your balance."
             )
@@ -196,14 +207,15 @@ class SimulatorApp:
             "result_key": plan.result_key,
             "result_name": plan.result_name,
             "render_spec": json.dumps(plan.spec),
+            "account": account.id,
         }
         try:
-            self.store.create_job(job, config.concurrency, now)
+            self.store.create_job(job, account.concurrency, now)
         except ConcurrencyLimited as exc:
             return error_response(
                 429,
                 "concurrency_limit_error",
-                f"Too many concurrent generations (limit {config.concurrency}). "
+                f"Too many concurrent generations (limit {account.concurrency}). "
                 "Please try again later.",
                 [("Retry-After", str(exc.retry_after))],
             )
@@ -211,8 +223,12 @@ class SimulatorApp:
             self.renderer.ensure_in_background(plan.spec)
         return json_response(202, {"id": job_id, "created_at": iso(now)})
 
-    def poll(self, config: SimConfig, request: Request, endpoint: str, job_id: str) -> Response:
-        row = self.store.poll_job(job_id, endpoint)
+    def poll(
+        self, config: SimConfig, account: Account, request: Request, endpoint: str, job_id: str
+    ) -> Response:
+        row = self.store.poll_job(job_id, endpoint, account.id)
+        if row is not None and row["account"] not in (None, account.id):
+            row = None  # another key's job: as unknown to this key as a job that never was
         state = job_state(row, time.time(), config.retention_seconds) if row else None
         if row is None or state is None or state.status is None:
             return error_response(
@@ -234,7 +250,7 @@ class SimulatorApp:
             body["error"] = {"type": row["error_type"], "message": row["error_message"]}
         return json_response(200, body)
 
-    def create_upload(self, config: SimConfig, request: Request) -> Response:
+    def create_upload(self, config: SimConfig, account: Account, request: Request) -> Response:
         upload_id = uuid.uuid4().hex
         token = secrets.token_urlsafe(24)
         now = time.time()
@@ -248,6 +264,13 @@ class SimulatorApp:
                 "required_headers": uploads.required_headers(token),
             },
         )
+
+
+def _bearer_key(request: Request) -> str | None:
+    """The API key of ``Authorization: Bearer <key>``, or None without one."""
+    scheme, _, key = (request.header("Authorization") or "").partition(" ")
+    key = key.strip()
+    return key if scheme.lower() == "bearer" and key else None
 
 
 def _prompt_of(request: Request) -> str:

@@ -1,6 +1,7 @@
 """The control API under ``/_sim/``: knobs, job list, stats, reset, forced expiry.
 
 It takes no API key and never gets an injected fault, so tests can always steer and inspect.
+Accounts are shown by their fingerprint (accounts.py), never by their key.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import time
 from typing import Any
 
 from . import uploads
+from .accounts import short
 from .config import ConfigError, SimConfig
 from .http import Request, Response, error_response, iso, json_response
 from .state import Store, job_state
@@ -20,12 +22,14 @@ def route(store: Store, startup: SimConfig, request: Request, parts: list[str]) 
         case ("GET", "health"):
             return json_response(200, {"ok": True})
         case ("GET", "config"):
-            return json_response(200, store.config().to_dict())
+            return json_response(200, store.config().public_dict())
         case ("POST", "config"):
             return set_config(store, request)
         case ("GET", "jobs"):
-            endpoint = request.query().get("endpoint", [None])[0]
-            return json_response(200, {"jobs": list_jobs(store, endpoint)})
+            query = request.query()
+            endpoint = query.get("endpoint", [None])[0]
+            account = query.get("account", [None])[0]
+            return json_response(200, {"jobs": list_jobs(store, endpoint, account)})
         case ("GET", "stats"):
             return json_response(200, stats(store))
         case ("POST", "reset"):
@@ -48,14 +52,20 @@ def set_config(store: Store, request: Request) -> Response:
     except (ValueError, ConfigError) as exc:
         return json_response(400, {"error": str(exc)})
     store.save_config(config)
-    return json_response(200, config.to_dict())
+    return json_response(200, config.public_dict())
 
 
-def list_jobs(store: Store, endpoint: str | None = None) -> list[dict[str, Any]]:
+def list_jobs(
+    store: Store, endpoint: str | None = None, account: str | None = None
+) -> list[dict[str, Any]]:
+    """Every job (of ``endpoint``; of the account with fingerprint ``account``)."""
     now, retention = time.time(), store.config().retention_seconds
     jobs = []
     for row in store.jobs():
         if endpoint and row["endpoint"] != endpoint:
+            continue
+        fingerprint = short(row["account"]) if row["account"] else None
+        if account and fingerprint != account:
             continue
         state = job_state(row, now, retention)
         jobs.append(
@@ -66,10 +76,12 @@ def list_jobs(store: Store, endpoint: str | None = None) -> list[dict[str, Any]]
                 "status": state.status or "expired",
                 "outcome": row["outcome"],
                 "error_type": row["error_type"],
+                "account": fingerprint,  # None for a job from before accounts
                 "created_at": iso(row["created_at"]),
                 "completed_at": iso(row["terminal_at"]),
                 "submits": 1,  # each submit makes its own job: the API has no idempotency key
-                "polls": row["polls"],
+                "polls": row["polls"],  # by its own key (the polls it answered)
+                "polls_by_account": json.loads(row["polls_by_account"]),  # by every key
                 "downloads": row["downloads"],
                 "body": json.loads(row["body"]),
             }
@@ -91,4 +103,31 @@ def stats(store: Store) -> dict[str, Any]:
         "submit_attempts_by_prompt": attempts,  # every POST, refused or faulted too
         "fault_budget_left": store.fault_budget(),
         "counters": store.counters(),
+        "accounts": account_stats(store),
     }
+
+
+def account_stats(store: Store) -> dict[str, dict[str, Any]]:
+    """Per account, by fingerprint: submits (accepted), submit_attempts (every POST), in_flight,
+    polls (sent with its key, of any job), foreign_polls (of other keys' jobs, answered 404) and
+    responses ({status: count} of its 4xx/5xx answers). Configured accounts are listed too."""
+    blank = {"submits": 0, "submit_attempts": 0, "in_flight": 0, "polls": 0, "foreign_polls": 0}
+    accounts: dict[str, dict[str, Any]] = {}
+
+    def account(fingerprint: str) -> dict[str, Any]:
+        return accounts.setdefault(fingerprint, {**blank, "responses": {}})
+
+    for key_id in store.config().accounts:
+        account(short(key_id))
+    for key_id, counts in store.accounts(time.time()).items():
+        account(short(key_id)).update(counts)
+    for fingerprint, counts in store.polls_by_fingerprint().items():
+        account(fingerprint).update(counts)
+    for key_id, counters in store.account_counters().items():
+        entry = account(short(key_id))
+        for name, value in counters.items():
+            if name.startswith("responses_"):
+                entry["responses"][name.removeprefix("responses_")] = value
+            else:
+                entry[name] = value
+    return dict(sorted(accounts.items()))

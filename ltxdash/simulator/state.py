@@ -5,6 +5,10 @@ piece of state lives here (jobs, uploads, counters, the runtime config) and ever
 single statement or a short ``BEGIN IMMEDIATE`` transaction. A job's status is not stored: it is
 computed from the clock and the timings snapshotted at submit, so nothing has to "advance" jobs
 and a restarted server carries on exactly where the old one stopped.
+
+The schema only grows, and without migrations: tables are created if they do not exist and
+columns added if they are missing (``_COLUMNS``), so the state directory of an older simulator
+keeps working. Its jobs predate accounts (``account`` is NULL) and answer to any key.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .accounts import FINGERPRINT_LENGTH, short
 from .config import SimConfig
 
 SCHEMA = """
@@ -54,6 +59,12 @@ CREATE TABLE IF NOT EXISTS uploads (
 );
 CREATE TABLE IF NOT EXISTS submit_attempts (prompt TEXT PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS account_counters (
+    account TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value INTEGER NOT NULL,
+    PRIMARY KEY (account, name)
+);
 CREATE TABLE IF NOT EXISTS config (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     data TEXT NOT NULL,
@@ -61,10 +72,31 @@ CREATE TABLE IF NOT EXISTS config (
 );
 """
 
+# Columns added since the first schema, added to an older database's tables when it is opened:
+# (table, column, declaration).
+_COLUMNS = (
+    # The account (accounts.account_id of the key) that submitted the job; NULL before accounts.
+    ("jobs", "account", "TEXT"),
+    # Polls of the job by key, {fingerprint: count}, polls answered 404 for a wrong key included.
+    ("jobs", "polls_by_account", "TEXT NOT NULL DEFAULT '{}'"),
+)
+# Indexes on those columns (made once the columns exist).
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS jobs_account_terminal_at ON jobs (account, terminal_at);
+"""
+
 # Columns the poll needs, in one indexed statement that also counts the poll.
 _POLL_COLUMNS = (
     "id, endpoint, created_at, processing_at, terminal_at, expired_at, outcome, "
-    "error_type, error_message, result_key, result_name"
+    "error_type, error_message, result_key, result_name, account"
+)
+
+# The poll: counted (in polls only when the job answers to the poller) and read back.
+_POLL = (
+    f"UPDATE jobs SET polls = polls + (account IS NULL OR account = :account), "  # noqa: S608
+    "polls_by_account = json_set(polls_by_account, :path, "
+    "COALESCE(json_extract(polls_by_account, :path), 0) + 1) "
+    f"WHERE id = :id AND endpoint = :endpoint RETURNING {_POLL_COLUMNS}"
 )
 
 
@@ -104,6 +136,16 @@ class Store:
         conn = self.conn()
         conn.execute("PRAGMA journal_mode=WAL")
         conn.executescript(SCHEMA)
+        self._add_missing_columns()
+        conn.executescript(_INDEXES)
+
+    def _add_missing_columns(self) -> None:
+        # In one transaction: another process opening the same directory adds them only once.
+        with self.transaction() as conn:
+            for table, column, declaration in _COLUMNS:
+                present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+                if column not in present:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     # --- connections ---------------------------------------------------------------------------
     def conn(self) -> sqlite3.Connection:
@@ -185,15 +227,34 @@ class Store:
         rows = self.conn().execute("SELECT prompt, n FROM submit_attempts ORDER BY prompt")
         return {row["prompt"]: row["n"] for row in rows}
 
+    def bump_account(self, account: str, name: str, by: int = 1) -> None:
+        """A counter of one account (``account`` is its id)."""
+        self.conn().execute(
+            "INSERT INTO account_counters (account, name, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (account, name) DO UPDATE SET value = value + excluded.value",
+            (account, name, by),
+        )
+
+    def account_counters(self) -> dict[str, dict[str, int]]:
+        """Account id -> its counters."""
+        counters: dict[str, dict[str, int]] = {}
+        rows = self.conn().execute(
+            "SELECT account, name, value FROM account_counters ORDER BY account, name"
+        )
+        for row in rows:
+            counters.setdefault(row["account"], {})[row["name"]] = row["value"]
+        return counters
+
     # --- jobs ----------------------------------------------------------------------------------
     def create_job(self, job: dict[str, Any], concurrency: int, now: float) -> None:
-        """Insert ``job`` unless ``concurrency`` unfinished jobs exist (ConcurrencyLimited)."""
+        """Insert ``job`` unless its account has ``concurrency`` unfinished jobs
+        (ConcurrencyLimited)."""
         with self.transaction() as conn:
             if concurrency:
                 row = conn.execute(
                     "SELECT COUNT(*) AS n, MIN(terminal_at) AS first FROM jobs "
-                    "WHERE terminal_at > ? AND (expired_at IS NULL OR expired_at > ?)",
-                    (now, now),
+                    "WHERE account = ? AND terminal_at > ? AND (expired_at IS NULL OR expired_at > ?)",
+                    (job["account"], now, now),
                 ).fetchone()
                 if row["n"] >= concurrency:
                     raise ConcurrencyLimited(max(1, math.ceil(row["first"] - now)))
@@ -201,14 +262,23 @@ class Store:
             marks = ", ".join("?" for _ in job)
             conn.execute(f"INSERT INTO jobs ({columns}) VALUES ({marks})", tuple(job.values()))  # noqa: S608 (our own column names)
 
-    def poll_job(self, job_id: str, endpoint: str) -> sqlite3.Row | None:
-        """The job (counting this poll), or None if no job has this id under this endpoint."""
+    def poll_job(self, job_id: str, endpoint: str, account: str) -> sqlite3.Row | None:
+        """The job, or None if no job has this id under this endpoint.
+
+        The poll is counted under the fingerprint of ``account`` (the poller's id) in
+        ``polls_by_account`` whoever owns the job, and in ``polls`` only when the job answers to
+        that account: the caller answers 404 to any other (``row["account"]`` says whose it is).
+        """
         return (
             self.conn()
             .execute(
-                f"UPDATE jobs SET polls = polls + 1 WHERE id = ? AND endpoint = ? "  # noqa: S608
-                f"RETURNING {_POLL_COLUMNS}",
-                (job_id, endpoint),
+                _POLL,
+                {
+                    "account": account,
+                    "path": f'$."{short(account)}"',
+                    "id": job_id,
+                    "endpoint": endpoint,
+                },
             )
             .fetchone()
         )
@@ -248,6 +318,33 @@ class Store:
         )
         return dict(row)
 
+    def accounts(self, now: float) -> dict[str, dict[str, Any]]:
+        """Account id -> submits (jobs), in_flight and polls (polls by its key, of any job)."""
+        accounts: dict[str, dict[str, Any]] = {}
+        rows = self.conn().execute(
+            "SELECT account, COUNT(*) AS submits, "
+            "SUM(terminal_at > :now AND (expired_at IS NULL OR expired_at > :now)) AS in_flight "
+            "FROM jobs WHERE account IS NOT NULL GROUP BY account",
+            {"now": now},
+        )
+        for row in rows:
+            accounts[row["account"]] = {"submits": row["submits"], "in_flight": row["in_flight"]}
+        return accounts
+
+    def polls_by_fingerprint(self) -> dict[str, dict[str, int]]:
+        """Fingerprint of a poller -> polls (of any job) and foreign_polls (of other keys' jobs)."""
+        rows = self.conn().execute(
+            "SELECT polled.key AS fingerprint, SUM(polled.value) AS polls, "
+            "SUM(CASE WHEN jobs.account IS NULL OR substr(jobs.account, 1, :length) = polled.key "
+            "THEN 0 ELSE polled.value END) AS foreign_polls "
+            "FROM jobs, json_each(jobs.polls_by_account) AS polled GROUP BY polled.key",
+            {"length": FINGERPRINT_LENGTH},
+        )
+        return {
+            row["fingerprint"]: {"polls": row["polls"], "foreign_polls": row["foreign_polls"]}
+            for row in rows
+        }
+
     def in_flight(self, now: float) -> int:
         row = (
             self.conn()
@@ -282,6 +379,7 @@ class Store:
             conn.execute("DELETE FROM jobs")
             conn.execute("DELETE FROM uploads")
             conn.execute("DELETE FROM counters")
+            conn.execute("DELETE FROM account_counters")
             conn.execute("DELETE FROM submit_attempts")
         self.save_config(config)
 

@@ -19,12 +19,17 @@ T2V = {
 
 
 def wait_for(
-    api: httpx.Client, endpoint: str, job_id: str, statuses=("completed", "failed"), timeout=20
+    api: httpx.Client,
+    endpoint: str,
+    job_id: str,
+    statuses=("completed", "failed"),
+    timeout=20,
+    headers: dict | None = None,
 ):
     """Poll until the job's status is one of ``statuses``; returns the last body."""
     deadline = time.monotonic() + timeout
     while True:
-        response = api.get(f"/v2/{endpoint}/{job_id}")
+        response = api.get(f"/v2/{endpoint}/{job_id}", headers=headers)
         assert response.status_code == 200, response.text
         body = response.json()
         if body["status"] in statuses:
@@ -33,10 +38,14 @@ def wait_for(
         time.sleep(0.05)
 
 
-def submit(api: httpx.Client, endpoint: str = "text-to-video", **changes) -> str:
-    """POST a job (T2V with ``changes`` for text-to-video, else ``changes`` alone); its id."""
+def submit(
+    api: httpx.Client, endpoint: str = "text-to-video", headers: dict | None = None, **changes
+) -> str:
+    """POST a job (T2V with ``changes`` for text-to-video, else ``changes`` alone); its id.
+
+    ``headers`` are sent too (another key: ``{"Authorization": "Bearer <key>"}``)."""
     body = {**T2V, **changes} if endpoint == "text-to-video" else changes
-    response = api.post(f"/v2/{endpoint}", json=body)
+    response = api.post(f"/v2/{endpoint}", json=body, headers=headers)
     assert response.status_code == 202, response.text
     return response.json()["id"]
 

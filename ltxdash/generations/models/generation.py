@@ -48,6 +48,9 @@ class Generation(models.Model):
     )
     endpoint = models.CharField("mode", max_length=40)  # a catalog slug, e.g. "text-to-video"
     model = models.CharField(max_length=40, blank=True)  # empty for endpoints without a model
+    # Prompt and title are what gallery search reads (gallery/search.py), through an index the
+    # database keeps itself (migration gallery/0004_search): FTS5 tables filled by triggers on
+    # SQLite, a generated ``search_vector`` column on PostgreSQL.
     prompt = models.TextField(blank=True)
     # A name the member gave the clip ("Harbour, wide"); empty shows the mode's name.
     title = models.CharField(max_length=TITLE_MAX_LENGTH, blank=True)
