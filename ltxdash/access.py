@@ -49,6 +49,19 @@ def workspace(user: User) -> Workspace | None:
     return found.workspace if found else None
 
 
+def members(user: User) -> list[Any]:
+    """The people of the user's current workspace, by name (the gallery's "made by")."""
+    found = membership(user)
+    if found is None:
+        return []
+    return [
+        m.user
+        for m in Membership.objects.filter(workspace_id=found.workspace_id)
+        .select_related("user")
+        .order_by("user__username")
+    ]
+
+
 def may_generate(user: User) -> bool:
     """Whether the user may make clips in their current workspace (not a viewer)."""
     found = membership(user)

@@ -8,6 +8,7 @@ def ltxdash(request: HttpRequest) -> dict[str, object]:
         "password_reset_enabled": settings.LTXDASH_PASSWORD_RESET,
     }
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        from ltxdash import access
         from ltxdash.generations.models import DispatchState
         from ltxdash.workspaces import current
 
@@ -16,4 +17,5 @@ def ltxdash(request: HttpRequest) -> dict[str, object]:
         # The header's workspace and switcher (the access module already read them).
         context["membership"] = current.membership(request.user)
         context["memberships"] = current.memberships(request.user)
+        context["can_generate"] = access.may_generate(request.user)
     return context

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -99,6 +101,7 @@ class GalleryFilterForm(forms.Form):
             attrs={"type": "search", "placeholder": "Words in the prompt or name"}
         ),
     )
+    made_by = forms.ChoiceField(required=False, label="Made by")
     mode = forms.ChoiceField(required=False, label="Mode")
     model = forms.ChoiceField(required=False, label="Model")
     state = forms.ChoiceField(required=False, label="State", choices=[_ANY, *State.choices])
@@ -106,17 +109,27 @@ class GalleryFilterForm(forms.Form):
     date_to = _day_field("To")
     favourites = forms.BooleanField(required=False, label="Favourites only")
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, me: Any = None, members: Sequence[Any] = (), **kwargs) -> None:
+        """``me``, the member looking; ``members``, the workspace's people (the "made by"
+        choices: Mine, then each of the others by name)."""
         super().__init__(*args, **kwargs)
-        mode, model = self.fields["mode"], self.fields["model"]
-        # To a type checker self.fields holds plain Fields; these two are the ChoiceFields above.
+        mode, model, made_by = self.fields["mode"], self.fields["model"], self.fields["made_by"]
+        # To a type checker self.fields holds plain Fields; these are the ChoiceFields above.
         assert isinstance(mode, forms.ChoiceField) and isinstance(model, forms.ChoiceField)
+        assert isinstance(made_by, forms.ChoiceField)
         mode.choices = [_ANY, *catalog.endpoint_choices()]
         model.choices = [_ANY, *catalog.model_choices()]
+        self.me = me
+        others = [(str(u.pk), u.get_username()) for u in members if me is None or u.pk != me.pk]
+        made_by.choices = [("", "Anyone"), ("mine", "Mine"), *others]
 
     def filter(self, clips: QuerySet[Generation]) -> QuerySet[Generation]:
         self.is_valid()
         data = self.cleaned_data
+        if data.get("made_by") == "mine" and self.me is not None:
+            clips = clips.filter(owner_id=self.me.pk)
+        elif data.get("made_by", "").isdigit():  # one of the choices: a member of the workspace
+            clips = clips.filter(owner_id=int(data["made_by"]))
         if data.get("mode"):
             clips = clips.filter(endpoint=data["mode"])
         if data.get("model"):

@@ -16,9 +16,9 @@ from ltxdash.generations.takes import takes_of
 def index(request: AuthedHttpRequest) -> HttpResponse:
     """The user's clips, newest first. One view serves the page, the filtered grid (HTMX filter
     form) and the next cards (infinite scroll); each runs the same fixed number of queries."""
-    form = GalleryFilterForm(request.GET)
+    form = GalleryFilterForm(request.GET, me=request.user, members=access.members(request.user))
     visible = access.generations(request.user)
-    page = page_of(form.filter(visible), request.GET.get("after"))
+    page = page_of(form.filter(visible).select_related("owner"), request.GET.get("after"))
     numbered = takes_of(page.clips, visible)
     tiles = [(clip, numbered.get(clip.pk)) for clip in page.clips]
     template = "gallery/index.html"
