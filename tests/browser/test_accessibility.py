@@ -83,6 +83,7 @@ POST_ONLY = {
     "gallery:rename",
     "gallery:share_create",
     "gallery:share_revoke",
+    "workspaces:switch",
 }
 
 
@@ -183,8 +184,11 @@ ADMIN_PAGES = [
         lambda o: "/admin/generations/dispatchstate/1/change/",
     ),
     Page("admin:core_lease_changelist", lambda o: "/admin/core/lease/"),
+    Page("admin:workspaces_workspace_changelist", lambda o: "/admin/workspaces/workspace/"),
+    Page("admin:workspaces_workspace_change", lambda o: o["change"]["workspace"]),
+    Page("admin:workspaces_membership_changelist", lambda o: "/admin/workspaces/membership/"),
 ]
-OUR_APPS = {"generations", "gallery", "core"}
+OUR_APPS = {"generations", "gallery", "core", "workspaces"}
 
 
 def test_every_admin_list_of_ours_is_swept():
@@ -219,6 +223,7 @@ def admin_objects(owner, objects) -> dict:
         "hdr": reverse("admin:generations_generation_change", args=[hdr.pk]),
         "output": reverse("admin:generations_output_change", args=[clip.outputs.first().pk]),
         "link": reverse("admin:gallery_sharelink_change", args=[link.pk]),
+        "workspace": reverse("admin:workspaces_workspace_change", args=[clip.workspace_id]),
     }
     return {**objects, "change": change, "root": make_user("root", superuser=True)}
 
