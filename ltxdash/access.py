@@ -27,7 +27,7 @@ from django.shortcuts import get_object_or_404
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import Generation, Output
 from ltxdash.workspaces import current
-from ltxdash.workspaces.models import Membership, Role, Workspace
+from ltxdash.workspaces.models import Invitation, Membership, Role, Workspace
 
 type User = AbstractBaseUser | AnonymousUser
 
@@ -168,3 +168,33 @@ def shared_clip(token: str) -> tuple[ShareLink, Generation, Output]:
     if link is None or video is None:
         raise Http404("No such link")
     return link, link.generation, video
+
+
+# --- a workspace's people and invitations ------------------------------------------------------
+
+
+def _managed(user: User) -> Membership:
+    """The admin's own membership, or 403 for any other member (404 when logged out)."""
+    found = membership(user)
+    if found is None:
+        raise Http404("No such workspace.")
+    if found.role != Role.ADMIN:
+        raise Refused("Only an admin of the workspace may manage its members and invitations.")
+    return found
+
+
+def managed_member(user: User, pk: Any) -> Membership:
+    """A membership of the workspace ``user`` is an admin of: 404 for another workspace's."""
+    mine = _managed(user)
+    return get_object_or_404(
+        Membership.objects.select_related("user"), pk=_pk(pk), workspace_id=mine.workspace_id
+    )
+
+
+def managed_invitation(user: User, pk: Any) -> Invitation:
+    mine = _managed(user)
+    return get_object_or_404(Invitation, pk=_pk(pk), workspace_id=mine.workspace_id)
+
+
+def managed_workspace(user: User) -> Workspace:
+    return _managed(user).workspace

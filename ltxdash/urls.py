@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ltxdash.core import views as core_views
+from ltxdash.workspaces import views as workspace_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -9,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("gallery/", include("ltxdash.gallery.urls")),
     path("workspaces/", include("ltxdash.workspaces.urls")),
+    path("invite/<str:token>", workspace_views.join, name="join"),  # no login: the token invites
     path("s/", include("ltxdash.gallery.share_urls")),  # public share links (no login)
     path("", include("ltxdash.generations.urls")),
 ]

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import Generation, State
 from ltxdash.workspaces import current
-from ltxdash.workspaces.models import Membership, Role, Workspace
+from ltxdash.workspaces.models import Invitation, Membership, Role, Workspace
 from tests.factories import make_clip, make_generation, make_user
 
 HTMX = {"HX-Request": "true"}
@@ -64,6 +64,37 @@ TABLE = [
     Row("gallery:download", "get", "video", 200, 200, 200, 200, 404, LOGIN),
     # Switching to a workspace: its members only (the switch redirects to Create).
     Row("workspaces:switch", "post", "team", 302, 302, 302, 302, 404, LOGIN),
+    # The workspace's people: every member sees the list (the outsider, their own workspace's);
+    # only an admin manages, and another workspace's members and invitations are 404.
+    Row("workspaces:members", "get", "", 200, 200, 200, 200, 200, LOGIN),
+    Row(
+        "workspaces:invite",
+        "post",
+        "",
+        403,
+        200,
+        403,
+        403,
+        200,
+        LOGIN,
+        {"role": "creator", "days": "7"},
+    ),
+    Row(
+        "workspaces:change_role",
+        "post",
+        "member",
+        403,
+        302,
+        403,
+        403,
+        404,
+        LOGIN,
+        {"role": "viewer"},
+    ),
+    Row("workspaces:remove_member", "post", "member", 403, 302, 403, 403, 404, LOGIN),
+    Row("workspaces:revoke_invitation", "post", "invitation", 403, 302, 403, 403, 404, LOGIN),
+    # An invite link: the token is the permission (logged in: join; logged out: sign up).
+    Row("join", "get", "invite", 200, 200, 200, 200, 200, 200),
     # Public: the token is the permission, for everyone alike.
     Row("share:page", "get", "token", 200, 200, 200, 200, 200, 200),
     Row("share:video", "get", "token", 200, 200, 200, 200, 200, 200),
@@ -126,6 +157,7 @@ def objects(people) -> dict[str, Any]:
     maker = people["maker"]
     clip = make_clip(maker)
     link, token = ShareLink.create_for(clip, None)
+    invitation, invite_token = Invitation.create(people["team"], Role.VIEWER, people["admin"])
     return {
         "clip": clip.pk,
         "queued": make_generation(maker, State.QUEUED).pk,
@@ -134,6 +166,9 @@ def objects(people) -> dict[str, Any]:
         "link": link.pk,
         "token": token,
         "team": people["team"].slug,
+        "member": Membership.objects.get(user=people["teammate"], workspace=people["team"]).pk,
+        "invitation": invitation.pk,
+        "invite": invite_token,
     }
 
 

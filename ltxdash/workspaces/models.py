@@ -5,8 +5,13 @@ Who may do what with a role is decided in ``ltxdash.access``, nowhere else.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 
@@ -47,3 +52,93 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.workspace} ({self.get_role_display()})"
+
+
+INVITE_TOKEN_BYTES = 32  # 256 bits
+INVITE_DAYS = 7
+
+
+def hash_invite(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """A single-use link that makes whoever opens it a member, with a role, until it expires.
+    Only the token's SHA-256 is stored: the link is shown once, when it is made."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.CREATOR)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.workspace} as {self.get_role_display()}"
+
+    @classmethod
+    def create(
+        cls, workspace: Workspace, role: str, by: Any, days: int = INVITE_DAYS
+    ) -> tuple[Invitation, str]:
+        token = secrets.token_urlsafe(INVITE_TOKEN_BYTES)
+        now = timezone.now()
+        invitation = cls.objects.create(
+            workspace=workspace,
+            role=role,
+            token_hash=hash_invite(token),
+            created_by=by,
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+        return invitation, token
+
+    @classmethod
+    def open(cls, token: str) -> Invitation | None:
+        """The invitation a token opens, if it still may be used (unused, live, not revoked)."""
+        if not token or len(token) > 100:
+            return None
+        return (
+            cls.objects.select_related("workspace")
+            .filter(
+                token_hash=hash_invite(token),
+                used_at__isnull=True,
+                revoked_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
+            .first()
+        )
+
+    @property
+    def status(self) -> str:
+        if self.used_at:
+            return "used"
+        if self.revoked_at:
+            return "revoked"
+        return "expired" if self.expires_at <= timezone.now() else "open"
+
+    def accept(self, user: Any) -> Membership | None:
+        """Make ``user`` a member (single use: of two at once, one wins); None if it was used,
+        revoked or expired meanwhile. A member already keeps their role."""
+        with transaction.atomic():
+            taken = Invitation.objects.filter(
+                pk=self.pk,
+                used_at__isnull=True,
+                revoked_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            ).update(used_at=timezone.now(), used_by=user)
+            if not taken:
+                return None
+            membership, _ = Membership.objects.get_or_create(
+                workspace=self.workspace, user=user, defaults={"role": self.role}
+            )
+            return membership

@@ -1,15 +1,26 @@
-"""Choosing the workspace to work in; the 403 page of roles."""
+"""Choosing the workspace to work in, its members and invitations, joining through an invite
+link, and the 403 page of roles. Who may do what is asked of ``ltxdash.access``."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.template import loader
-from django.views.decorators.http import require_POST
+from typing import Any
 
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from ltxdash import access
 from ltxdash.core.http import AuthedHttpRequest
 from ltxdash.workspaces import current
-from ltxdash.workspaces.models import Workspace
+from ltxdash.workspaces.forms import InviteForm, RoleForm, SignUpForm
+from ltxdash.workspaces.models import Invitation, Membership, Role, Workspace
 
 
 @require_POST
@@ -27,3 +38,153 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
     response = HttpResponse(body, status=403)
     response["X-Ltxdash-Message"] = reason
     return response
+
+
+# --- members and invitations -------------------------------------------------------------------
+
+
+def _members_context(request: AuthedHttpRequest, **extra: Any) -> dict[str, Any]:
+    mine = access.membership(request.user)
+    assert mine is not None  # login_required: a logged-in user always has one
+    members = (
+        Membership.objects.filter(workspace_id=mine.workspace_id)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    manage = mine.role == Role.ADMIN
+    return {
+        "workspace": mine.workspace,
+        "members": members,
+        "manage": manage,
+        "invitations": Invitation.objects.filter(workspace_id=mine.workspace_id)[:50]
+        if manage
+        else [],
+        "invite_form": InviteForm(),
+        "roles": Role.choices,
+        **extra,
+    }
+
+
+@require_safe
+def members(request: AuthedHttpRequest) -> HttpResponse:
+    """Everyone in the workspace with their role and when they joined; admins manage them."""
+    return render(request, "workspaces/members.html", _members_context(request))
+
+
+@require_POST
+def invite(request: AuthedHttpRequest) -> HttpResponse:
+    workspace = access.managed_workspace(request.user)
+    form = InviteForm(request.POST)
+    extra: dict[str, Any] = {"invite_form": form}
+    if form.is_valid():
+        _invitation, token = Invitation.create(
+            workspace, form.cleaned_data["role"], request.user, form.cleaned_data["days"]
+        )
+        # The only time the token exists outside the invitee's hands: shown once, not stored.
+        extra["new_invite_url"] = request.build_absolute_uri(reverse("join", args=[token]))
+    status = 200 if form.is_valid() else 422
+    return render(
+        request, "workspaces/members.html", _members_context(request, **extra), status=status
+    )
+
+
+@require_POST
+def revoke_invitation(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    invitation = access.managed_invitation(request.user, pk)
+    Invitation.objects.filter(
+        pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    messages.success(request, "The invitation was revoked: its link no longer works.")
+    return redirect("workspaces:members")
+
+
+@require_POST
+def change_role(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    member = access.managed_member(request.user, pk)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Pick one of the roles.")
+    elif (
+        member.role == Role.ADMIN
+        and form.cleaned_data["role"] != Role.ADMIN
+        and _last_admin(member)
+    ):
+        messages.error(
+            request, "A workspace keeps at least one admin: make someone else admin first."
+        )
+    else:
+        Membership.objects.filter(pk=member.pk).update(role=form.cleaned_data["role"])
+        messages.success(
+            request,
+            f"{member.user.get_username()} is now {Role(form.cleaned_data['role']).label.lower()}.",
+        )
+    return redirect("workspaces:members")
+
+
+@require_POST
+def remove_member(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Take someone out of the workspace: their access ends with this request; their clips stay."""
+    member = access.managed_member(request.user, pk)
+    if member.role == Role.ADMIN and _last_admin(member):
+        messages.error(
+            request, "A workspace keeps at least one admin: make someone else admin first."
+        )
+        return redirect("workspaces:members")
+    member.delete()
+    messages.success(
+        request, f"{member.user.get_username()} was removed. Their clips stay in the workspace."
+    )
+    return redirect(
+        "workspaces:members" if member.user_id != request.user.pk else "generations:create"
+    )
+
+
+def _last_admin(member: Membership) -> bool:
+    admins = Membership.objects.filter(workspace_id=member.workspace_id, role=Role.ADMIN)
+    return not admins.exclude(pk=member.pk).exists()
+
+
+# --- joining through an invitation -------------------------------------------------------------
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    """An invite link: logged in, join; logged out, make an account (or log in) and join.
+    Used, revoked, expired and unknown tokens are all the same 404."""
+    invitation = Invitation.open(token)
+    if invitation is None:
+        raise Http404("No such invitation.")
+    user = request.user
+    if user.is_authenticated:
+        if request.method == "POST":
+            return _joined(request, invitation, user)
+        return render(request, "workspaces/join.html", {"invitation": invitation})
+    form = SignUpForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        new_user = form.save()
+        login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
+        return _joined(request, invitation, new_user)
+    return render(
+        request,
+        "workspaces/join.html",
+        {
+            "invitation": invitation,
+            "form": form,
+            "login_url": f"{reverse('login')}?next={request.path}",
+        },
+        status=422 if form.is_bound else 200,
+    )
+
+
+def _joined(request: HttpRequest, invitation: Invitation, user: Any) -> HttpResponse:
+    membership = invitation.accept(user)
+    if membership is None:  # used by someone else a moment ago
+        raise Http404("No such invitation.")
+    current.choose(user, invitation.workspace)
+    messages.success(
+        request,
+        f"Welcome to {invitation.workspace.name}: you are {membership.get_role_display().lower()} here.",
+    )
+    return redirect("generations:create")

@@ -141,7 +141,7 @@ def test_every_page_has_no_serious_violation(live_server, owner, objects, viewpo
                 failures += check(page, f"{path} ({viewport}, {theme})")
             if logged_in:  # and the page that logging out ends on
                 page.goto(live_server.url + "/")
-                page.click(".menu summary")
+                page.click(".account-menu summary")
                 page.click("text=Log out")
                 page.wait_for_url("**/accounts/login/**")
                 failures += check(page, f"the logged-out page ({viewport}, {theme})")
