@@ -26,6 +26,7 @@ from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import DispatchState, State
 from ltxdash.ltx import catalog
 from ltxdash.ltx.errors import InsufficientFundsError
+from ltxdash.workspaces.models import Invitation, Membership, Role
 from tests.factories import ago, make_clip, make_generation, make_user
 from tests.support.browser import CHROMIUM, assert_accessible, launch
 
@@ -56,6 +57,9 @@ PAGES = [
     Page("password_change", lambda o: "/accounts/password_change/"),
     Page("password_change_done", lambda o: "/accounts/password_change/done/"),
     Page("share:page", lambda o: f"/s/{o['token']}", logged_in=False),
+    Page("workspaces:members", lambda o: "/workspaces/members/"),
+    Page("join", lambda o: f"/invite/{o['invite']}"),  # logged in: join as yourself
+    Page("join", lambda o: f"/invite/{o['invite']}", logged_in=False),  # make an account
     Page("", lambda o: "/no/such/page/"),  # the 404 page, logged in
     Page("", lambda o: "/no/such/page/", logged_in=False),
 ]
@@ -84,6 +88,10 @@ POST_ONLY = {
     "gallery:share_create",
     "gallery:share_revoke",
     "workspaces:switch",
+    "workspaces:invite",
+    "workspaces:change_role",
+    "workspaces:remove_member",
+    "workspaces:revoke_invitation",
 }
 
 
@@ -117,7 +125,10 @@ def objects(owner) -> dict:
     )
     make_generation(owner, State.PROCESSING)
     token = ShareLink.create_for(clip, None)[1]
-    return {"clip": clip, "failed": failed, "token": token}
+    # A second member and an open invitation: the members page shows both tables filled.
+    Membership.objects.create(workspace=clip.workspace, user=make_user("bob"), role=Role.VIEWER)
+    invite = Invitation.create(clip.workspace, Role.CREATOR, owner)[1]
+    return {"clip": clip, "failed": failed, "token": token, "invite": invite}
 
 
 @needs_chromium
