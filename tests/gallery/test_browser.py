@@ -13,7 +13,7 @@ from django.test import Client
 
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import Generation
-from tests.support.browser import CHROMIUM, CspWatch, assert_accessible
+from tests.support.browser import CHROMIUM, CspWatch, assert_accessible, session_cookie
 
 pytestmark = [
     pytest.mark.browser,
@@ -122,13 +122,7 @@ def test_favourite_and_share_without_a_reload(browser, clip):
 def test_on_a_phone_the_filters_fold_behind_a_button_that_counts_them(live_server, owner, clip):
     from tests.support.browser import launch
 
-    client = Client()
-    client.force_login(owner)
-    cookie = {
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }
+    cookie = session_cookie(owner, live_server.url)
     with launch(viewport="phone") as chromium:
         page = chromium.context([cookie]).new_page()
         page.goto(live_server.url + "/gallery/?model=ltx-2-3-fast&favourites=on")
@@ -163,13 +157,7 @@ def test_on_a_desktop_every_filter_shows_without_a_button(browser, clip):
 def test_on_a_phone_share_is_near_the_top_of_the_clip_page(live_server, owner, clip):
     from tests.support.browser import launch
 
-    client = Client()
-    client.force_login(owner)
-    cookie = {
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }
+    cookie = session_cookie(owner, live_server.url)
     with launch(viewport="phone") as chromium:
         page = chromium.context([cookie]).new_page()
         page.goto(f"{live_server.url}/gallery/{clip.pk}/")

@@ -14,8 +14,8 @@ from django.db import connection
 from django.test import Client
 
 from ltxdash.generations.models import Generation, State
-from tests.factories import make_clip, workspace_of
-from tests.support.browser import CHROMIUM, CspWatch, assert_accessible, launch
+from tests.factories import make_clip, make_generation, workspace_of
+from tests.support.browser import CHROMIUM, CspWatch, assert_accessible, launch, session_cookie
 
 pytestmark = [
     pytest.mark.browser,
@@ -161,13 +161,7 @@ def test_a_request_that_fails_says_so_beside_what_made_it(browser, owner):
 
 
 def test_on_a_phone_the_tabs_are_one_row_and_no_keyboard_hint_shows(live_server, owner):
-    client = Client()
-    client.force_login(owner)
-    cookie = {
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }
+    cookie = session_cookie(owner, live_server.url)
     with launch(viewport="phone") as chromium:
         page = chromium.context([cookie]).new_page()
         page.goto(live_server.url + "/")
@@ -261,17 +255,7 @@ def test_a_refused_name_says_why_in_the_card_and_keeps_focus(browser, owner):
 
 def test_a_card_being_renamed_is_not_redrawn_under_the_user(browser, owner):
     queued = {}
-    in_thread(
-        lambda: queued.update(
-            g=Generation.objects.create(
-                owner=owner,
-                workspace=workspace_of(owner),
-                endpoint="text-to-video",
-                prompt="A kite",
-                params={"prompt": "A kite", "duration": 6},
-            )
-        )
-    )
+    in_thread(lambda: queued.update(g=make_generation(owner)))
     pk = queued["g"].pk
     with browser("/") as page:
         page.click(f"#gen-{pk} details.rename summary")
@@ -287,17 +271,7 @@ def test_a_card_being_renamed_is_not_redrawn_under_the_user(browser, owner):
 
 def test_cancel_by_keyboard_leaves_focus_on_the_card(browser, owner):
     queued = {}
-    in_thread(
-        lambda: queued.update(
-            g=Generation.objects.create(
-                owner=owner,
-                workspace=workspace_of(owner),
-                endpoint="text-to-video",
-                prompt="A kite",
-                params={"prompt": "A kite", "duration": 6},
-            )
-        )
-    )
+    in_thread(lambda: queued.update(g=make_generation(owner)))
     pk = queued["g"].pk
     with browser("/") as page:
         page.locator(f"#gen-{pk} form[action$='/cancel'] button").focus()

@@ -125,3 +125,17 @@ class CspWatch:
         assert not self.violations, "Content-Security-Policy violations:\n" + "\n".join(
             self.violations
         )
+
+
+def session_cookie(user: Any, base_url: str) -> dict[str, str]:
+    """A logged-in session of ``user`` as a Playwright cookie for ``base_url``."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": base_url,
+    }

@@ -6,29 +6,17 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from ltxdash.workspaces import current
 from ltxdash.workspaces.models import Membership, Role, Workspace
 from tests.factories import make_clip, make_user
-from tests.support.browser import CHROMIUM, assert_accessible, launch
+from tests.support.browser import CHROMIUM, assert_accessible, launch, session_cookie
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian's chromium"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def cookie_of(user, live_server) -> dict:
-    client = Client()
-    client.force_login(user)
-    return {
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
@@ -40,7 +28,10 @@ def test_a_viewer_and_a_creator_see_the_team_gallery(live_server, viewport, them
         Membership.objects.create(workspace=studio, user=user, role=role)
         current.choose(user, studio)
     clip = make_clip(cem, prompt="A kite over the dunes")
-    cookies = {"cem": cookie_of(cem, live_server), "vik": cookie_of(vik, live_server)}
+    cookies = {
+        "cem": session_cookie(cem, live_server.url),
+        "vik": session_cookie(vik, live_server.url),
+    }
     with launch(viewport=viewport, theme=theme) as browser:
         viewer = browser.context([cookies["vik"]]).new_page()
         viewer.goto(live_server.url + "/")
