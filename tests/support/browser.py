@@ -139,3 +139,29 @@ def session_cookie(user: Any, base_url: str) -> dict[str, str]:
         "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
         "url": base_url,
     }
+
+
+def db_work(work: Any) -> Any:
+    """Run ``work()`` (database work) in a plain thread with its own connection and return its
+    result: Playwright's event loop in the test's thread makes Django refuse the ORM there."""
+    import threading
+
+    from django.db import connection
+
+    result: list[Any] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(work())
+        except BaseException as exc:
+            failure.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]
