@@ -94,9 +94,14 @@ def test_the_access_log_has_a_line_per_request_and_no_token(server):
     assert token not in text and guessed not in text
     access = [line for line in text.splitlines() if "ltxdash.access" in line and "/s/" in line]
     assert len(access) == 3, access
-    assert '"GET /s/[token] HTTP/1.1" 200' in access[0]
-    assert '"GET /s/[token]/video HTTP/1.1" 200' in access[1]
-    assert '"GET /s/[token] HTTP/1.1" 404' in access[2]
+    # A line is written once its answer has gone, by the thread that served it: on a busy
+    # machine the lines of back-to-back requests may come in either order.
+    for expected in (
+        '"GET /s/[token] HTTP/1.1" 200',
+        '"GET /s/[token]/video HTTP/1.1" 200',
+        '"GET /s/[token] HTTP/1.1" 404',
+    ):
+        assert sum(expected in line for line in access) == 1, (expected, access)
     assert "Not Found: /s/[token]" in text  # Django's own warning, redacted the same way
 
 
