@@ -127,6 +127,8 @@ class Generation(models.Model):
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="gen_owner_created"),
             models.Index(fields=["workspace", "-created_at"], name="gen_workspace_created"),
+            # The create page's cards: one member's own clips in a workspace, newest first.
+            models.Index(fields=["owner", "workspace", "-created_at"], name="gen_owner_ws_created"),
             models.Index(fields=["state", "next_poll_at"], name="gen_state_next_poll"),
             models.Index(fields=["state", "created_at"], name="gen_state_created"),
             models.Index(fields=["remote_id"], name="gen_remote_id"),
