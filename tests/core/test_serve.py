@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -20,6 +21,28 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _serve_env(tmp_path: Path, web: int, sim: int) -> dict[str, str]:
+    """`make run`'s environment: SQLite in ``tmp_path`` and, when the suite runs on Redis, a Redis
+    db of this test's own. A cluster of an earlier test may still be draining its poller loop
+    (a SIGKILLed supervisor's cluster stops gracefully, in up to a loop's length): on a shared
+    db it would take this cluster's first task, and this one would never start a poller."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LTX", "DJANGO_", "DATABASE"))}
+    env |= {"LTXDASH_DATA_DIR": str(tmp_path), "LTXDASH_SIMULATOR_PORT": str(sim)}
+    env |= {"DJANGO_SETTINGS_MODULE": "ltxdash.settings", "PORT": str(web), "LTXDASH_WORKERS": "1"}
+    if env.get("REDIS_URL"):
+        import redis
+
+        global _redis_db
+        _redis_db += 1
+        parts = urlsplit(env["REDIS_URL"])
+        env["REDIS_URL"] = urlunsplit(parts._replace(path=f"/{_redis_db}"))
+        redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    return env
+
+
+_redis_db = 10  # 0 is the suite's, 9 the end-to-end tests'; each test here takes the next one
 
 
 def _answers(url: str) -> bool:
@@ -33,9 +56,7 @@ def _answers(url: str) -> bool:
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_it_serves_and_stops_everything_on_one_signal(tmp_path, signum):
     web, sim = _free_port(), _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LTX", "DJANGO_", "DATABASE"))}
-    env |= {"LTXDASH_DATA_DIR": str(tmp_path), "LTXDASH_SIMULATOR_PORT": str(sim)}
-    env |= {"DJANGO_SETTINGS_MODULE": "ltxdash.settings", "PORT": str(web), "LTXDASH_WORKERS": "1"}
+    env = _serve_env(tmp_path, web, sim)
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
     proc = subprocess.Popen(
@@ -79,9 +100,7 @@ def test_it_serves_and_stops_everything_on_one_signal(tmp_path, signum):
 def test_its_children_do_not_outlive_it(tmp_path):
     """Even a SIGKILLed supervisor leaves no server running (the kernel tells the children)."""
     web, sim = _free_port(), _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LTX", "DJANGO_", "DATABASE"))}
-    env |= {"LTXDASH_DATA_DIR": str(tmp_path), "LTXDASH_SIMULATOR_PORT": str(sim)}
-    env |= {"DJANGO_SETTINGS_MODULE": "ltxdash.settings", "PORT": str(web), "LTXDASH_WORKERS": "1"}
+    env = _serve_env(tmp_path, web, sim)
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
     proc = subprocess.Popen(
@@ -109,11 +128,16 @@ def _health(url: str) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
+def _health_or_error(url: str) -> object:
+    try:
+        return _health(url)
+    except OSError as error:
+        return error
+
+
 def test_a_killed_worker_is_restarted_while_the_web_keeps_answering(tmp_path):
     web, sim = _free_port(), _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LTX", "DJANGO_", "DATABASE"))}
-    env |= {"LTXDASH_DATA_DIR": str(tmp_path), "LTXDASH_SIMULATOR_PORT": str(sim)}
-    env |= {"DJANGO_SETTINGS_MODULE": "ltxdash.settings", "PORT": str(web), "LTXDASH_WORKERS": "1"}
+    env = _serve_env(tmp_path, web, sim)
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
     log = tmp_path / "serve.log"
@@ -127,7 +151,9 @@ def test_a_killed_worker_is_restarted_while_the_web_keeps_answering(tmp_path):
         deadline = time.monotonic() + 90
         while not _answers(healthz):  # 200: web, database, broker and a worker are up
             assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "ltxdash never became healthy"
+            assert time.monotonic() < deadline, (
+                f"never healthy: {_health_or_error(healthz)}\n{log.read_text()}"
+            )
             time.sleep(0.3)
         worker = json.loads(status_file.read_text())["children"]["worker"]
         assert worker["running"] and worker["restarts"] == 0
