@@ -7,10 +7,11 @@ instead of turning into a wrong default at 3 a.m.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -231,14 +232,14 @@ def private_file(path: Path) -> Path:
     return path
 
 
-def secret_from_file(path: Path) -> str:
+def secret_from_file(path: Path, make: Callable[[], str] | None = None) -> str:
     """Read a generated secret from ``path``, creating it (mode 0600) the first time."""
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
     private_dir(path.parent)
-    secret = secrets.token_urlsafe(50)
+    secret = make() if make else secrets.token_urlsafe(50)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process won the race: use its key
@@ -246,3 +247,28 @@ def secret_from_file(path: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(secret + "\n")
     return secret
+
+
+def new_fernet_key() -> str:
+    """A key in Fernet's format: 32 random bytes, URL-safe base64."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def env_fernet_keys(
+    name: str, fallback: Path, *, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """Comma-separated Fernet keys, newest first (the first encrypts, every one decrypts); with
+    none set, one generated into ``fallback`` the first time it is needed."""
+    keys = env_list(name, environ=environ)
+    for index, key in enumerate(keys, start=1):
+        try:
+            raw = base64.urlsafe_b64decode(key.encode())
+        except (ValueError, TypeError):
+            raw = b""
+        if len(raw) != 32:
+            raise ImproperlyConfigured(
+                f"{name}: key {index} is not a Fernet key (32 bytes in URL-safe base64, as "
+                "`python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'` prints)"
+            )
+    return keys or [secret_from_file(fallback, new_fernet_key)]

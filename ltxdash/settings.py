@@ -19,6 +19,7 @@ from ltxdash.env import (
     env_choice,
     env_database,
     env_email_url,
+    env_fernet_keys,
     env_float,
     env_int,
     env_list,
@@ -306,6 +307,10 @@ LTX_API_BASE_URL = env_url(
 # https hosts (a self-hosted stand-in's storage on 127.0.0.1, say): see ltxdash/ltx/egress.py.
 LTXDASH_EXTRA_RESULT_ORIGINS = env_origins("LTXDASH_EXTRA_RESULT_ORIGINS")
 LTX_MAX_CONCURRENCY = env_int("LTX_MAX_CONCURRENCY", 2, min_value=1, max_value=1000)
+# A workspace's own LTX key is stored encrypted with these (Fernet, newest first; README, "Keys").
+# Unset, a key is generated into the data folder: set it outside, so a copy of the data folder
+# alone does not carry what decrypts the workspaces' keys.
+LTXDASH_ENCRYPTION_KEYS = env_fernet_keys("LTXDASH_ENCRYPTION_KEYS", DATA_DIR / "encryption_key")
 LTX_POLL_INTERVAL = env_float("LTX_POLL_INTERVAL", 5.0, min_value=0.05, max_value=3600)
 # Largest output we copy into our storage (a safety valve, not an API limit).
 LTXDASH_MAX_OUTPUT_BYTES = env_int("LTXDASH_MAX_OUTPUT_BYTES", 2 * 1024**3, min_value=1024)

@@ -9,13 +9,16 @@ def ltxdash(request: HttpRequest) -> dict[str, object]:
     }
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
         from ltxdash import access
-        from ltxdash.generations.models import DispatchState
+        from ltxdash.generations import pauses
         from ltxdash.workspaces import current
 
-        # One indexed read per page: the account-pause banner shows on every page while paused.
-        context["dispatch_pause"] = DispatchState.current_pause()
         # The header's workspace and switcher (the access module already read them).
-        context["membership"] = current.membership(request.user)
+        membership = context["membership"] = current.membership(request.user)
+        # One indexed read per page: the account-pause banner shows on every page while the
+        # key of the workspace is paused (staff: any key).
+        context["dispatch_pause"], context["other_pauses"] = pauses.seen_by(
+            request.user, membership.workspace_id if membership else None
+        )
         context["memberships"] = current.memberships(request.user)
         context["can_generate"] = access.may_generate(request.user)
     return context

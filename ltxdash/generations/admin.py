@@ -513,8 +513,8 @@ class DispatchStateAdmin(RecordAdmin):
     actions = ["resume_dispatching", "pause_dispatching"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DispatchState]:
-        DispatchState.get()  # the single row exists before anyone looks for it
-        return super().get_queryset(request)
+        DispatchState.get()  # LTX_API_KEY's row exists before anyone looks for it
+        return super().get_queryset(request).select_related("api_key__workspace")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -522,9 +522,11 @@ class DispatchStateAdmin(RecordAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: DispatchState | None = None) -> bool:
         return False
 
-    @admin.display(description="dispatcher")
+    @admin.display(description="dispatcher", ordering="api_key")
     def name(self, obj: DispatchState) -> str:
-        return "Sending clips to LTX"
+        if obj.api_key_id is None:
+            return "Sending clips to LTX with LTX_API_KEY"
+        return f"Sending clips to LTX with {obj.api_key}"
 
     @admin.display(description="status", ordering="paused")
     def status(self, obj: DispatchState) -> SafeString:
@@ -536,12 +538,18 @@ class DispatchStateAdmin(RecordAdmin):
 
     @admin.action(description="Resume dispatching")
     def resume_dispatching(self, request: HttpRequest, queryset: QuerySet[DispatchState]) -> None:
-        if pipeline.resume_dispatching("admin"):
+        resumed = [
+            state
+            for state in queryset
+            if pipeline.resume_dispatching("admin", key=state.api_key_id)
+        ]
+        if resumed:
             self.message_user(request, "Dispatching resumed; queued clips are being sent.")
         else:
             self.message_user(request, "Dispatching was not paused.", messages.WARNING)
 
     @admin.action(description="Pause dispatching")
     def pause_dispatching(self, request: HttpRequest, queryset: QuerySet[DispatchState]) -> None:
-        pipeline.pause_dispatching()
+        for state in queryset:
+            pipeline.pause_dispatching(key=state.api_key_id)
         self.message_user(request, "Dispatching paused; new clips wait in the queue.")

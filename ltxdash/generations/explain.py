@@ -150,16 +150,38 @@ def pause_headline(dispatch: DispatchState) -> str:
     return "Sending to LTX is paused"
 
 
+def pause_owner(dispatch: DispatchState) -> str:
+    """Whose key a pause is about (staff see other workspaces' pauses too)."""
+    if dispatch.api_key is None:
+        return "LTX_API_KEY"
+    return f"{dispatch.api_key.workspace}'s own key"
+
+
 def pause_reason(dispatch: DispatchState) -> str:
-    """The banner text while dispatching is paused for everyone."""
+    """The banner text while dispatching with a key is paused."""
     if not dispatch.paused:
         return ""
+    own = dispatch.api_key_id is not None
     if dispatch.reason_type == Reason.INSUFFICIENT_FUNDS:
         text = "The LTX account is out of credits, so new clips wait in the queue."
-        advice = "An admin needs to top up the account; sending resumes by itself once it works."
+        if own:
+            advice = (
+                "A workspace admin needs to top up the account of the workspace's key; sending "
+                "resumes by itself once it works."
+            )
+        else:
+            advice = (
+                "An admin needs to top up the account; sending resumes by itself once it works."
+            )
     elif dispatch.reason_type == Reason.AUTHENTICATION:
         text = "LTX does not accept the API key, so new clips wait in the queue."
-        advice = "An admin needs to fix the key; sending resumes by itself once it works."
+        if own:
+            advice = (
+                "A workspace admin can replace the key under Members → LTX key; sending resumes "
+                "by itself once it works."
+            )
+        else:
+            advice = "An admin needs to fix the key; sending resumes by itself once it works."
     elif dispatch.reason_type == Reason.ADMIN:
         text = "An admin paused sending clips to LTX; new clips wait in the queue."
         advice = ""

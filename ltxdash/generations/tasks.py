@@ -59,5 +59,5 @@ def make_streamable(pk: int) -> str:
     return faststart.make_streamable(pk)
 
 
-def probe_account() -> str:
-    return dispatch.probe_account()
+def probe_account(key: int | None = None) -> str:
+    return dispatch.probe_account(key)

@@ -142,3 +142,91 @@ class Invitation(models.Model):
                 workspace=self.workspace, user=user, defaults={"role": self.role}
             )
             return membership
+
+
+class ApiKey(models.Model):
+    """A workspace's own LTX API key. All of the workspace's new work is sent with it; without
+    one, the workspace uses ``LTX_API_KEY``.
+
+    Stored encrypted (``ltxdash.core.crypto``) and never shown again: only its last four
+    characters. A key is never edited. Replacing it retires this row and adds a new one, and a
+    retired key stays readable while jobs it submitted are still being polled and copied: each
+    job is polled, and its output fetched, with the key that sent it.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="api_keys")
+    ciphertext = models.TextField(editable=False)
+    last4 = models.CharField("ends in", max_length=4, editable=False)
+    max_concurrency = models.PositiveSmallIntegerField(
+        "jobs at once",
+        null=True,
+        blank=True,
+        help_text="How many jobs this key may have at LTX at once (empty: LTX_MAX_CONCURRENCY).",
+    )
+    created_at = models.DateTimeField("added", default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="added by",
+    )
+    retired_at = models.DateTimeField("replaced or removed", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "workspace LTX key"
+        ordering = ["workspace", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace"],
+                condition=models.Q(retired_at__isnull=True),
+                name="one_key_in_use_each",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workspace}'s key {self.masked}"
+
+    @property
+    def masked(self) -> str:
+        return f"••••{self.last4}"
+
+    @property
+    def concurrency(self) -> int:
+        return self.max_concurrency or int(settings.LTX_MAX_CONCURRENCY)
+
+    def secret(self) -> str:
+        from ltxdash.core import crypto
+
+        return crypto.decrypt(self.ciphertext)
+
+    @classmethod
+    def in_use(cls, workspace: Workspace | int) -> ApiKey | None:
+        return cls.objects.filter(workspace=workspace, retired_at__isnull=True).first()
+
+    @classmethod
+    def store(
+        cls, workspace: Workspace, secret: str, by: Any, max_concurrency: int | None = None
+    ) -> ApiKey:
+        """Put ``secret`` in use for the workspace, retiring the key it replaces."""
+        from ltxdash.core import crypto
+
+        with transaction.atomic():
+            cls.retire(workspace)
+            return cls.objects.create(
+                workspace=workspace,
+                ciphertext=crypto.encrypt(secret),
+                last4=secret[-4:],
+                max_concurrency=max_concurrency,
+                created_by=by,
+            )
+
+    @classmethod
+    def retire(cls, workspace: Workspace) -> bool:
+        """Stop using the workspace's key (it falls back to LTX_API_KEY); True if it had one."""
+        return bool(
+            cls.objects.filter(workspace=workspace, retired_at__isnull=True).update(
+                retired_at=timezone.now()
+            )
+        )

@@ -15,7 +15,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ltxdash.generations.timing import backoff, later, tunable
@@ -50,9 +51,21 @@ def probe_delay(failures: int) -> float:
 
 
 class DispatchState(models.Model):
-    """The single row that says whether the dispatcher may submit (an account-level problem,
-    such as an invalid key or no credits, pauses it for everyone)."""
+    """Whether the dispatcher may submit with one LTX key (an account-level problem, such as an
+    invalid key or no credits, pauses that key: every workspace that sends with it).
 
+    One row per key: ``api_key`` empty is ``LTX_API_KEY``'s (the workspaces without a key of
+    their own), otherwise a workspace's own key. Methods take that key's id as ``key`` (None
+    for ``LTX_API_KEY``)."""
+
+    api_key = models.OneToOneField(
+        "workspaces.ApiKey",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="dispatch_state",
+        verbose_name="key",
+    )
     paused = models.BooleanField(default=False)
     reason_type = models.CharField("reason", max_length=64, blank=True, choices=Reason.choices)
     reason_message = models.TextField("LTX's message", blank=True)
@@ -65,20 +78,28 @@ class DispatchState(models.Model):
     class Meta:
         verbose_name = "dispatcher"
         verbose_name_plural = "dispatcher"
+        constraints = [
+            # One row per key, and one for LTX_API_KEY (a NULL api_key counts as key 0).
+            models.UniqueConstraint(Coalesce("api_key", Value(0)), name="one_dispatcher_per_key")
+        ]
 
     def __str__(self) -> str:
         return f"Paused: {self.get_reason_type_display()}" if self.paused else "Dispatching"
 
     @classmethod
-    def get(cls) -> DispatchState:
-        state, _ = cls.objects.get_or_create(pk=1)
+    def rows(cls, key: int | None = None) -> models.QuerySet[DispatchState]:
+        return cls.objects.filter(api_key=key)
+
+    @classmethod
+    def get(cls, key: int | None = None) -> DispatchState:
+        state, _ = cls.objects.get_or_create(api_key_id=key)
         return state
 
     @classmethod
-    def locked(cls) -> DispatchState:
-        """The row, locked until the surrounding transaction ends (call inside one)."""
-        cls.get()  # the row must exist before it can be locked
-        return cls.objects.select_for_update().get(pk=1)
+    def locked(cls, key: int | None = None) -> DispatchState:
+        """The key's row, locked until the surrounding transaction ends (call inside one)."""
+        cls.get(key)  # the row must exist before it can be locked
+        return cls.rows(key).select_for_update().get()
 
     @staticmethod
     def stamp_of(pause: DispatchState | None) -> str:
@@ -87,12 +108,12 @@ class DispatchState(models.Model):
         if pause is None or not pause.paused:
             return "none"
         at = pause.paused_at.timestamp() if pause.paused_at else 0
-        return f"{pause.reason_type or 'paused'}@{at:.0f}"
+        return f"{pause.api_key_id or 0}:{pause.reason_type or 'paused'}@{at:.0f}"
 
     @classmethod
-    def current_pause(cls) -> DispatchState | None:
-        """The row while paused, else None: one indexed read (the banner on every page)."""
-        return cls.objects.filter(pk=1, paused=True).first()
+    def current_pause(cls, key: int | None = None) -> DispatchState | None:
+        """The key's row while paused, else None: one indexed read (the banner on every page)."""
+        return cls.rows(key).filter(paused=True).first()
 
     # --- reading the rules ---------------------------------------------------------------
     def may_submit(self, now: datetime) -> bool:
@@ -121,7 +142,7 @@ class DispatchState(models.Model):
         another dispatcher took it first."""
         return bool(
             DispatchState.objects.filter(
-                Q(next_probe_at__isnull=True) | Q(next_probe_at__lte=now), pk=1, paused=True
+                Q(next_probe_at__isnull=True) | Q(next_probe_at__lte=now), pk=self.pk, paused=True
             ).update(
                 probe_failures=self.probe_failures + 1,
                 next_probe_at=later(now, probe_delay(self.probe_failures + 1)),
@@ -130,11 +151,13 @@ class DispatchState(models.Model):
 
     # --- changing it ---------------------------------------------------------------------
     @classmethod
-    def pause(cls, reason_type: str, message: str, now: datetime | None = None) -> None:
-        """Stop submitting for everyone after an account-level error (invalid key, no credits)."""
+    def pause(
+        cls, reason_type: str, message: str, now: datetime | None = None, *, key: int | None = None
+    ) -> None:
+        """Stop submitting with the key after an account-level error (invalid key, no credits)."""
         now = now or timezone.now()
         with transaction.atomic():
-            state = cls.locked()
+            state = cls.locked(key)
             if not state.paused:
                 state.paused_at = now
                 state.probe_failures = 0
@@ -143,17 +166,21 @@ class DispatchState(models.Model):
             state.reason_message = message[:2000]
             state.next_probe_at = later(now, probe_delay(max(1, state.probe_failures)))
             state.save()
-        logger.warning("Dispatching paused: [%s] %s", reason_type, message)
+        logger.warning(
+            "Dispatching paused (key %s): [%s] %s", key or "LTX_API_KEY", reason_type, message
+        )
 
     @classmethod
-    def pause_for(cls, error: LTXError, now: datetime | None = None) -> None:
+    def pause_for(
+        cls, error: LTXError, now: datetime | None = None, *, key: int | None = None
+    ) -> None:
         """Pause for an account-level API error, under its own type."""
-        cls.pause(error.error_type, error.message, now)
+        cls.pause(error.error_type, error.message, now, key=key)
 
     @classmethod
-    def pause_by_admin(cls, now: datetime | None = None) -> None:
-        cls.get()
-        cls.objects.filter(pk=1).update(
+    def pause_by_admin(cls, now: datetime | None = None, *, key: int | None = None) -> None:
+        cls.get(key)
+        cls.rows(key).update(
             paused=True,
             reason_type=Reason.ADMIN,
             reason_message="Paused by an admin.",
@@ -162,43 +189,50 @@ class DispatchState(models.Model):
         )
 
     @classmethod
-    def resume(cls, why: str) -> bool:
+    def resume(cls, why: str, *, key: int | None = None) -> bool:
         """Resume dispatching; True if it was paused. The caller nudges the dispatcher."""
-        resumed = cls.objects.filter(pk=1, paused=True).update(
-            paused=False,
-            reason_type="",
-            reason_message="",
-            paused_at=None,
-            next_probe_at=None,
-            probe_failures=0,
+        resumed = (
+            cls.rows(key)
+            .filter(paused=True)
+            .update(
+                paused=False,
+                reason_type="",
+                reason_message="",
+                paused_at=None,
+                next_probe_at=None,
+                probe_failures=0,
+            )
         )
         if resumed:
-            logger.info("Dispatching resumed (%s)", why)
+            logger.info("Dispatching resumed (key %s): %s", key or "LTX_API_KEY", why)
         return bool(resumed)
 
     @classmethod
-    def hold(cls, until: datetime) -> None:
-        """Hold every submit until ``until`` (a 429); an existing later hold stays."""
-        cls.objects.filter(Q(hold_until__isnull=True) | Q(hold_until__lt=until), pk=1).update(
+    def hold(cls, until: datetime, *, key: int | None = None) -> None:
+        """Hold every submit with the key until ``until`` (a 429); a later hold stays."""
+        cls.get(key)
+        cls.rows(key).filter(Q(hold_until__isnull=True) | Q(hold_until__lt=until)).update(
             hold_until=until
         )
 
     @classmethod
-    def resume_after_accepted_submit(cls) -> bool:
+    def resume_after_accepted_submit(cls, *, key: int | None = None) -> bool:
         """A submit was accepted: the account works, unless the pause is for credits, where an
         accepted job proves little (it may still fail for lack of credits)."""
-        if cls.objects.filter(pk=1, paused=True, reason_type=Reason.INSUFFICIENT_FUNDS).exists():
+        if cls.rows(key).filter(paused=True, reason_type=Reason.INSUFFICIENT_FUNDS).exists():
             return False
-        return cls.resume("a submit succeeded")
+        return cls.resume("a submit succeeded", key=key)
 
     @classmethod
-    def resume_after_completions(cls, submitted: Iterable[datetime | None]) -> bool:
+    def resume_after_completions(
+        cls, submitted: Iterable[datetime | None], *, key: int | None = None
+    ) -> bool:
         """A pause for lack of credits ends once a job sent after the pause has finished
-        (``submitted``: when each newly finished job was sent)."""
-        state = cls.objects.filter(pk=1, paused=True, reason_type=Reason.INSUFFICIENT_FUNDS).first()
+        (``submitted``: when each newly finished job was sent with the key)."""
+        state = cls.rows(key).filter(paused=True, reason_type=Reason.INSUFFICIENT_FUNDS).first()
         if state is None or state.paused_at is None:
             return False
         paused_at = state.paused_at
         if any(sent and sent >= paused_at for sent in submitted):
-            return cls.resume("a job sent after the pause finished")
+            return cls.resume("a job sent after the pause finished", key=key)
         return False

@@ -46,6 +46,17 @@ class Generation(models.Model):
     workspace = models.ForeignKey(
         "workspaces.Workspace", on_delete=models.CASCADE, related_name="generations"
     )
+    # The workspace's own key the job was sent with (empty: LTX_API_KEY). Set when a slot is
+    # claimed; every poll and copy of the job uses it, even after the workspace replaced it.
+    api_key = models.ForeignKey(
+        "workspaces.ApiKey",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name="sent with key",
+    )
     endpoint = models.CharField("mode", max_length=40)  # a catalog slug, e.g. "text-to-video"
     model = models.CharField(max_length=40, blank=True)  # empty for endpoints without a model
     # Prompt and title are what gallery search reads (gallery/search.py), through an index the

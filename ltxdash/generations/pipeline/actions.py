@@ -346,14 +346,14 @@ def delete_generation(generation: Generation) -> None:
 # --- dispatching ------------------------------------------------------------------------------
 
 
-def resume_dispatching(why: str = "admin") -> bool:
-    """Resume dispatching (an admin, or a probe that worked); True if it was paused."""
-    resumed = DispatchState.resume(why)
+def resume_dispatching(why: str = "admin", *, key: int | None = None) -> bool:
+    """Resume dispatching with a key (an admin, or a probe that worked); True if it was paused."""
+    resumed = DispatchState.resume(why, key=key)
     if resumed:
         nudge_dispatcher()  # queued clips go out now, not at the loop's next pass
     return resumed
 
 
-def pause_dispatching() -> None:
-    """An admin stops all submits; clips wait in the queue until an admin resumes."""
-    DispatchState.pause_by_admin()
+def pause_dispatching(*, key: int | None = None) -> None:
+    """An admin stops the key's submits; its clips wait in the queue until an admin resumes."""
+    DispatchState.pause_by_admin(key=key)

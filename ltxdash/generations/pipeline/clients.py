@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 from django.conf import settings
@@ -21,6 +21,9 @@ from django.conf import settings
 from ltxdash.ltx.client import LTXClient, client_from_settings
 from ltxdash.ltx.retry import NO_RETRY
 from ltxdash.ltx.send_times import SendTimes
+
+if TYPE_CHECKING:
+    from ltxdash.workspaces.models import ApiKey
 
 Role = Literal["submit", "poll", "transfer"]
 _clients: dict[tuple[Role, str, str, tuple[str, ...]], LTXClient] = {}
@@ -41,16 +44,19 @@ def send_times(client: LTXClient) -> SendTimes | None:
     return _send_times.get(client)
 
 
-def client_for(role: Role) -> LTXClient:
+def client_for(role: Role, api_key: ApiKey | None = None) -> LTXClient:
+    """The client for ``role`` with a workspace's own key, or with ``LTX_API_KEY`` (None)."""
     origins = tuple(settings.LTXDASH_EXTRA_RESULT_ORIGINS)
-    key = (role, settings.LTX_API_BASE_URL, settings.LTX_API_KEY, origins)
+    secret = api_key.secret() if api_key is not None else settings.LTX_API_KEY
+    key = (role, settings.LTX_API_BASE_URL, secret, origins)
+    overrides: dict[str, Any] = {"api_key": secret} if api_key is not None else {}
     with _lock:
         client = _clients.get(key)
         if client is None:
             if role == "poll":
-                client = poll_client()
+                client = poll_client(**overrides)
             else:
                 options = {} if role == "transfer" else {"retry": NO_RETRY}
-                client = client_from_settings(**options)
+                client = client_from_settings(**options, **overrides)
             _clients[key] = client
         return client

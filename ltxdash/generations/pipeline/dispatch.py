@@ -33,7 +33,7 @@ from ltxdash.generations.models import (
     Probe,
     State,
 )
-from ltxdash.generations.ordering import queued_in_order
+from ltxdash.generations.ordering import keys_with_queued, queued_in_order
 from ltxdash.generations.pipeline import filestore
 from ltxdash.generations.pipeline.actions import resume_dispatching
 from ltxdash.generations.pipeline.claims import heartbeat
@@ -58,6 +58,7 @@ from ltxdash.ltx.errors import (
     OutcomeUnknownError,
     RateLimitError,
 )
+from ltxdash.workspaces.models import ApiKey
 
 logger = logging.getLogger(__name__)
 
@@ -80,15 +81,17 @@ class InputMissing(Exception):
 # --- claiming slots ---------------------------------------------------------------------------
 
 
-def claim_slots(now: datetime | None = None, *, probe: bool = False) -> list[tuple[int, int]]:
-    """Move the next generations to SUBMITTING and enqueue their submit tasks.
+def claim_slots(
+    now: datetime | None = None, *, probe: bool = False, key: int | None = None
+) -> list[tuple[int, int]]:
+    """Move the key's next generations to SUBMITTING and enqueue their submit tasks.
 
-    Normally fills the free slots; with ``probe`` (dispatching is paused by an account error)
+    Normally fills the key's free slots; with ``probe`` (the key is paused by an account error)
     claims one generation to test whether the account works again. Returns (pk, attempt) pairs.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        dispatch = DispatchState.locked()
+        dispatch = DispatchState.locked(key)
         if probe:
             if not dispatch.probe_due(now):
                 return []
@@ -97,12 +100,12 @@ def claim_slots(now: datetime | None = None, *, probe: bool = False) -> list[tup
         else:
             if not dispatch.may_submit(now):
                 return []
-            in_flight = Generation.objects.filter(state__in=IN_FLIGHT).count()
-            free = settings.LTX_MAX_CONCURRENCY - in_flight
+            in_flight = Generation.objects.filter(state__in=IN_FLIGHT, api_key=key).count()
+            free = concurrency_of(key) - in_flight
         if free <= 0:
             return []
         claimed: list[tuple[int, int]] = []
-        for generation in queued_in_order():
+        for generation in queued_in_order(key):
             if len(claimed) >= free:
                 break
             if generation.next_attempt_at and generation.next_attempt_at > now:
@@ -120,6 +123,7 @@ def claim_slots(now: datetime | None = None, *, probe: bool = False) -> list[tup
                 next_attempt_at=None,
                 error_type="",
                 error_message="",
+                api_key_id=key,
             )
             if moved:
                 claimed.append((generation.pk, attempt))
@@ -127,39 +131,62 @@ def claim_slots(now: datetime | None = None, *, probe: bool = False) -> list[tup
         if probe and not claimed:
             # Nothing waits to be sent: nothing can be lost by resuming, and the next submit
             # pauses again if the account is still unusable.
-            resume_dispatching("nothing queued to probe with")
+            resume_dispatching("nothing queued to probe with", key=key)
         return claimed
 
 
+def concurrency_of(key: int | None) -> int:
+    """How many jobs the key may have at LTX at once."""
+    if key is None:
+        return int(settings.LTX_MAX_CONCURRENCY)
+    api_key = ApiKey.objects.filter(pk=key).first()
+    return api_key.concurrency if api_key else int(settings.LTX_MAX_CONCURRENCY)
+
+
 def dispatch(now: datetime | None = None) -> list[tuple[int, int]]:
-    """One dispatcher pass: probe a paused account when due, otherwise fill free slots."""
+    """One dispatcher pass over every key with work waiting, or paused and due a check: probe a
+    paused key when due, otherwise fill its free slots. Keys never wait on each other."""
     now = now or timezone.now()
-    state = DispatchState.get()
+    keys = keys_with_queued() | set(
+        DispatchState.objects.filter(paused=True).values_list("api_key_id", flat=True)
+    )
+    claimed: list[tuple[int, int]] = []
+    for key in sorted(keys, key=lambda k: k or 0):
+        claimed += _dispatch_key(key, now)
+    return claimed
+
+
+def _dispatch_key(key: int | None, now: datetime) -> list[tuple[int, int]]:
+    state = DispatchState.get(key)
     if not state.paused:
-        return claim_slots(now)
+        return claim_slots(now, key=key)
     if not state.probe_due(now) or state.probe == Probe.NONE:
         return []
     if state.probe == Probe.GET:
         # A key problem can be checked without sending a generation (a free GET).
         if state.claim_get_probe(now):
-            enqueue("probe_account")
+            enqueue("probe_account", key)
         return []
-    return claim_slots(now, probe=True)
+    return claim_slots(now, probe=True, key=key)
 
 
-def probe_account(client: LTXClient | None = None) -> str:
+def probe_account(key: int | None = None, client: LTXClient | None = None) -> str:
     """Check a key problem with a GET of a job that cannot exist: 404 means the key works."""
-    client = client or client_for("submit")
+    if client is None:
+        api_key = ApiKey.objects.filter(pk=key).first() if key is not None else None
+        if key is not None and api_key is None:
+            return "gone"  # the workspace (and its key) was deleted meanwhile
+        client = client_for("submit", api_key)
     try:
         client.get_status("text-to-video", PROBE_JOB_ID)
     except NotFoundError:
-        resume_dispatching("the API key works again")
+        resume_dispatching("the API key works again", key=key)
         return "resumed"
     except LTXError as error:
         if error.account_level:
-            DispatchState.pause_for(error)
+            DispatchState.pause_for(error, key=key)
         return f"still paused: {error.error_type}"
-    resume_dispatching("the API key works again")
+    resume_dispatching("the API key works again", key=key)
     return "resumed"
 
 
@@ -183,13 +210,13 @@ def submit_generation(
     now = timezone.now()
     if not Generation.objects.filter(pk=pk, **mine).update(claim_until=later(now, claim_seconds())):
         return "skipped"
-    generation = Generation.objects.get(pk=pk)
+    generation = Generation.objects.select_related("api_key").get(pk=pk)
     with heartbeat(pk, {"state": State.SUBMITTING, "submit_attempts": attempt}):
         return _submit(
             generation,
             attempt,
-            client or client_for("submit"),
-            upload_client or client_for("transfer"),
+            client or client_for("submit", generation.api_key),
+            upload_client or client_for("transfer", generation.api_key),
         )
 
 
@@ -246,7 +273,7 @@ def _submit(
         return "lost"
     # A no-op unless this was the probe of a paused account (out of credits, the poller resumes
     # once the probe's job has finished).
-    if DispatchState.resume_after_accepted_submit():
+    if DispatchState.resume_after_accepted_submit(key=generation.api_key_id):
         nudge_dispatcher()
     return "submitted"
 
@@ -343,11 +370,11 @@ def _refused(generation: Generation, mine: dict, error: LTXError, *, phase: str)
     if isinstance(error, (ConcurrencyLimitError, RateLimitError)):
         wait = error.retry_after if error.retry_after is not None else max(poll_interval(), 2.0)
         until = later(now, wait)
-        DispatchState.hold(until)
+        DispatchState.hold(until, key=generation.api_key_id)
         detail = f"LTX is busy ({error.error_type}); waiting {wait:g} s before sending again."
         outcome = "held"
     elif error.account_level:
-        DispatchState.pause_for(error, now)
+        DispatchState.pause_for(error, now, key=generation.api_key_id)
         until = None
         detail = f"Dispatching paused: {error.error_type}."
         outcome = "paused"

@@ -10,6 +10,7 @@ once instead of up to an interval late. A failed poll backs off that job alone.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -56,17 +57,27 @@ class PollReport:
 def poll_due(
     now: datetime | None = None, *, client: LTXClient | None = None, limit: int = MAX_PER_PASS
 ) -> PollReport:
-    """Poll every PENDING/PROCESSING generation whose next poll is due, concurrently."""
+    """Poll every PENDING/PROCESSING generation whose next poll is due, concurrently, each with
+    the key that submitted it (``client``, when given, for all of them)."""
     now = now or timezone.now()
     due = list(
         Generation.objects.filter(state__in=POLLED)
         .filter(Q(next_poll_at__lte=now) | Q(next_poll_at__isnull=True))
+        .select_related("api_key")
         .order_by("next_poll_at")[:limit]
     )
     report = PollReport()
-    if not due:
-        return report
-    client = client or client_for("poll")
+    by_key: defaultdict[int | None, list[Generation]] = defaultdict(list)
+    for generation in due:
+        by_key[generation.api_key_id].append(generation)
+    for key, jobs in by_key.items():
+        _poll_jobs(jobs, client or client_for("poll", jobs[0].api_key), report, key=key)
+    return report
+
+
+def _poll_jobs(
+    due: list[Generation], client: LTXClient, report: PollReport, *, key: int | None
+) -> None:
     outcomes = client.poll_many(
         [(g.endpoint, g.remote_id) for g in due], max_connections=MAX_CONNECTIONS
     )
@@ -74,10 +85,11 @@ def poll_due(
     # built elsewhere), from now: every request of the pass has left by now, so it is safe.
     times = send_times(client)
     now = timezone.now()
-    report.polled = len(due)
+    report.polled += len(due)
     account_errors = [e for e in outcomes.values() if isinstance(e, LTXError) and e.account_level]
     # A job that failed upstream because of the account (no credits, key revoked) says the same
-    # as a 402/401 at submit: pause, once per pass, instead of failing the queue one by one.
+    # as a 402/401 at submit: pause the key, once per pass, instead of failing its queue one by
+    # one.
     account_errors += [
         _account_error(outcome)
         for outcome in outcomes.values()
@@ -88,7 +100,7 @@ def poll_due(
     ]
     if account_errors:
         # A revoked key shows on every poll: pause submitting once, not once per job.
-        DispatchState.pause_for(account_errors[0])
+        DispatchState.pause_for(account_errors[0], key=key)
     completed = []
     with transaction.atomic():
         for generation in due:
@@ -107,10 +119,9 @@ def poll_due(
     if (
         completed
         and not account_errors
-        and DispatchState.resume_after_completions(g.submitted_at for g in completed)
+        and DispatchState.resume_after_completions((g.submitted_at for g in completed), key=key)
     ):
         nudge_dispatcher()
-    return report
 
 
 def _account_error(status: JobStatus) -> LTXError:

@@ -86,7 +86,9 @@ def download_deadline() -> float:
 def rehost_generation(pk: int, *, client: LTXClient | None = None) -> str:
     """Copy a REHOSTING generation's outputs; a duplicate delivery is a no-op."""
     now = timezone.now()
-    generation = Generation.objects.filter(pk=pk, state=State.REHOSTING).first()
+    generation = (
+        Generation.objects.filter(pk=pk, state=State.REHOSTING).select_related("api_key").first()
+    )
     if generation is None:
         return "skipped"
     attempt = generation.rehost_attempts + 1
@@ -103,7 +105,7 @@ def rehost_generation(pk: int, *, client: LTXClient | None = None) -> str:
     mine = {"rehost_attempts": attempt}
     if generation.retention_ends_at and generation.retention_ends_at <= now:
         return _give_up(generation, mine, ErrorType.RETENTION_ENDED, generation.error_message)
-    client = client or client_for("transfer")
+    client = client or client_for("transfer", generation.api_key)  # the key that sent the job
     with heartbeat(pk, {"state": State.REHOSTING, **mine}):
         try:
             return _copy(generation, attempt, client)

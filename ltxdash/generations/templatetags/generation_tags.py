@@ -23,3 +23,8 @@ def pause_stamp(dispatch: DispatchState | None) -> str:
 @register.filter
 def pause_reason(dispatch: DispatchState) -> str:
     return explain.pause_reason(dispatch)
+
+
+@register.filter
+def pause_owner(dispatch: DispatchState) -> str:
+    return explain.pause_owner(dispatch)

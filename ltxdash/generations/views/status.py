@@ -10,9 +10,10 @@ from django_htmx.http import trigger_client_event
 
 from ltxdash import access
 from ltxdash.core.http import AuthedHttpRequest
-from ltxdash.generations import cards, pipeline
+from ltxdash.generations import cards, pauses, pipeline
 from ltxdash.generations.models import DispatchState, Generation
 from ltxdash.generations.views.common import POLL_SECONDS, TEMPLATE
+from ltxdash.workspaces import current
 
 CANCEL_REFUSED = (
     "It was already sent to LTX, and the API has no way to cancel a job: it will finish."
@@ -26,7 +27,8 @@ def refresh(request: AuthedHttpRequest) -> HttpResponse:
     The page also says which account pause its banner shows: when that changed, the answer
     brings the new banner and the queued cards (which say whether sending is paused)."""
     seen = cards.parse_stamps(request.GET.getlist("c"))
-    pause = DispatchState.current_pause()
+    membership = current.membership(request.user)
+    pause, _ = pauses.seen_by(request.user, membership.workspace_id if membership else None)
     pause_changed = request.GET.get("pause", "none") != DispatchState.stamp_of(pause)
     if pause_changed:
         seen = cards.stale_if_queued(seen)
