@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import make_user
+from tests.support.pipeline import drain_broker
 
 pytest_plugins = ["tests.fixtures.simulator"]
 
@@ -41,3 +42,17 @@ def owner_client(client, owner):
 def stranger_client(client, stranger):
     client.force_login(stranger)
     return client
+
+
+@pytest.fixture
+def pipeline_settings(settings, ltx_simulator):  # the pipeline's tests, and the workspaces' keys
+    """The pipeline talks to the in-process simulator, polls fast, and has an empty broker."""
+    settings.LTX_API_BASE_URL = ltx_simulator.url
+    settings.LTX_API_KEY = "sk-test-key"
+    settings.LTX_POLL_INTERVAL = 0.1
+    settings.LTX_MAX_CONCURRENCY = 2
+    drain_broker()
+    from ltxdash.generations.estimates import forget_typical_durations
+
+    forget_typical_durations()
+    return settings

@@ -9,20 +9,6 @@ from tests.support.pipeline import drain_broker
 
 
 @pytest.fixture
-def pipeline_settings(settings, ltx_simulator):
-    """The pipeline talks to the in-process simulator, polls fast, and has an empty broker."""
-    settings.LTX_API_BASE_URL = ltx_simulator.url
-    settings.LTX_API_KEY = "sk-test-key"
-    settings.LTX_POLL_INTERVAL = 0.1
-    settings.LTX_MAX_CONCURRENCY = 2
-    drain_broker()
-    from ltxdash.generations.estimates import forget_typical_durations
-
-    forget_typical_durations()
-    return settings
-
-
-@pytest.fixture
 def clean_broker():
     """No task left in the broker by an earlier test (a Redis broker outlives transactions)."""
     drain_broker()
