@@ -277,6 +277,7 @@ class GenerationAdmin(RecordAdmin):
                 "description": "Quote the API job id and the request ids to LTX support.",
                 "fields": [
                     "remote_id",
+                    "sent_with",
                     "submit_request_id",
                     "last_request_id",
                     "request_body",
@@ -324,6 +325,12 @@ class GenerationAdmin(RecordAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # clips are made through the create page (validated, costed)
+
+    @admin.display(description="sent with key")
+    def sent_with(self, obj: Generation) -> str:
+        if obj.api_key is not None:
+            return obj.api_key.masked + (" (since replaced)" if obj.api_key.retired_at else "")
+        return "LTX_API_KEY" if obj.submit_started_at else "(not sent yet)"
 
     @admin.display(description="mode", ordering="endpoint")
     def mode(self, obj: Generation) -> str:

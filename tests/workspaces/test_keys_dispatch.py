@@ -227,3 +227,16 @@ def test_a_workspace_deleted_with_its_key_takes_its_dispatcher_row_along():
     Workspace.objects.filter(pk=team_b.pk).delete()
     assert not DispatchState.objects.filter(api_key_id=key_b.pk).exists()
     assert not Generation.objects.filter(pk=clip.pk).exists()
+
+
+def test_the_admin_shows_which_key_sent_a_clip_masked(client):
+    bea, team_b, key_b = _team("bea", OWN_KEY)
+    (clip,) = _make(bea, 1, "a red kite")
+    dispatch.dispatch()
+    queued_tasks_now()
+    client.force_login(make_user("ops", superuser=True))
+    page = client.get(f"/admin/generations/generation/{clip.pk}/change/").content.decode()
+    assert "••••7731" in page
+    assert OWN_KEY not in page
+    state_list = client.get("/admin/generations/dispatchstate/").content.decode()
+    assert escape(f"Sending clips to LTX with {team_b.name}'s key ••••7731") in state_list
