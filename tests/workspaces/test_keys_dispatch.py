@@ -230,7 +230,7 @@ def test_a_workspace_deleted_with_its_key_takes_its_dispatcher_row_along():
 
 
 def test_the_admin_shows_which_key_sent_a_clip_masked(client):
-    bea, team_b, key_b = _team("bea", OWN_KEY)
+    bea, team_b, _ = _team("bea", OWN_KEY)
     (clip,) = _make(bea, 1, "a red kite")
     dispatch.dispatch()
     queued_tasks_now()
