@@ -78,6 +78,7 @@ class Command(BaseCommand):
         try:
             for child in children:
                 _start(child, color)
+            _report(children, time.monotonic())  # before the web answers its first /healthz
             web = next(c for c in children if c.name == "web")
             if not self._announce(host, port, web):
                 # The web server never came up (a port in use, a broken setting): no point
@@ -108,22 +109,7 @@ class Command(BaseCommand):
                         f"ltxdash: restarting {child.name} (restart {child.restarts})"
                     )
                     _start(child, color)
-            supervision.write(
-                {
-                    c.name: supervision.ChildStatus(
-                        running=c.proc is not None,
-                        pid=c.proc.pid if c.proc is not None else None,
-                        restarts=c.restarts,
-                        last_exit=c.last_exit,
-                        restart_in=(
-                            max(0.0, round(c.restart_at - now, 1))
-                            if c.proc is None and c.restart_at is not None
-                            else None
-                        ),
-                    )
-                    for c in children
-                }
-            )
+            _report(children, now)
             time.sleep(TICK)
 
     def _died(self, child: Child, now: float) -> None:
@@ -159,6 +145,26 @@ class Command(BaseCommand):
             + "  Press Ctrl-C to stop.\n"
         )
         return True
+
+
+def _report(children: list[Child], now: float) -> None:
+    """Tell /healthz what runs (ltxdash/core/supervision.py)."""
+    supervision.write(
+        {
+            c.name: supervision.ChildStatus(
+                running=c.proc is not None,
+                pid=c.proc.pid if c.proc is not None else None,
+                restarts=c.restarts,
+                last_exit=c.last_exit,
+                restart_in=(
+                    max(0.0, round(c.restart_at - now, 1))
+                    if c.proc is None and c.restart_at is not None
+                    else None
+                ),
+            )
+            for c in children
+        }
+    )
 
 
 def _start(child: Child, color: bool) -> None:
