@@ -202,6 +202,8 @@ ADMIN_PAGES = [
     Page("admin:workspaces_workspace_changelist", lambda o: "/admin/workspaces/workspace/"),
     Page("admin:workspaces_workspace_change", lambda o: o["change"]["workspace"]),
     Page("admin:workspaces_membership_changelist", lambda o: "/admin/workspaces/membership/"),
+    Page("admin:workspaces_apikey_changelist", lambda o: "/admin/workspaces/apikey/"),
+    Page("admin:workspaces_apikey_change", lambda o: o["change"]["api_key"]),
 ]
 OUR_APPS = {"generations", "gallery", "core", "workspaces"}
 
@@ -239,6 +241,9 @@ def admin_objects(owner, objects) -> dict:
         "output": reverse("admin:generations_output_change", args=[clip.outputs.first().pk]),
         "link": reverse("admin:gallery_sharelink_change", args=[link.pk]),
         "workspace": reverse("admin:workspaces_workspace_change", args=[clip.workspace_id]),
+        "api_key": reverse(
+            "admin:workspaces_apikey_change", args=[ApiKey.in_use(clip.workspace_id).pk]
+        ),
     }
     return {**objects, "change": change, "root": make_user("root", superuser=True)}
 
