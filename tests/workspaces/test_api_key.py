@@ -250,3 +250,22 @@ def test_an_admin_of_another_workspace_sees_only_their_own(team):
     olga.post(reverse("workspaces:stop_api_key"))
     assert ApiKey.in_use(team["studio"]) is not None
     olga.nowhere(GOOD)
+
+
+def test_an_error_report_of_the_page_hides_the_key(team, rf):
+    """Were the view to fail, Django's error report (the debug page, the admins' email) shows
+    the posted key as stars."""
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.views.debug import SafeExceptionReporterFilter
+
+    from ltxdash.workspaces.views import api_key
+
+    request = rf.post(reverse(PAGE), {"key": GOOD, "max_concurrency": ""})
+    request.user = team["ann"]
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    api_key(request)
+
+    cleaned = SafeExceptionReporterFilter().get_post_parameters(request)
+    assert cleaned["key"] == SafeExceptionReporterFilter.cleansed_substitute
+    assert cleaned["max_concurrency"] == ""

@@ -83,3 +83,30 @@ def test_the_workspace_page_lists_its_keys_read_only(root, key):
     assert page.status_code == 200
     assert "••••abcd" in html and "••••wxyz" in html
     _never_the_secret(page.content, key["old"], key["new"])
+
+
+def test_the_workspace_page_still_saves_with_its_keys_inline(root, key):
+    workspace = key["new"].workspace
+    url = reverse("admin:workspaces_workspace_change", args=[workspace.pk])
+    page = root.get(url)
+    data: dict[str, str] = {}
+    for formset in page.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        for name, field in management.fields.items():
+            data[management.add_prefix(name)] = str(management.initial.get(name, field.initial))
+        for form in formset.formset.forms:
+            for name in form.fields:
+                value = form[name].value()
+                if value is not None:
+                    data[form.add_prefix(name)] = str(value)
+    main = page.context["adminform"].form
+    data.update({name: str(main[name].value()) for name in main.fields})
+    data.update({"created_at_0": f"{workspace.created_at:%Y-%m-%d}"})
+    data.update({"created_at_1": f"{workspace.created_at:%H:%M:%S}", "name": "Renamed"})
+
+    response = root.post(url, data)
+
+    assert response.status_code == 302
+    workspace.refresh_from_db()
+    assert workspace.name == "Renamed"
+    assert ApiKey.in_use(workspace).secret() == SECRET
