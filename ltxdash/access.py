@@ -173,13 +173,13 @@ def shared_clip(token: str) -> tuple[ShareLink, Generation, Output]:
 # --- a workspace's people and invitations ------------------------------------------------------
 
 
-def _managed(user: User) -> Membership:
+def _managed(user: User, what: str = "its members and invitations") -> Membership:
     """The admin's own membership, or 403 for any other member (404 when logged out)."""
     found = membership(user)
     if found is None:
         raise Http404("No such workspace.")
     if found.role != Role.ADMIN:
-        raise Refused("Only an admin of the workspace may manage its members and invitations.")
+        raise Refused(f"Only an admin of the workspace may manage {what}.")
     return found
 
 
@@ -198,3 +198,9 @@ def managed_invitation(user: User, pk: Any) -> Invitation:
 
 def managed_workspace(user: User) -> Workspace:
     return _managed(user).workspace
+
+
+def key_workspace(user: User) -> Workspace:
+    """The workspace whose own LTX key ``user`` sets, replaces and stops using: their current
+    one, if they are its admin (403 for its other members; 404 when logged out)."""
+    return _managed(user, "its LTX key").workspace

@@ -307,7 +307,8 @@ LTX_API_BASE_URL = env_url(
 # https hosts (a self-hosted stand-in's storage on 127.0.0.1, say): see ltxdash/ltx/egress.py.
 LTXDASH_EXTRA_RESULT_ORIGINS = env_origins("LTXDASH_EXTRA_RESULT_ORIGINS")
 LTX_MAX_CONCURRENCY = env_int("LTX_MAX_CONCURRENCY", 2, min_value=1, max_value=1000)
-# A workspace's own LTX key is stored encrypted with these (Fernet, newest first; README, "Keys").
+# A workspace's own LTX key is stored encrypted with these (Fernet, newest first; README,
+# "The workspace's own LTX key").
 # Unset, a key is generated into the data folder: set it outside, so a copy of the data folder
 # alone does not carry what decrypts the workspaces' keys.
 LTXDASH_ENCRYPTION_KEYS = env_fernet_keys("LTXDASH_ENCRYPTION_KEYS", DATA_DIR / "encryption_key")

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import Generation, State
 from ltxdash.workspaces import current
-from ltxdash.workspaces.models import Invitation, Membership, Role, Workspace
+from ltxdash.workspaces.models import ApiKey, Invitation, Membership, Role, Workspace
 from tests.factories import make_clip, make_generation, make_user
 
 HTMX = {"HX-Request": "true"}
@@ -93,6 +93,22 @@ TABLE = [
     ),
     Row("workspaces:remove_member", "post", "member", 403, 302, 403, 403, 404, LOGIN),
     Row("workspaces:revoke_invitation", "post", "invitation", 403, 302, 403, 403, 404, LOGIN),
+    # The workspace's own LTX key: its admins only. The page is always that of the workspace one
+    # works in, so the outsider reaches their own (no key there: asked to enter one, 422).
+    Row("workspaces:api_key", "get", "", 403, 200, 403, 403, 200, LOGIN),
+    Row(
+        "workspaces:api_key",
+        "post",
+        "",
+        403,
+        302,
+        403,
+        403,
+        422,
+        LOGIN,
+        {"key": "", "max_concurrency": "3"},
+    ),
+    Row("workspaces:stop_api_key", "post", "", 403, 302, 403, 403, 302, LOGIN),
     # An invite link: the token is the permission (logged in: join; logged out: sign up).
     Row("join", "get", "invite", 200, 200, 200, 200, 200, 200),
     # Public: the token is the permission, for everyone alike.
@@ -158,6 +174,7 @@ def objects(people) -> dict[str, Any]:
     clip = make_clip(maker)
     link, token = ShareLink.create_for(clip, None)
     invitation, invite_token = Invitation.create(people["team"], Role.VIEWER, people["admin"])
+    ApiKey.store(people["team"], "sk-team-key-1234", people["admin"], max_concurrency=2)
     return {
         "clip": clip.pk,
         "queued": make_generation(maker, State.QUEUED).pk,
@@ -209,3 +226,5 @@ def test_nothing_of_the_makers_changes_after_every_url(people, objects, who):
     assert Generation.objects.count() == 3  # no retry was queued, nothing was deleted
     assert ShareLink.objects.get(pk=objects["link"]).revoked_at is None
     assert ShareLink.objects.count() == 1
+    key = ApiKey.in_use(people["team"])  # the team's key is neither stopped nor changed
+    assert key is not None and key.max_concurrency == 2 and ApiKey.objects.count() == 1

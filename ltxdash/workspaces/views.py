@@ -1,10 +1,11 @@
-"""Choosing the workspace to work in, its members and invitations, joining through an invite
-link, and the 403 page of roles. Who may do what is asked of ``ltxdash.access``."""
+"""Choosing the workspace to work in, its members and invitations, its own LTX key, joining
+through an invite link, and the 403 page of roles. Who may do what is asked of ``ltxdash.access``."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -14,13 +15,14 @@ from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ltxdash import access
 from ltxdash.core.http import AuthedHttpRequest
 from ltxdash.workspaces import current
-from ltxdash.workspaces.forms import InviteForm, RoleForm, SignUpForm
-from ltxdash.workspaces.models import Invitation, Membership, Role, Workspace
+from ltxdash.workspaces.forms import ApiKeyForm, InviteForm, RoleForm, SignUpForm
+from ltxdash.workspaces.models import ApiKey, Invitation, Membership, Role, Workspace
 
 
 @require_POST
@@ -61,6 +63,7 @@ def _members_context(request: AuthedHttpRequest, **extra: Any) -> dict[str, Any]
         else [],
         "invite_form": InviteForm(),
         "roles": Role.choices,
+        "api_key": ApiKey.in_use(mine.workspace_id) if manage else None,
         **extra,
     }
 
@@ -142,6 +145,55 @@ def remove_member(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def _last_admin(member: Membership) -> bool:
     admins = Membership.objects.filter(workspace_id=member.workspace_id, role=Role.ADMIN)
     return not admins.exclude(pk=member.pk).exists()
+
+
+# --- the workspace's own LTX key ----------------------------------------------------------------
+
+
+@never_cache
+@sensitive_post_parameters("key")
+@require_http_methods(["GET", "POST"])
+def api_key(request: AuthedHttpRequest) -> HttpResponse:
+    """The key the workspace's new clips are sent with: its own (checked with LTX before it is
+    saved) or the server's. Admins only; the key itself is never shown again."""
+    workspace = access.key_workspace(request.user)
+    in_use = ApiKey.in_use(workspace)
+    form = ApiKeyForm(request.POST if request.method == "POST" else None, in_use=in_use)
+    if form.is_bound and form.is_valid():
+        saved, new = form.save(workspace, request.user)
+        if saved is None:
+            messages.error(request, "The key was stopped meanwhile: nothing was changed.")
+        elif new:
+            messages.success(request, f"Key {saved.masked} saved; new clips are sent with it.")
+        else:
+            messages.success(
+                request, f"Key {saved.masked} now runs {saved.concurrency} jobs at once."
+            )
+        return redirect("workspaces:api_key")
+    context = {
+        "workspace": workspace,
+        "in_use": in_use,
+        "form": form,
+        "default_concurrency": int(settings.LTX_MAX_CONCURRENCY),
+    }
+    status = 422 if form.is_bound else 200
+    return render(request, "workspaces/api_key.html", context, status=status)
+
+
+@require_POST
+def stop_api_key(request: AuthedHttpRequest) -> HttpResponse:
+    """Go back to the server's key. Jobs the old key sent are still polled and copied with it."""
+    workspace = access.key_workspace(request.user)
+    in_use = ApiKey.in_use(workspace)
+    if in_use is not None and ApiKey.retire(workspace):
+        messages.success(
+            request,
+            f"Key {in_use.masked} is no longer used: new clips are sent with the server's key. "
+            "Jobs it already sent finish with it.",
+        )
+    else:
+        messages.info(request, "The workspace already uses the server's key.")
+    return redirect("workspaces:api_key")
 
 
 # --- joining through an invitation -------------------------------------------------------------

@@ -26,7 +26,7 @@ from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import DispatchState, State
 from ltxdash.ltx import catalog
 from ltxdash.ltx.errors import InsufficientFundsError
-from ltxdash.workspaces.models import Invitation, Membership, Role
+from ltxdash.workspaces.models import ApiKey, Invitation, Membership, Role
 from tests.factories import ago, make_clip, make_generation, make_user
 from tests.support.browser import CHROMIUM, assert_accessible, launch
 
@@ -58,6 +58,7 @@ PAGES = [
     Page("password_change_done", lambda o: "/accounts/password_change/done/"),
     Page("share:page", lambda o: f"/s/{o['token']}", logged_in=False),
     Page("workspaces:members", lambda o: "/workspaces/members/"),
+    Page("workspaces:api_key", lambda o: "/workspaces/key/"),  # with the workspace's own key
     Page("join", lambda o: f"/invite/{o['invite']}"),  # logged in: join as yourself
     Page("join", lambda o: f"/invite/{o['invite']}", logged_in=False),  # make an account
     Page("", lambda o: "/no/such/page/"),  # the 404 page, logged in
@@ -92,6 +93,7 @@ POST_ONLY = {
     "workspaces:change_role",
     "workspaces:remove_member",
     "workspaces:revoke_invitation",
+    "workspaces:stop_api_key",
 }
 
 
@@ -128,6 +130,8 @@ def objects(owner) -> dict:
     # A second member and an open invitation: the members page shows both tables filled.
     Membership.objects.create(workspace=clip.workspace, user=make_user("bob"), role=Role.VIEWER)
     invite = Invitation.create(clip.workspace, Role.CREATOR, owner)[1]
+    # The workspace's own LTX key: the key page shows it (masked), and the admin lists it.
+    ApiKey.store(clip.workspace, "ltx-sk-sweep-0123456789-abcd", owner, max_concurrency=3)
     return {"clip": clip, "failed": failed, "token": token, "invite": invite}
 
 
@@ -198,6 +202,8 @@ ADMIN_PAGES = [
     Page("admin:workspaces_workspace_changelist", lambda o: "/admin/workspaces/workspace/"),
     Page("admin:workspaces_workspace_change", lambda o: o["change"]["workspace"]),
     Page("admin:workspaces_membership_changelist", lambda o: "/admin/workspaces/membership/"),
+    Page("admin:workspaces_apikey_changelist", lambda o: "/admin/workspaces/apikey/"),
+    Page("admin:workspaces_apikey_change", lambda o: o["change"]["api_key"]),
 ]
 OUR_APPS = {"generations", "gallery", "core", "workspaces"}
 
@@ -235,6 +241,9 @@ def admin_objects(owner, objects) -> dict:
         "output": reverse("admin:generations_output_change", args=[clip.outputs.first().pk]),
         "link": reverse("admin:gallery_sharelink_change", args=[link.pk]),
         "workspace": reverse("admin:workspaces_workspace_change", args=[clip.workspace_id]),
+        "api_key": reverse(
+            "admin:workspaces_apikey_change", args=[ApiKey.in_use(clip.workspace_id).pk]
+        ),
     }
     return {**objects, "change": change, "root": make_user("root", superuser=True)}
 

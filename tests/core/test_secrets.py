@@ -26,6 +26,8 @@ PAGES = [
     "/admin/",
     "/admin/generations/generation/",
     "/admin/generations/dispatchstate/",
+    "/admin/workspaces/apikey/",
+    "/workspaces/key/",  # the workspace's own key page: "Uses the server's key", no more
     "/healthz",
 ]
 
