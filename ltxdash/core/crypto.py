@@ -7,6 +7,7 @@ secrets re-encrypted (``manage.py rotate_encryption_keys``) and the old key then
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -32,18 +33,17 @@ def encrypt(secret: str) -> str:
 
 
 def decrypt(token: str) -> str:
-    try:
-        return _current().decrypt(token.encode()).decode()
-    except InvalidToken:
-        raise Undecryptable(
-            "A stored secret could not be decrypted with LTXDASH_ENCRYPTION_KEYS"
-        ) from None
+    return _open(_current().decrypt, token)
 
 
 def rotate(token: str) -> str:
     """The same secret, encrypted under the first key (raises Undecryptable like decrypt)."""
+    return _open(_current().rotate, token)
+
+
+def _open(step: Callable[[bytes], bytes], token: str) -> str:
     try:
-        return _current().rotate(token.encode()).decode()
+        return step(token.encode()).decode()
     except InvalidToken:
         raise Undecryptable(
             "A stored secret could not be decrypted with LTXDASH_ENCRYPTION_KEYS"
