@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from ltxdash.boards.models import Board, BoardLink
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import Generation, Output
 from ltxdash.workspaces import current
@@ -163,11 +164,97 @@ def share_link(user: User, pk: Any, action: Action = Action.SHARE) -> ShareLink:
 def shared_clip(token: str) -> tuple[ShareLink, Generation, Output]:
     """What a public link opens: the live link, its clip and the clip's video. Unknown, expired
     and revoked tokens, and a clip without a video, all give the same 404."""
-    link = ShareLink.objects.find_live(token)
+    link = ShareLink.objects.select_related("generation").find_live(token)
     video = link.generation.video if link else None
     if link is None or video is None:
         raise Http404("No such link")
     return link, link.generation, video
+
+
+# --- boards ---------------------------------------------------------------------------------
+#
+# Every member sees every board of the workspace. Creators and admins make boards and change any
+# of them (add, remove, reorder, rename, cover): a board is the team's, like its gallery. Deleting
+# a board and its public links belong to the board's maker and to admins.
+
+
+class BoardAction(StrEnum):
+    VIEW = "view"  # see the board and its clips; download them
+    CHANGE = "change"  # add, remove, reorder; rename, describe, choose the cover
+    MANAGE = "manage"  # delete the board; make and revoke its public links
+
+
+def boards(user: User) -> QuerySet[Board]:
+    found = membership(user)
+    if found is None:
+        return Board.objects.none()
+    return Board.objects.filter(workspace_id=found.workspace_id)
+
+
+def may_make_boards(user: User) -> bool:
+    return may_generate(user)  # the same people: creators and admins
+
+
+def _allows_board(user: User, board: Board, action: BoardAction) -> bool:
+    found = membership(user)
+    if found is None or board.workspace_id != found.workspace_id:
+        return False
+    if action == BoardAction.VIEW or found.role == Role.ADMIN:
+        return True
+    if found.role != Role.CREATOR:
+        return False
+    return action == BoardAction.CHANGE or board.created_by_id == user.pk
+
+
+def board(user: User, pk: Any, action: BoardAction = BoardAction.VIEW) -> Board:
+    """A board of the user's workspace: 404 for any other, 403 when the role does not allow
+    ``action``."""
+    found = get_object_or_404(boards(user), pk=_pk(pk))
+    if not _allows_board(user, found, action):
+        raise Refused(_board_refusal(user, action))
+    return found
+
+
+def may_on_board(user: User, board: Board, action: BoardAction) -> bool:
+    """For templates: whether to offer an action at all."""
+    return _allows_board(user, board, action)
+
+
+def _board_refusal(user: User, action: BoardAction) -> str:
+    found = membership(user)
+    if found is not None and found.role == Role.VIEWER:
+        return "Viewers can watch and download a board's clips, not change the board."
+    return "Only the board's maker or a workspace admin may delete it or share it."
+
+
+def board_link(user: User, pk: Any) -> BoardLink:
+    """A public link of a board ``user`` may manage: 404 unseen, 403 seen but not theirs."""
+    link = get_object_or_404(
+        BoardLink.objects.select_related("board").filter(board__in=boards(user)), pk=_pk(pk)
+    )
+    if not _allows_board(user, link.board, BoardAction.MANAGE):
+        raise Refused(_board_refusal(user, BoardAction.MANAGE))
+    return link
+
+
+def shared_board(token: str) -> BoardLink:
+    """What a public board link opens: the live link (with its board). Unknown, expired and
+    revoked tokens all give the same 404."""
+    link = BoardLink.objects.select_related("board").find_live(token)
+    if link is None:
+        raise Http404("No such link")
+    return link
+
+
+def shared_board_output(link: BoardLink, pk: Any) -> Output:
+    """A stored file of a clip that is on the link's board now (removed: 404 at once)."""
+    return get_object_or_404(
+        Output.objects.select_related("generation").filter(
+            generation__board_items__board_id=link.board_id,
+            generation__workspace_id=link.board.workspace_id,
+        ),
+        pk=_pk(pk),
+    )
 
 
 # --- a workspace's people and invitations ------------------------------------------------------

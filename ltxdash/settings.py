@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "ltxdash.workspaces",
     "ltxdash.generations",
     "ltxdash.gallery",
+    "ltxdash.boards",
 ]
 
 MIDDLEWARE = [

@@ -13,16 +13,23 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from ltxdash.gallery.models import ShareLink
+from ltxdash.gallery.models import PublicLink, ShareLink
 
 # A link's status and the colour of its pill (the product's tones).
 STATUS_TONES = {"live": "ok", "expired": "muted", "revoked": "bad"}
 
 
-def status_of(link: ShareLink) -> str:
+def status_of(link: PublicLink) -> str:
     if link.is_revoked:
         return "revoked"
     return "expired" if link.is_expired else "live"
+
+
+def status_pill(link: PublicLink) -> SafeString:
+    status = status_of(link)
+    return format_html(
+        '<span class="pill pill-{}">{}</span>', STATUS_TONES[status], status.capitalize()
+    )
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -103,10 +110,7 @@ class ShareLinkAdmin(admin.ModelAdmin):
 
     @admin.display(description="Status")
     def status(self, link: ShareLink) -> SafeString:
-        status = status_of(link)
-        return format_html(
-            '<span class="pill pill-{}">{}</span>', STATUS_TONES[status], status.capitalize()
-        )
+        return status_pill(link)
 
     @admin.action(description="Revoke the selected share links")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ShareLink]) -> None:
