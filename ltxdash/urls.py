@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("ltxdash.core.auth")),
     path("admin/", admin.site.urls),
     path("gallery/", include("ltxdash.gallery.urls")),
+    path("boards/", include("ltxdash.boards.urls")),
     path("workspaces/", include("ltxdash.workspaces.urls")),
     path("invite/<str:token>", workspace_views.join, name="join"),  # no login: the token invites
     path("s/", include("ltxdash.gallery.share_urls")),  # public share links (no login)

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from django import forms
+
+from ltxdash.boards.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
+
+# One board holds at most this many clips from one request ("a board of these clips" from a
+# filter, or a selection): a board is something to look through, not the whole archive.
+MAX_ADD = 500
+
+
+class BoardForm(forms.Form):
+    name = forms.CharField(max_length=NAME_MAX_LENGTH, strip=True)
+    description = forms.CharField(
+        max_length=DESCRIPTION_MAX_LENGTH,
+        required=False,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional: what the board is for, who it is for.",
+    )
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Give the board a name.")
+        return name
+
+
+class ClipIdsField(forms.Field):
+    """Clip ids from checkboxes or hidden inputs (``ids`` repeated): digits only, at most
+    MAX_ADD, duplicates dropped, order kept."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        ids: list[int] = []
+        for item in values:
+            text = str(item)
+            if not (text.isascii() and text.isdigit()) or len(text) > 18:
+                raise forms.ValidationError("That selection is not one this page made.")
+            if int(text) not in ids:
+                ids.append(int(text))
+        if len(ids) > MAX_ADD:
+            raise forms.ValidationError(f"Pick at most {MAX_ADD} clips at a time.")
+        return ids
+
+    def validate(self, value):
+        if self.required and not value:
+            raise forms.ValidationError("Pick at least one clip.")
+
+
+class PickBoardForm(forms.Form):
+    """Add clips to a board: one of the workspace's boards, or a new one by name."""
+
+    ids = ClipIdsField()
+    board = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    new_name = forms.CharField(
+        label="Or a new board named", max_length=NAME_MAX_LENGTH, required=False, strip=True
+    )
+
+    def __init__(self, *args, boards=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        board = self.fields["board"]
+        assert isinstance(board, forms.ChoiceField)
+        board.choices = [(b.pk, b.name) for b in boards]
+
+    def clean(self):
+        data = super().clean() or {}
+        if not data.get("board") and not " ".join((data.get("new_name") or "").split()):
+            raise forms.ValidationError("Pick a board, or name a new one.")
+        return data
+
+
+class ClipsForm(forms.Form):
+    ids = ClipIdsField()
+
+
+class MoveForm(forms.Form):
+    clip = forms.IntegerField(min_value=1)
+    step = forms.TypedChoiceField(choices=[("-1", "up"), ("1", "down")], coerce=int, required=False)
+    to = forms.IntegerField(min_value=1, required=False)
