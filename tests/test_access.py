@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from ltxdash.boards.models import Board, BoardItem
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import Generation, State
 from ltxdash.workspaces import current
@@ -62,6 +63,24 @@ TABLE = [
     Row("gallery:file", "get", "video", 200, 200, 200, 200, 404, LOGIN),
     Row("gallery:poster", "get", "video", 200, 200, 200, 200, 404, LOGIN),
     Row("gallery:download", "get", "video", 200, 200, 200, 200, 404, LOGIN),
+    # Many clips at once: the makers (an empty selection is sent back with words); viewers
+    # change nothing. Each clip is then checked for the action (tests/boards/test_bulk.py).
+    Row("gallery:bulk", "post", "", 302, 302, 302, 403, 302, LOGIN, {"action": "favourite"}),
+    # Boards: every member sees the workspace's; creators and admins make and change any of
+    # them; deleting one is for its maker and the admins. The outsider's own workspace has its
+    # own boards list and may make boards there.
+    Row("boards:index", "get", "", 200, 200, 200, 200, 200, LOGIN),
+    Row("boards:create", "post", "", 302, 302, 302, 403, 302, LOGIN, {"name": "Picks"}),
+    # Nothing picked: the page says so (422); a viewer may not change boards at all.
+    Row("boards:pick", "get", "", 422, 422, 422, 403, 422, LOGIN),
+    Row("boards:pick", "post", "", 422, 422, 422, 403, 422, LOGIN, {"choose": "1"}),
+    Row("boards:board", "get", "board", 200, 200, 200, 200, 404, LOGIN),
+    Row("boards:edit", "post", "board", 302, 302, 302, 403, 404, LOGIN, {"name": "Renamed"}),
+    Row("boards:add", "post", "board", 302, 302, 302, 403, 404, LOGIN),
+    Row("boards:remove", "post", "board", 302, 302, 302, 403, 404, LOGIN),
+    Row("boards:move", "post", "board", 302, 302, 302, 403, 404, LOGIN),
+    Row("boards:cover", "post", "board", 302, 302, 302, 403, 404, LOGIN),
+    Row("boards:delete", "post", "board", 302, 302, 403, 403, 404, LOGIN),
     # Switching to a workspace: its members only (the switch redirects to Create).
     Row("workspaces:switch", "post", "team", 302, 302, 302, 302, 404, LOGIN),
     # The workspace's people: every member sees the list (the outsider, their own workspace's);
@@ -175,7 +194,10 @@ def objects(people) -> dict[str, Any]:
     link, token = ShareLink.create_for(clip, None)
     invitation, invite_token = Invitation.create(people["team"], Role.VIEWER, people["admin"])
     ApiKey.store(people["team"], "sk-team-key-1234", people["admin"], max_concurrency=2)
+    board = Board.objects.create(workspace=people["team"], name="Opening shot", created_by=maker)
+    board.add([clip], maker)
     return {
+        "board": board.pk,
         "clip": clip.pk,
         "queued": make_generation(maker, State.QUEUED).pk,
         "failed": make_generation(maker, State.FAILED).pk,
@@ -226,5 +248,7 @@ def test_nothing_of_the_makers_changes_after_every_url(people, objects, who):
     assert Generation.objects.count() == 3  # no retry was queued, nothing was deleted
     assert ShareLink.objects.get(pk=objects["link"]).revoked_at is None
     assert ShareLink.objects.count() == 1
+    assert Board.objects.filter(pk=objects["board"]).exists()  # not deleted ...
+    assert BoardItem.objects.filter(board_id=objects["board"]).count() == 1  # ... nor emptied
     key = ApiKey.in_use(people["team"])  # the team's key is neither stopped nor changed
     assert key is not None and key.max_concurrency == 2 and ApiKey.objects.count() == 1

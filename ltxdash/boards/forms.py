@@ -3,10 +3,9 @@ from __future__ import annotations
 from django import forms
 
 from ltxdash.boards.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
+from ltxdash.gallery.forms import MAX_ADD, ClipIdsField
 
-# One board holds at most this many clips from one request ("a board of these clips" from a
-# filter, or a selection): a board is something to look through, not the whole archive.
-MAX_ADD = 500
+__all__ = ["MAX_ADD", "BoardForm", "ClipIdsField", "ClipsForm", "MoveForm", "PickBoardForm"]
 
 
 class BoardForm(forms.Form):
@@ -26,34 +25,10 @@ class BoardForm(forms.Form):
         return name
 
 
-class ClipIdsField(forms.Field):
-    """Clip ids from checkboxes or hidden inputs (``ids`` repeated): digits only, at most
-    MAX_ADD, duplicates dropped, order kept."""
-
-    widget = forms.MultipleHiddenInput
-
-    def to_python(self, value):
-        values = value if isinstance(value, list | tuple) else ([value] if value else [])
-        ids: list[int] = []
-        for item in values:
-            text = str(item)
-            if not (text.isascii() and text.isdigit()) or len(text) > 18:
-                raise forms.ValidationError("That selection is not one this page made.")
-            if int(text) not in ids:
-                ids.append(int(text))
-        if len(ids) > MAX_ADD:
-            raise forms.ValidationError(f"Pick at most {MAX_ADD} clips at a time.")
-        return ids
-
-    def validate(self, value):
-        if self.required and not value:
-            raise forms.ValidationError("Pick at least one clip.")
-
-
 class PickBoardForm(forms.Form):
-    """Add clips to a board: one of the workspace's boards, or a new one by name."""
+    """Add clips to a board: one of the workspace's boards, or a new one by name (the clips
+    themselves come with the request: ``gallery.selection.selected_ids``)."""
 
-    ids = ClipIdsField()
     board = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     new_name = forms.CharField(
         label="Or a new board named", max_length=NAME_MAX_LENGTH, required=False, strip=True

@@ -203,3 +203,32 @@ class RenameForm(forms.Form):
     def clean_title(self) -> str:
         # One line: a pasted newline or tab would otherwise reach every page that shows it.
         return " ".join(self.cleaned_data["title"].split())
+
+
+# A selection holds at most this many clips (checked ones, or "everything matching the filter"):
+# a bulk action, a board made from a filter, a ZIP of a selection.
+MAX_ADD = 500
+
+
+class ClipIdsField(forms.Field):
+    """Clip ids from checkboxes or hidden inputs (``ids`` repeated): digits only, at most
+    MAX_ADD, duplicates dropped, order kept."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        ids: list[int] = []
+        for item in values:
+            text = str(item)
+            if not (text.isascii() and text.isdigit()) or len(text) > 18:
+                raise forms.ValidationError("That selection is not one this page made.")
+            if int(text) not in ids:
+                ids.append(int(text))
+        if len(ids) > MAX_ADD:
+            raise forms.ValidationError(f"Pick at most {MAX_ADD} clips at a time.")
+        return ids
+
+    def validate(self, value):
+        if self.required and not value:
+            raise forms.ValidationError("Pick at least one clip.")

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from ltxdash.gallery.views import clip, gallery, outputs, share
+from ltxdash.gallery.views import bulk, clip, gallery, outputs, share
 
 app_name = "gallery"
 urlpatterns = [
     path("", gallery.index, name="index"),
+    path("selection", bulk.bulk, name="bulk"),
     path("<int:pk>/", clip.clip, name="clip"),
     path("<int:pk>/favourite", clip.favourite, name="favourite"),
     path("<int:pk>/rename", clip.rename, name="rename"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.forms import Form
@@ -22,7 +23,8 @@ from ltxdash.access import BoardAction
 from ltxdash.boards.forms import MAX_ADD, BoardForm, ClipsForm, MoveForm, PickBoardForm
 from ltxdash.boards.models import Board, BoardLink
 from ltxdash.core.http import AuthedHttpRequest
-from ltxdash.gallery.forms import GalleryFilterForm
+from ltxdash.gallery.forms import ClipIdsField, GalleryFilterForm
+from ltxdash.gallery.selection import select_bar, selected_ids
 from ltxdash.generations.models import Generation, Output
 from ltxdash.generations.takes import takes_of
 from ltxdash.workspaces.models import Workspace
@@ -147,10 +149,9 @@ def create(request: AuthedHttpRequest) -> HttpResponse:
 def board(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     found = access.board(request.user, pk)
     form = GalleryFilterForm(request.GET, me=request.user, members=access.members(request.user))
-    clips = (
-        form.filter(found.clips())
-        .select_related("owner")
-        .prefetch_related(Prefetch("outputs", queryset=Output.objects.order_by("id")))
+    matching = form.filter(found.clips())
+    clips = matching.select_related("owner").prefetch_related(
+        Prefetch("outputs", queryset=Output.objects.order_by("id"))
     )
     page = Paginator(clips, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     numbered = takes_of(list(page.object_list), access.generations(request.user))
@@ -170,6 +171,8 @@ def board(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "can_change": can_change,
             "can_manage": can_manage,
             "links": BoardLink.objects.filter(board=found) if can_manage else [],
+            "select": select_bar(request.GET, form, matching),
+            "where": "the board",
         },
     )
 
@@ -258,19 +261,23 @@ def cover(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def pick(request: AuthedHttpRequest) -> HttpResponse:
     """Put clips on a board (from a card, the clip page or a selection): pick one of the
-    workspace's boards, or name a new one."""
+    workspace's boards, or name a new one. ``choose=1`` (the select bar) only shows the choice."""
     if not access.may_make_boards(request.user):
         raise access.Refused("Viewers can watch and download clips, not change boards.")
     boards = list(access.boards(request.user))
-    data = request.POST if request.method == "POST" else request.GET
-    form = PickBoardForm(data, boards=boards)
-    clips: list[Generation] | str = []
-    if form.is_valid():
-        clips = _visible_clips(request, form.cleaned_data["ids"])
-        if isinstance(clips, str):
-            form.add_error(None, clips)
-    if request.method == "POST" and form.is_valid() and not form.errors:
-        assert isinstance(clips, list)
+    choosing = request.method == "GET" or request.POST.get("choose") == "1"
+    picked = (
+        selected_ids(request)
+        if request.method == "POST"
+        else _ids_or_words(request.GET.getlist("ids"))
+    )
+    clips = _visible_clips(request, picked) if isinstance(picked, list) else picked
+    form = PickBoardForm(
+        None if choosing else request.POST,
+        boards=boards,
+        initial={"ids": picked if isinstance(picked, list) else []},
+    )
+    if not choosing and form.is_valid() and isinstance(clips, list):
         target = next((b for b in boards if b.pk == form.cleaned_data["board"]), None)
         if target is None:
             target = Board.objects.create(
@@ -285,15 +292,22 @@ def pick(request: AuthedHttpRequest) -> HttpResponse:
             request, f"{added} clip{'s' if added != 1 else ''} added to “{target.name}”."
         )
         return redirect(board_url(target))
-    ids = form.cleaned_data.get("ids", []) if hasattr(form, "cleaned_data") else []
+    refused = clips if isinstance(clips, str) else ""
     return render(
         request,
         "boards/pick.html",
         {
             "form": form,
             "boards": boards,
-            "ids": ids,
             "clips": clips if isinstance(clips, list) else [],
+            "refused": refused,
         },
-        status=200 if request.method == "GET" or not form.errors else 422,
+        status=422 if refused or (not choosing and form.errors) else 200,
     )
+
+
+def _ids_or_words(values: list[str]) -> list[int] | str:
+    try:
+        return ClipIdsField().clean(values)
+    except ValidationError as error:
+        return " ".join(error.messages)

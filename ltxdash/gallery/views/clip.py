@@ -59,6 +59,7 @@ def clip_context(user: access.User, generation: Generation, **extra: Any) -> dic
         "steps": details.timings(generation),
         "children": list(children.order_by("-created_at", "-id")[:MAX_CHILDREN]),
         "follow_ups": details.FOLLOW_UPS,
+        "on_boards": list(access.boards(user).filter(items__generation=generation)),
         "reason": reason(generation) if generation.has_problem else "",
     }
 
