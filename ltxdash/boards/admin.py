@@ -17,7 +17,7 @@ class BoardItemInline(admin.TabularInline):
     model = BoardItem
     extra = 0
     fields = readonly_fields = ("position", "generation", "added_by", "added_at")
-    can_delete = True
+    can_delete = False  # clips are taken off on the board page
 
     def has_add_permission(self, request: HttpRequest, obj: Board | None = None) -> bool:
         return False  # clips are added from the gallery, where access is checked per clip

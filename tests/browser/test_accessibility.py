@@ -22,6 +22,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from ltxdash.boards.models import Board
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import DispatchState, State
 from ltxdash.ltx import catalog
@@ -57,6 +58,9 @@ PAGES = [
     Page("password_change", lambda o: "/accounts/password_change/"),
     Page("password_change_done", lambda o: "/accounts/password_change/done/"),
     Page("share:page", lambda o: f"/s/{o['token']}", logged_in=False),
+    Page("boards:index", lambda o: "/boards/"),
+    Page("boards:board", lambda o: f"/boards/{o['board'].pk}/"),
+    Page("boards:pick", lambda o: f"/boards/pick?ids={o['clip'].pk}"),
     Page("workspaces:members", lambda o: "/workspaces/members/"),
     Page("workspaces:api_key", lambda o: "/workspaces/key/"),  # with the workspace's own key
     Page("join", lambda o: f"/invite/{o['invite']}"),  # logged in: join as yourself
@@ -94,6 +98,14 @@ POST_ONLY = {
     "workspaces:remove_member",
     "workspaces:revoke_invitation",
     "workspaces:stop_api_key",
+    "gallery:bulk",  # its one page, "Delete N clips?", is swept by tests/boards/test_browser.py
+    "boards:create",
+    "boards:edit",
+    "boards:delete",
+    "boards:add",
+    "boards:remove",
+    "boards:move",
+    "boards:cover",
 }
 
 
@@ -132,7 +144,12 @@ def objects(owner) -> dict:
     invite = Invitation.create(clip.workspace, Role.CREATOR, owner)[1]
     # The workspace's own LTX key: the key page shows it (masked), and the admin lists it.
     ApiKey.store(clip.workspace, "ltx-sk-sweep-0123456789-abcd", owner, max_concurrency=3)
-    return {"clip": clip, "failed": failed, "token": token, "invite": invite}
+    # A board holding the clip (the boards list shows its cover, the board page its grid).
+    board = Board.objects.create(
+        workspace=clip.workspace, name="Opening shot", description="Takes for the client"
+    )
+    board.add([clip, failed], owner)
+    return {"clip": clip, "failed": failed, "token": token, "invite": invite, "board": board}
 
 
 @needs_chromium
@@ -199,13 +216,16 @@ ADMIN_PAGES = [
         lambda o: "/admin/generations/dispatchstate/1/change/",
     ),
     Page("admin:core_lease_changelist", lambda o: "/admin/core/lease/"),
+    Page("admin:boards_board_changelist", lambda o: "/admin/boards/board/"),
+    Page("admin:boards_board_change", lambda o: o["change"]["board"]),
+    Page("admin:boards_boardlink_changelist", lambda o: "/admin/boards/boardlink/"),
     Page("admin:workspaces_workspace_changelist", lambda o: "/admin/workspaces/workspace/"),
     Page("admin:workspaces_workspace_change", lambda o: o["change"]["workspace"]),
     Page("admin:workspaces_membership_changelist", lambda o: "/admin/workspaces/membership/"),
     Page("admin:workspaces_apikey_changelist", lambda o: "/admin/workspaces/apikey/"),
     Page("admin:workspaces_apikey_change", lambda o: o["change"]["api_key"]),
 ]
-OUR_APPS = {"generations", "gallery", "core", "workspaces"}
+OUR_APPS = {"generations", "gallery", "core", "workspaces", "boards"}
 
 
 def test_every_admin_list_of_ours_is_swept():
@@ -241,6 +261,7 @@ def admin_objects(owner, objects) -> dict:
         "output": reverse("admin:generations_output_change", args=[clip.outputs.first().pk]),
         "link": reverse("admin:gallery_sharelink_change", args=[link.pk]),
         "workspace": reverse("admin:workspaces_workspace_change", args=[clip.workspace_id]),
+        "board": reverse("admin:boards_board_change", args=[objects["board"].pk]),
         "api_key": reverse(
             "admin:workspaces_apikey_change", args=[ApiKey.in_use(clip.workspace_id).pk]
         ),
