@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import QueryDict
 
@@ -45,18 +46,22 @@ def select_bar(
 
 def selected_ids(request: AuthedHttpRequest) -> list[int] | str:
     """The checked clips (``ids``), or with ``all=1`` every clip the posted gallery filter
-    matches, newest first; or the words refusing a selection this page could not have made."""
+    matches, newest first (on a board's page, ``on_board``: the board's clips, in its order);
+    or the words refusing a selection this page could not have made."""
     if request.POST.get("all") == "1":
         form = GalleryFilterForm(
             request.POST, me=request.user, members=access.members(request.user)
         )
-        matching = form.filter(access.generations(request.user)).order_by("-created_at", "-id")
-        ids = list(matching.values_list("pk", flat=True)[: MAX_ADD + 1])
+        on_board = request.POST.get("on_board")
+        if on_board:
+            scope = access.board(request.user, on_board).clips()
+        else:
+            scope = access.generations(request.user).order_by("-created_at", "-id")
+        ids = list(form.filter(scope).values_list("pk", flat=True)[: MAX_ADD + 1])
         if len(ids) > MAX_ADD:
             return f"The filter matches more than {MAX_ADD} clips; narrow it, or pick clips."
         return ids or "No clips match the filter."
     try:
-        ids = ClipIdsField().clean(request.POST.getlist("ids"))
-    except Exception as error:  # a ValidationError: its words are for the member
-        return " ".join(getattr(error, "messages", [str(error)]))
-    return ids
+        return ClipIdsField().clean(request.POST.getlist("ids"))
+    except ValidationError as error:  # its words are for the member
+        return " ".join(error.messages)

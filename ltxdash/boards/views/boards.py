@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from ltxdash import access
 from ltxdash.access import BoardAction
-from ltxdash.boards.forms import MAX_ADD, BoardForm, ClipsForm, MoveForm, PickBoardForm
+from ltxdash.boards.forms import MAX_ADD, BoardForm, MoveForm, PickBoardForm
 from ltxdash.boards.models import Board, BoardLink
 from ltxdash.core.http import AuthedHttpRequest
 from ltxdash.gallery.forms import ClipIdsField, GalleryFilterForm
@@ -203,10 +203,7 @@ def delete(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     found = access.board(request.user, pk, BoardAction.CHANGE)
-    form = ClipsForm(request.POST)
-    if not form.is_valid():
-        return _refuse(request, _errors(form), found)
-    clips = _visible_clips(request, form.cleaned_data["ids"])
+    clips = _posted_clips(request)
     if isinstance(clips, str):
         return _refuse(request, clips, found)
     added = found.add(clips, request.user)
@@ -222,15 +219,21 @@ def add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def remove(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     found = access.board(request.user, pk, BoardAction.CHANGE)
-    form = ClipsForm(request.POST)
-    if not form.is_valid():
-        return _refuse(request, _errors(form), found)
-    removed = found.remove(form.cleaned_data["ids"])
+    clips = _posted_clips(request)
+    if isinstance(clips, str):
+        return _refuse(request, clips, found)
+    removed = found.remove([clip.pk for clip in clips])
     messages.success(
         request,
         f"{removed} clip{'s' if removed != 1 else ''} taken off the board (still in the gallery).",
     )
     return redirect(board_url(found))
+
+
+def _posted_clips(request: AuthedHttpRequest) -> list[Generation] | str:
+    """The clips a form posted (ticked, or everything matching), each one the member may see."""
+    ids = selected_ids(request)
+    return ids if isinstance(ids, str) else _visible_clips(request, ids)
 
 
 @require_POST
