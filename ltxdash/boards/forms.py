@@ -5,7 +5,7 @@ from django import forms
 from ltxdash.boards.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 from ltxdash.gallery.forms import MAX_ADD, ClipIdsField
 
-__all__ = ["MAX_ADD", "BoardForm", "ClipIdsField", "ClipsForm", "MoveForm", "PickBoardForm"]
+__all__ = ["MAX_ADD", "BoardForm", "ClipIdsField", "MoveForm", "PickBoardForm"]
 
 
 class BoardForm(forms.Form):
@@ -45,10 +45,6 @@ class PickBoardForm(forms.Form):
         if not data.get("board") and not " ".join((data.get("new_name") or "").split()):
             raise forms.ValidationError("Pick a board, or name a new one.")
         return data
-
-
-class ClipsForm(forms.Form):
-    ids = ClipIdsField()
 
 
 class MoveForm(forms.Form):
