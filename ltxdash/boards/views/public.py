@@ -14,7 +14,6 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -29,7 +28,8 @@ from ltxdash.core.http import HtmxHttpRequest
 from ltxdash.gallery.ranges import serve_file
 from ltxdash.gallery.views.outputs import poster_type
 from ltxdash.gallery.views.share import SHARE_CACHE
-from ltxdash.generations.models import Generation, Output
+from ltxdash.generations.models import Output
+from ltxdash.ltx import catalog
 
 # Posters in the grid a page; the player steps through every clip, across pages.
 PAGE_SIZE = 60
@@ -39,29 +39,56 @@ PAGE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofo
 
 @dataclass(frozen=True)
 class Shown:
-    """A clip as the public page shows it: its place on the board (1-based) and its video."""
+    """A clip as the public page shows it: its place among the board's videos (1-based), its
+    display title, its prompt (empty unless the link shows prompts) and its video."""
 
     number: int
-    clip: Generation
-    video: Output
+    title: str
+    prompt: str
+    video: int  # the Output's id, in the media URLs
+    has_poster: bool
+    width: int | None
+    height: int | None
+    duration: float | None
+    clip: int  # the Generation's id (never shown: the board's cover is one of them)
 
 
 def shown_clips(link: BoardLink) -> list[Shown]:
-    """The board's clips that have a video, in the board's order: two queries, whatever their
-    number (the clips, then their outputs)."""
-    outputs = Output.objects.only(
-        "id", "generation_id", "content_type", "poster", "width", "height", "duration"
-    )
-    clips = (
-        link.board.clips()
-        .only("id", "title", "endpoint", "prompt", "workspace_id")
-        .prefetch_related(Prefetch("outputs", queryset=outputs))
+    """The board's clips that have a video, in the board's order, each with its first video:
+    one query of plain rows, whatever their number (no model instances for 500 clips)."""
+    board = link.board
+    fields = ["pk", "generation_id", "poster", "width", "height", "duration"]
+    fields += ["generation__title", "generation__endpoint"]
+    if link.show_prompts:
+        fields.append("generation__prompt")
+    rows = (
+        Output.objects.filter(
+            generation__board_items__board_id=board.pk,
+            generation__workspace_id=board.workspace_id,
+            content_type__startswith="video/",
+        )
+        .order_by("generation__board_items__position", "generation__board_items__id", "pk")
+        .values_list(*fields)
     )
     shown: list[Shown] = []
-    for clip in clips:
-        video = clip.video
-        if video is not None:
-            shown.append(Shown(len(shown) + 1, clip, video))
+    seen: set[int] = set()
+    for video, clip, poster, width, height, duration, title, endpoint, *prompt in rows:
+        if clip in seen:
+            continue  # a clip's first video, as Generation.video picks it
+        seen.add(clip)
+        shown.append(
+            Shown(
+                number=len(shown) + 1,
+                title=title or catalog.endpoint_label(endpoint),  # Generation.display_title
+                prompt=prompt[0] if prompt else "",
+                video=video,
+                has_poster=bool(poster),
+                width=width,
+                height=height,
+                duration=duration,
+                clip=clip,
+            )
+        )
     return shown
 
 
@@ -75,8 +102,8 @@ def _number(value: Any, last: int, default: int) -> int:
 
 def _cover(link: BoardLink, shown: list[Shown]) -> Shown | None:
     """The chosen cover while it is on the board, else the first clip with a poster."""
-    with_poster = [item for item in shown if item.video.poster]
-    chosen = [item for item in with_poster if item.clip.pk == link.board.cover_id]
+    with_poster = [item for item in shown if item.has_poster]
+    chosen = [item for item in with_poster if item.clip == link.board.cover_id]
     found = chosen or with_poster
     return found[0] if found else None
 
@@ -87,12 +114,12 @@ def _player_data(link: BoardLink, shown: list[Shown]) -> list[dict[str, Any]]:
     return [
         {
             "n": item.number,
-            "title": item.clip.display_title,
-            "prompt": item.clip.prompt if link.show_prompts else "",
-            "video": item.video.pk,
-            "poster": bool(item.video.poster),
-            "width": item.video.width,
-            "height": item.video.height,
+            "title": item.title,
+            "prompt": item.prompt if link.show_prompts else "",
+            "video": item.video,
+            "poster": item.has_poster,
+            "width": item.width,
+            "height": item.height,
         }
         for item in shown
     ]
@@ -137,7 +164,7 @@ def page(request: HtmxHttpRequest, token: str) -> HttpResponse:
             "player_data": _player_data(link, shown),
             "page_url": page_url,
             "cover_url": request.build_absolute_uri(
-                reverse("public_board:poster", args=[token, cover.video.pk])
+                reverse("public_board:poster", args=[token, cover.video])
             )
             if cover
             else "",
