@@ -13,6 +13,7 @@ urlpatterns = [
     path("workspaces/", include("ltxdash.workspaces.urls")),
     path("invite/<str:token>", workspace_views.join, name="join"),  # no login: the token invites
     path("s/", include("ltxdash.gallery.share_urls")),  # public share links (no login)
+    path("b/", include("ltxdash.boards.public_urls")),  # public board links (no login)
     path("", include("ltxdash.generations.urls")),
 ]
 

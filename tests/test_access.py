@@ -15,7 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from ltxdash.boards.models import Board, BoardItem
+from ltxdash.boards.models import Board, BoardItem, BoardLink
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import Generation, State
 from ltxdash.workspaces import current
@@ -134,6 +134,18 @@ TABLE = [
     Row("share:page", "get", "token", 200, 200, 200, 200, 200, 200),
     Row("share:video", "get", "token", 200, 200, 200, 200, 200, 200),
     Row("share:poster", "get", "token", 200, 200, 200, 200, 200, 200),
+    # A board's public links: made and revoked by the board's maker and the admins (MANAGE);
+    # every member sees the board, so the others are refused (403), an outsider learns nothing.
+    Row("boards:link_create", "post", "board", 200, 200, 403, 403, 404, LOGIN, {"expires": "7"}),
+    Row("boards:link_revoke", "post", "board_link", 200, 200, 403, 403, 404, LOGIN),
+    # Public: a board link's token is the permission, for everyone alike; its media go through
+    # access.shared_board_output (a clip on the board now), downloads only if the link allows.
+    Row("public_board:page", "get", "board_token", 200, 200, 200, 200, 200, 200),
+    Row("public_board:file", "get", "board_video", 200, 200, 200, 200, 200, 200),
+    Row("public_board:poster", "get", "board_video", 200, 200, 200, 200, 200, 200),
+    Row("public_board:download", "get", "board_video", 200, 200, 200, 200, 200, 200),
+    Row("public_board:download", "get", "board_video_no_downloads", 404, 404, 404, 404, 404, 404),
+    Row("public_board:file", "get", "off_board_video", 404, 404, 404, 404, 404, 404),
 ]
 WHO = ["maker", "admin", "teammate", "viewer", "outsider", "anonymous"]
 
@@ -194,10 +206,12 @@ def objects(people) -> dict[str, Any]:
     link, token = ShareLink.create_for(clip, None)
     invitation, invite_token = Invitation.create(people["team"], Role.VIEWER, people["admin"])
     ApiKey.store(people["team"], "sk-team-key-1234", people["admin"], max_concurrency=2)
-    board = Board.objects.create(workspace=people["team"], name="Opening shot", created_by=maker)
-    board.add([clip], maker)
+    board = Board.objects.create(workspace=people["team"], name="Takes", created_by=maker)
+    board.add([clip], by=maker)
+    board_link, board_token = BoardLink.create_for(board, None, by=maker, allow_downloads=True)
+    no_downloads = BoardLink.create_for(board, None, by=maker)[1]
+    off_board = make_clip(maker)  # of the workspace, not on the board
     return {
-        "board": board.pk,
         "clip": clip.pk,
         "queued": make_generation(maker, State.QUEUED).pk,
         "failed": make_generation(maker, State.FAILED).pk,
@@ -208,7 +222,21 @@ def objects(people) -> dict[str, Any]:
         "member": Membership.objects.get(user=people["teammate"], workspace=people["team"]).pk,
         "invitation": invitation.pk,
         "invite": invite_token,
+        "board": board.pk,
+        "board_link": board_link.pk,
+        "board_token": board_token,
+        "board_video": (board_token, clip.video.pk),
+        "board_video_no_downloads": (no_downloads, clip.video.pk),
+        "off_board_video": (board_token, off_board.video.pk),
     }
+
+
+def _url(row: Row, objects: dict[str, Any]) -> str:
+    """The row's URL: its object is one argument, or a tuple of them (a token and a file)."""
+    if not row.args:
+        return reverse(row.name)
+    value = objects[row.args]
+    return reverse(row.name, args=list(value) if isinstance(value, tuple) else [value])
 
 
 def _client(people, who: str) -> Client:
@@ -222,7 +250,7 @@ def _client(people, who: str) -> Client:
 @pytest.mark.parametrize("row", TABLE, ids=lambda row: f"{row.method}-{row.name}")
 def test_each_url_answers_each_visitor_as_the_table_says(people, objects, row, who):
     expected = getattr(row, who)
-    url = reverse(row.name, args=[objects[row.args]] if row.args else [])
+    url = _url(row, objects)
     client = _client(people, who)
     headers = HTMX if row.method == "post" else {}
     response = getattr(client, row.method)(url, row.data or {}, headers=headers)
@@ -240,15 +268,17 @@ def test_nothing_of_the_makers_changes_after_every_url(people, objects, who):
     """Refused requests leave everything as it was."""
     client = _client(people, who)
     for row in TABLE:
-        url = reverse(row.name, args=[objects[row.args]] if row.args else [])
+        url = _url(row, objects)
         getattr(client, row.method)(url, row.data or {}, headers=HTMX)
     clip = Generation.objects.get(pk=objects["clip"])
     assert not clip.favourite
     assert Generation.objects.get(pk=objects["queued"]).state == State.QUEUED
-    assert Generation.objects.count() == 3  # no retry was queued, nothing was deleted
+    assert Generation.objects.count() == 4  # no retry was queued, nothing was deleted
     assert ShareLink.objects.get(pk=objects["link"]).revoked_at is None
     assert ShareLink.objects.count() == 1
     assert Board.objects.filter(pk=objects["board"]).exists()  # not deleted ...
     assert BoardItem.objects.filter(board_id=objects["board"]).count() == 1  # ... nor emptied
+    assert not BoardLink.objects.filter(revoked_at__isnull=False).exists()
+    assert BoardLink.objects.count() == 2  # no link was made
     key = ApiKey.in_use(people["team"])  # the team's key is neither stopped nor changed
     assert key is not None and key.max_concurrency == 2 and ApiKey.objects.count() == 1

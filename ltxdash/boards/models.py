@@ -49,6 +49,11 @@ class Board(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("boards:board", args=[self.pk])
+
     def touch(self) -> None:
         Board.objects.filter(pk=self.pk).update(updated_at=timezone.now())
 

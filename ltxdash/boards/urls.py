@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ltxdash.boards import link_urls
 from ltxdash.boards.views import boards
 
 app_name = "boards"
@@ -15,3 +16,4 @@ urlpatterns = [
     path("<int:pk>/move", boards.move, name="move"),
     path("<int:pk>/cover", boards.cover, name="cover"),
 ]
+urlpatterns += link_urls.urlpatterns

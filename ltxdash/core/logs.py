@@ -1,10 +1,11 @@
 """Log lines without secrets: share tokens are cut out of every line ltxdash writes.
 
-A share link's token is the whole permission to see a clip (``/s/<token>``), so a log line that
-carries one hands the clip to whoever reads the logs. ``RedactTokens`` is a ``logging.Filter`` on
-the console handler (``LOGGING`` in settings), so it sees every record of every logger on its way
-out: Django's request and error loggers, tracebacks, the web server's access log
-(``AccessLog`` below, and ``GunicornLogger`` for the production recipe), the workers.
+A share link's token is the whole permission to see a clip (``/s/<token>``) or a board
+(``/b/<token>/``), so a log line that carries one hands them to whoever reads the logs.
+``RedactTokens`` is a ``logging.Filter`` on the console handler (``LOGGING`` in settings), so it
+sees every record of every logger on its way out: Django's request and error loggers,
+tracebacks, the web server's access log (``AccessLog`` below, and ``GunicornLogger`` for the
+production recipe), the workers.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-# A share path: /s/ and a token-shaped segment (tokens are 43 URL-safe characters), also inside
-# a full URL, a query string (?next=/s/...) or percent-encoded (%2Fs%2F...); and the token of a
-# password-reset link (/accounts/reset/<uid>/<token>/), which is as good as the password.
+# A share path: /s/ (a clip's link) or /b/ (a board's) and a token-shaped segment (tokens are
+# 43 URL-safe characters), also inside a full URL, a query string (?next=/s/...) or
+# percent-encoded (%2Fs%2F...); and the token of a password-reset link
+# (/accounts/reset/<uid>/<token>/), which is as good as the password.
 _TOKENS = re.compile(
-    r"(/s/|%2Fs%2F|/reset/[A-Za-z0-9_\-]+/|%2Freset%2F[A-Za-z0-9_\-]+%2F)"
+    r"(/[sb]/|%2F[sb]%2F|/reset/[A-Za-z0-9_\-]+/|%2Freset%2F[A-Za-z0-9_\-]+%2F)"
     r"(?!set-password)[A-Za-z0-9_\-]{8,}",
     re.IGNORECASE,
 )

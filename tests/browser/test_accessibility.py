@@ -22,7 +22,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from ltxdash.boards.models import Board
+from ltxdash.boards.models import Board, BoardLink
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import DispatchState, State
 from ltxdash.ltx import catalog
@@ -61,6 +61,8 @@ PAGES = [
     Page("boards:index", lambda o: "/boards/"),
     Page("boards:board", lambda o: f"/boards/{o['board'].pk}/"),
     Page("boards:pick", lambda o: f"/boards/pick?ids={o['clip'].pk}"),
+    # A board link showing prompts and downloads (every part of the page), on its second clip.
+    Page("public_board:page", lambda o: f"/b/{o['board_token']}/?clip=2", logged_in=False),
     Page("workspaces:members", lambda o: "/workspaces/members/"),
     Page("workspaces:api_key", lambda o: "/workspaces/key/"),  # with the workspace's own key
     Page("join", lambda o: f"/invite/{o['invite']}"),  # logged in: join as yourself
@@ -79,6 +81,9 @@ NOT_PAGES = {
     "gallery:download": "media",
     "share:video": "media",
     "share:poster": "media",
+    "public_board:file": "media",
+    "public_board:poster": "media",
+    "public_board:download": "media",
     "logout": "POST only; its answer, the logged-out page, is swept after the logged-in pages",
     "password_reset": "off unless email is configured",
     "password_reset_done": "off unless email is configured",
@@ -92,6 +97,8 @@ POST_ONLY = {
     "gallery:rename",
     "gallery:share_create",
     "gallery:share_revoke",
+    "boards:link_create",
+    "boards:link_revoke",
     "workspaces:switch",
     "workspaces:invite",
     "workspaces:change_role",
@@ -144,12 +151,23 @@ def objects(owner) -> dict:
     invite = Invitation.create(clip.workspace, Role.CREATOR, owner)[1]
     # The workspace's own LTX key: the key page shows it (masked), and the admin lists it.
     ApiKey.store(clip.workspace, "ltx-sk-sweep-0123456789-abcd", owner, max_concurrency=3)
-    # A board holding the clip (the boards list shows its cover, the board page its grid).
+    # A board holding clips (the boards list shows its cover, the board page its grid), and a
+    # board link showing prompts and downloads (every part of the public page).
     board = Board.objects.create(
-        workspace=clip.workspace, name="Opening shot", description="Takes for the client"
+        workspace=clip.workspace, name="Opening shot", description="Takes.", created_by=owner
     )
-    board.add([clip, failed], owner)
-    return {"clip": clip, "failed": failed, "token": token, "invite": invite, "board": board}
+    board.add([clip, make_clip(owner, title="Second take"), make_clip(owner), failed], by=owner)
+    board_token = BoardLink.create_for(
+        board, None, by=owner, allow_downloads=True, show_prompts=True
+    )[1]
+    return {
+        "clip": clip,
+        "failed": failed,
+        "token": token,
+        "invite": invite,
+        "board": board,
+        "board_token": board_token,
+    }
 
 
 @needs_chromium

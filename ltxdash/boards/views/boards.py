@@ -21,7 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from ltxdash import access
 from ltxdash.access import BoardAction
 from ltxdash.boards.forms import MAX_ADD, BoardForm, MoveForm, PickBoardForm
-from ltxdash.boards.models import Board, BoardLink
+from ltxdash.boards.models import Board
+from ltxdash.boards.views.links import links_context
 from ltxdash.core.http import AuthedHttpRequest
 from ltxdash.gallery.forms import ClipIdsField, GalleryFilterForm
 from ltxdash.gallery.selection import select_bar, selected_ids
@@ -34,7 +35,7 @@ BOARD_PAGE_SIZE = 60
 
 def _refuse(request: AuthedHttpRequest, message: str, board: Board | None = None) -> HttpResponse:
     messages.error(request, message)
-    return redirect(board_url(board) if board else "boards:index")
+    return redirect(board.get_absolute_url() if board else "boards:index")
 
 
 def _errors(form: Form) -> str:
@@ -46,12 +47,6 @@ def _workspace(request: AuthedHttpRequest) -> Workspace:
     if workspace is None:  # a member's request always has one; anyone else got a 404 already
         raise Http404("No workspace")
     return workspace
-
-
-def board_url(board: Board) -> str:
-    from django.urls import reverse
-
-    return reverse("boards:board", args=[board.pk])
 
 
 def _visible_clips(request: AuthedHttpRequest, ids: list[int]) -> list[Generation] | str:
@@ -142,7 +137,7 @@ def create(request: AuthedHttpRequest) -> HttpResponse:
     messages.success(
         request, f"Board “{board.name}” made" + (f" with {added} clips." if added else ".")
     )
-    return redirect(board_url(board))
+    return redirect(board.get_absolute_url())
 
 
 @require_safe
@@ -170,7 +165,7 @@ def board(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "edit_form": BoardForm(initial={"name": found.name, "description": found.description}),
             "can_change": can_change,
             "can_manage": can_manage,
-            "links": BoardLink.objects.filter(board=found) if can_manage else [],
+            **links_context(request.user, found),
             "select": select_bar(request.GET, form, matching),
             "where": "the board",
         },
@@ -188,7 +183,7 @@ def edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     )
     found.touch()
     messages.success(request, "Board saved.")
-    return redirect(board_url(found))
+    return redirect(found.get_absolute_url())
 
 
 @require_POST
@@ -213,7 +208,7 @@ def add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         f"{added} clip{'s' if added != 1 else ''} added"
         + (f" ({already} already on the board)." if already else "."),
     )
-    return redirect(board_url(found))
+    return redirect(found.get_absolute_url())
 
 
 @require_POST
@@ -227,7 +222,7 @@ def remove(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         request,
         f"{removed} clip{'s' if removed != 1 else ''} taken off the board (still in the gallery).",
     )
-    return redirect(board_url(found))
+    return redirect(found.get_absolute_url())
 
 
 def _posted_clips(request: AuthedHttpRequest) -> list[Generation] | str:
@@ -246,7 +241,7 @@ def move(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     moved = found.move_to(clip, to) if to else found.move(clip, step or 1)
     if request.htmx:
         return HttpResponse(status=204 if moved else 409)
-    return redirect(f"{board_url(found)}#clip-{clip}")
+    return redirect(f"{found.get_absolute_url()}#clip-{clip}")
 
 
 @require_POST
@@ -258,7 +253,7 @@ def cover(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     Board.objects.filter(pk=found.pk).update(cover_id=form.cleaned_data["clip"])
     found.touch()
     messages.success(request, "Cover chosen.")
-    return redirect(board_url(found))
+    return redirect(found.get_absolute_url())
 
 
 @require_http_methods(["GET", "POST"])
@@ -294,7 +289,7 @@ def pick(request: AuthedHttpRequest) -> HttpResponse:
         messages.success(
             request, f"{added} clip{'s' if added != 1 else ''} added to “{target.name}”."
         )
-        return redirect(board_url(target))
+        return redirect(target.get_absolute_url())
     refused = clips if isinstance(clips, str) else ""
     return render(
         request,
