@@ -62,6 +62,10 @@ TABLE = [
     Row("gallery:file", "get", "video", 200, 200, 200, 200, 404, LOGIN),
     Row("gallery:poster", "get", "video", 200, 200, 200, 200, 404, LOGIN),
     Row("gallery:download", "get", "video", 200, 200, 200, 200, 404, LOGIN),
+    # Many clips at once: what the member may see. The outsider's own workspace has no clips:
+    # an empty CSV, and a ZIP of nothing is refused (422).
+    Row("gallery:export_csv", "get", "", 200, 200, 200, 200, 200, LOGIN),
+    Row("gallery:export_zip", "post", "", 200, 200, 200, 200, 422, LOGIN, {"all": "1"}),
     # Switching to a workspace: its members only (the switch redirects to Create).
     Row("workspaces:switch", "post", "team", 302, 302, 302, 302, 404, LOGIN),
     # The workspace's people: every member sees the list (the outsider, their own workspace's);

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from ltxdash.gallery.views import clip, gallery, outputs, share
+from ltxdash.gallery.views import clip, export, gallery, outputs, share
 
 app_name = "gallery"
 urlpatterns = [
     path("", gallery.index, name="index"),
+    # Many clips at once: the filtered list as CSV (GET), chosen clips as a ZIP (POST).
+    path("export.csv", export.export_csv, name="export_csv"),
+    path("export.zip", export.export_zip, name="export_zip"),
     path("<int:pk>/", clip.clip, name="clip"),
     path("<int:pk>/favourite", clip.favourite, name="favourite"),
     path("<int:pk>/rename", clip.rename, name="rename"),
