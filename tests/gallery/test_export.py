@@ -179,6 +179,16 @@ def test_the_csv_streams_every_clip_in_batches(owner, monkeypatch):
     assert {r["file_status"] for r in rows} == {export.STORED}
 
 
+def test_the_zip_streams_in_chunks_of_at_most_a_read(owner, make_clip):
+    """Memory stays bounded by the chunk on its way out (the figures are bench/bench_zip.py's)."""
+    clip = make_clip(owner, title="big", video=False)
+    factories.add_video(clip, data=os.urandom(7 * export.CHUNK_SIZE // 2))
+    chunks = export.zip_stream(_ordered(clip))
+    sizes = [len(chunk) for chunk in chunks]
+    assert len(sizes) >= 4  # sent as it is read, not built first
+    assert max(sizes) <= export.CHUNK_SIZE + 1024  # a read, and the entry's header or descriptor
+
+
 # --- the views ---------------------------------------------------------------------------------
 
 

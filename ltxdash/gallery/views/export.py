@@ -71,9 +71,9 @@ def export_zip(request: AuthedHttpRequest) -> HttpResponseBase:
             )
     else:
         raw = request.POST.getlist("ids")
-        wanted = {int(v) for v in raw if v.isascii() and v.isdigit() and len(v) <= 18}
-        if len(wanted) < len(set(raw)):
+        if not all(v.isascii() and v.isdigit() and len(v) <= 18 for v in raw):
             return _refuse(request, "The selection holds something that is not a clip.", 400)
+        wanted = {int(v) for v in raw}
         if len(wanted) > cap:
             return _refuse(request, f"A ZIP holds at most {cap:,} clips: choose fewer.", 413)
         pks = list(
@@ -83,8 +83,9 @@ def export_zip(request: AuthedHttpRequest) -> HttpResponseBase:
         if refused:
             return _refuse(
                 request,
-                f"{refused} of the {len(wanted)} chosen clips are not in this workspace or no"
-                " longer exist: nothing was downloaded. Reload the gallery and choose again.",
+                f"{refused} of the {len(wanted)} chosen clips {'is' if refused == 1 else 'are'}"
+                " not in this workspace or no longer there: nothing was downloaded. Reload the"
+                " gallery and choose again.",
                 404,
             )
     if not pks:
