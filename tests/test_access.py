@@ -81,6 +81,10 @@ TABLE = [
     Row("boards:move", "post", "board", 302, 302, 302, 403, 404, LOGIN),
     Row("boards:cover", "post", "board", 302, 302, 302, 403, 404, LOGIN),
     Row("boards:delete", "post", "board", 302, 302, 403, 403, 404, LOGIN),
+    # Many clips at once: what the member may see. The outsider's own workspace has no clips:
+    # an empty CSV, and a ZIP of nothing is refused (422).
+    Row("gallery:export_csv", "get", "", 200, 200, 200, 200, 200, LOGIN),
+    Row("gallery:export_zip", "post", "", 200, 200, 200, 200, 422, LOGIN, {"all": "1"}),
     # Switching to a workspace: its members only (the switch redirects to Create).
     Row("workspaces:switch", "post", "team", 302, 302, 302, 302, 404, LOGIN),
     # The workspace's people: every member sees the list (the outsider, their own workspace's);
@@ -145,6 +149,8 @@ TABLE = [
     Row("public_board:poster", "get", "board_video", 200, 200, 200, 200, 200, 200),
     Row("public_board:download", "get", "board_video", 200, 200, 200, 200, 200, 200),
     Row("public_board:download", "get", "board_video_no_downloads", 404, 404, 404, 404, 404, 404),
+    Row("public_board:zip", "get", "board_token", 200, 200, 200, 200, 200, 200),
+    Row("public_board:zip", "get", "board_token_no_downloads", 404, 404, 404, 404, 404, 404),
     Row("public_board:file", "get", "off_board_video", 404, 404, 404, 404, 404, 404),
 ]
 WHO = ["maker", "admin", "teammate", "viewer", "outsider", "anonymous"]
@@ -227,6 +233,7 @@ def objects(people) -> dict[str, Any]:
         "board_token": board_token,
         "board_video": (board_token, clip.video.pk),
         "board_video_no_downloads": (no_downloads, clip.video.pk),
+        "board_token_no_downloads": no_downloads,
         "off_board_video": (board_token, off_board.video.pk),
     }
 

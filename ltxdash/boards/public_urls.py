@@ -10,4 +10,5 @@ urlpatterns = [
     path("<str:token>/files/<int:pk>", public.file, name="file"),
     path("<str:token>/posters/<int:pk>", public.poster, name="poster"),
     path("<str:token>/download/<int:pk>", public.download, name="download"),
+    path("<str:token>/clips.zip", public.archive, name="zip"),
 ]

@@ -216,6 +216,10 @@ class ClipIdsField(forms.Field):
 
     widget = forms.MultipleHiddenInput
 
+    def __init__(self, *args, cap: int = MAX_ADD, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.cap = cap
+
     def to_python(self, value):
         values = value if isinstance(value, list | tuple) else ([value] if value else [])
         ids: list[int] = []
@@ -225,8 +229,8 @@ class ClipIdsField(forms.Field):
                 raise forms.ValidationError("That selection is not one this page made.")
             if int(text) not in ids:
                 ids.append(int(text))
-        if len(ids) > MAX_ADD:
-            raise forms.ValidationError(f"Pick at most {MAX_ADD} clips at a time.")
+        if len(ids) > self.cap:
+            raise forms.ValidationError(f"Pick at most {self.cap:,} clips at a time.")
         return ids
 
     def validate(self, value):

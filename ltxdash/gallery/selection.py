@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.http import QueryDict
 
 from ltxdash import access
@@ -44,7 +44,7 @@ def select_bar(
     )
 
 
-def selected_ids(request: AuthedHttpRequest) -> list[int] | str:
+def selected_ids(request: AuthedHttpRequest, cap: int = MAX_ADD) -> list[int] | str:
     """The checked clips (``ids``), or with ``all=1`` every clip the posted gallery filter
     matches, newest first (on a board's page, ``on_board``: the board's clips, in its order);
     or the words refusing a selection this page could not have made."""
@@ -57,11 +57,41 @@ def selected_ids(request: AuthedHttpRequest) -> list[int] | str:
             scope = access.board(request.user, on_board).clips()
         else:
             scope = access.generations(request.user).order_by("-created_at", "-id")
-        ids = list(form.filter(scope).values_list("pk", flat=True)[: MAX_ADD + 1])
-        if len(ids) > MAX_ADD:
-            return f"The filter matches more than {MAX_ADD} clips; narrow it, or pick clips."
+        ids = list(form.filter(scope).values_list("pk", flat=True)[: cap + 1])
+        if len(ids) > cap:
+            return f"The filter matches more than {cap:,} clips; narrow it, or pick clips."
         return ids or "No clips match the filter."
     try:
-        return ClipIdsField().clean(request.POST.getlist("ids"))
+        return ClipIdsField(cap=cap).clean(request.POST.getlist("ids"))
     except ValidationError as error:  # its words are for the member
         return " ".join(error.messages)
+
+
+def refusal(request: AuthedHttpRequest, ids: list[int], action: access.Action) -> str:
+    """Why the whole selection is refused, or "" when every clip allows ``action``."""
+    seen = access.generations(request.user).filter(pk__in=ids).count()
+    if seen < len(ids):
+        return (
+            f"{len(ids) - seen} of the {len(ids)} clips picked are not in this workspace (or no "
+            "longer exist); nothing was changed."
+        )
+    if action == access.Action.VIEW:
+        return ""
+    allowed = access.generations(request.user, action).filter(pk__in=ids).count()
+    if allowed < len(ids):
+        who = (
+            "viewers change nothing"
+            if not access.may_generate(request.user)
+            else "only their maker or a workspace admin may"
+        )
+        return (
+            f"You may not {action} {len(ids) - allowed} of the {len(ids)} clips picked ({who}); "
+            "nothing was changed."
+        )
+    return ""
+
+
+def in_order(clips: QuerySet[Generation], ids: list[int]) -> QuerySet[Generation]:
+    """``clips`` among ``ids``, in the order of ``ids`` (a board's, or the ticks')."""
+    order = Case(*[When(pk=pk, then=Value(n)) for n, pk in enumerate(ids)])
+    return clips.filter(pk__in=ids).order_by(order)

@@ -1,11 +1,14 @@
 from django.urls import path
 
-from ltxdash.gallery.views import bulk, clip, gallery, outputs, share
+from ltxdash.gallery.views import bulk, clip, export, gallery, outputs, share
 
 app_name = "gallery"
 urlpatterns = [
     path("", gallery.index, name="index"),
     path("selection", bulk.bulk, name="bulk"),
+    # Many clips at once: the filtered list as CSV (GET), chosen clips as a ZIP (POST).
+    path("export.csv", export.export_csv, name="export_csv"),
+    path("export.zip", export.export_zip, name="export_zip"),
     path("<int:pk>/", clip.clip, name="clip"),
     path("<int:pk>/favourite", clip.favourite, name="favourite"),
     path("<int:pk>/rename", clip.rename, name="rename"),

@@ -3,6 +3,7 @@ revoked link (or a clip taken off the board) stops at the next request."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -247,3 +248,40 @@ def test_the_public_urls_take_no_writes(board, method):
     _, token = _link(board)
     client = Client(enforce_csrf_checks=False)
     assert getattr(client, method)(_page(token)).status_code == 405
+
+
+def test_the_whole_board_downloads_as_one_zip_that_shows_only_what_the_page_shows(client, board):
+    import io
+    import zipfile
+
+    _, hidden_token = BoardLink.create_for(board, None, by=board.created_by)
+    assert client.get(f"/b/{hidden_token}/clips.zip").status_code == 404  # no downloads allowed
+    link, token = BoardLink.create_for(board, None, by=board.created_by, allow_downloads=True)
+    page = client.get(f"/b/{token}/").content.decode()
+    assert f'href="/b/{token}/clips.zip"' in page
+
+    response = client.get(f"/b/{token}/clips.zip")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="opening-shot.zip"'
+    body = b"".join(response.streaming_content)
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    assert archive.testzip() is None
+    assert archive.namelist() == [
+        "001 Take 1.mp4",
+        "002 Take 2.mp4",
+        "003 Take 3.mp4",
+        "clips.csv",
+        "clips.json",
+    ]
+    csv_text = archive.read("clips.csv").decode("utf-8-sig")
+    header = csv_text.splitlines()[0].split(",")
+    assert "prompt" not in header and "made_by" not in header and "cost_estimate_usd" not in header
+    assert "maker" not in csv_text and "A red fox" not in csv_text
+    clips = list(board.clips())
+    for n, clip in enumerate(clips, start=1):
+        name = f"{n:03d} Take {n}.mp4"
+        assert hashlib.sha256(archive.read(name)).hexdigest() == clip.video.sha256
+
+    link.revoked_at = timezone.now()
+    link.save()
+    assert client.get(f"/b/{token}/clips.zip").status_code == 404

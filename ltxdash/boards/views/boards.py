@@ -16,6 +16,7 @@ from django.db.models import Count, Prefetch
 from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ltxdash import access
@@ -166,7 +167,7 @@ def board(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "can_change": can_change,
             "can_manage": can_manage,
             **links_context(request.user, found),
-            "select": select_bar(request.GET, form, matching),
+            "select": select_bar(request.GET, form, matching, reverse("gallery:export_zip")),
             "where": "the board",
         },
     )

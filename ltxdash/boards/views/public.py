@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -25,7 +25,9 @@ from django.views.decorators.http import require_safe
 from ltxdash import access
 from ltxdash.boards.models import BoardLink
 from ltxdash.core.http import HtmxHttpRequest
+from ltxdash.gallery import export
 from ltxdash.gallery.ranges import serve_file
+from ltxdash.gallery.selection import in_order
 from ltxdash.gallery.views.outputs import poster_type
 from ltxdash.gallery.views.share import SHARE_CACHE
 from ltxdash.generations.models import Output
@@ -220,6 +222,26 @@ def download(request: HtmxHttpRequest, token: str, pk: int) -> HttpResponseBase:
             cache_control=SHARE_CACHE,
         )
     )
+
+
+@login_not_required
+@require_safe
+@never_cache
+def archive(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
+    """The whole board as one ZIP (when the link allows downloads): its clips' videos in the
+    board's order, and clips.csv / clips.json with what the page shows and nothing more."""
+    link = access.shared_board(token)
+    if not link.allow_downloads:
+        raise Http404("No such file")
+    clips = in_order(link.board.clips(), [shown.clip for shown in shown_clips(link)])
+    view = export.View(prompts=link.show_prompts, team=False)
+    response = StreamingHttpResponse(
+        export.zip_stream(clips, view=view), content_type="application/zip"
+    )
+    name = slugify(link.board.name)[:60].rstrip("-") or "board"
+    response["Content-Disposition"] = f'attachment; filename="{name}.zip"'
+    response["Cache-Control"] = "private, no-store"
+    return _media(response)
 
 
 def public_download_name(link: BoardLink, output: Output) -> str:

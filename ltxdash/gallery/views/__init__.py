@@ -1,1 +1,2 @@
-"""Gallery views, by topic: the grid (gallery), one clip (clip), its files (files), sharing (share)."""
+"""Gallery views, by topic: the grid (gallery), one clip (clip), its files (outputs), sharing
+(share), many clips at once as CSV or ZIP (export)."""

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from ltxdash import access
 from ltxdash.core.http import AuthedHttpRequest
-from ltxdash.gallery.selection import selected_ids
+from ltxdash.gallery.selection import refusal, selected_ids
 from ltxdash.generations import pipeline
 from ltxdash.generations.models import Generation
 
@@ -27,28 +27,6 @@ ACTIONS = {
     "unfavourite": access.Action.CHANGE,
     "delete": access.Action.DELETE,
 }
-
-
-def refusal(request: AuthedHttpRequest, ids: list[int], action: access.Action) -> str:
-    """Why the whole selection is refused, or "" when every clip allows ``action``."""
-    seen = access.generations(request.user).filter(pk__in=ids).count()
-    if seen < len(ids):
-        return (
-            f"{len(ids) - seen} of the {len(ids)} clips picked are not in this workspace (or no "
-            "longer exist); nothing was changed."
-        )
-    allowed = access.generations(request.user, action).filter(pk__in=ids).count()
-    if allowed < len(ids):
-        who = (
-            "viewers change nothing"
-            if not access.may_generate(request.user)
-            else "only their maker or a workspace admin may"
-        )
-        return (
-            f"You may not {action} {len(ids) - allowed} of the {len(ids)} clips picked ({who}); "
-            "nothing was changed."
-        )
-    return ""
 
 
 def _back(request: AuthedHttpRequest) -> str:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
@@ -30,7 +31,9 @@ def index(request: AuthedHttpRequest) -> HttpResponse:
     context = {"form": form, "page": page, "tiles": tiles, "where": "the gallery"}
     # More cards (infinite scroll) need only their checkboxes, not a new select bar.
     more = bool(request.htmx) and "after" in request.GET
-    context["select"] = True if more else select_bar(request.GET, form, matching)
+    context["select"] = (
+        True if more else select_bar(request.GET, form, matching, reverse("gallery:export_zip"))
+    )
     response = render(request, template, context)
     # The same URL answers with a page or a fragment: caches must keep them apart.
     patch_vary_headers(response, ["HX-Request"])
