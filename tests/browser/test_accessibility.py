@@ -234,7 +234,7 @@ ADMIN_PAGES = [
     ),
     Page(
         "admin:generations_dispatchstate_change",
-        lambda o: "/admin/generations/dispatchstate/1/change/",
+        lambda o: o["change"]["dispatcher"],
     ),
     Page("admin:core_lease_changelist", lambda o: "/admin/core/lease/"),
     Page("admin:boards_board_changelist", lambda o: "/admin/boards/board/"),
@@ -283,6 +283,9 @@ def admin_objects(owner, objects) -> dict:
         "link": reverse("admin:gallery_sharelink_change", args=[link.pk]),
         "workspace": reverse("admin:workspaces_workspace_change", args=[clip.workspace_id]),
         "board": reverse("admin:boards_board_change", args=[objects["board"].pk]),
+        "dispatcher": reverse(
+            "admin:generations_dispatchstate_change", args=[DispatchState.get().pk]
+        ),
         "api_key": reverse(
             "admin:workspaces_apikey_change", args=[ApiKey.in_use(clip.workspace_id).pk]
         ),

@@ -145,7 +145,7 @@ def test_it_resumes_dispatching_from_the_dispatcher_row(admin_client, owner, act
     page = admin_client.get(reverse(url))
     assert "out of credits" in page.content.decode()  # the banner, on the admin pages too
 
-    page = act(admin_client, url, "resume_dispatching", [1])
+    page = act(admin_client, url, "resume_dispatching", [DispatchState.get().pk])
 
     assert "Dispatching resumed" in page.content.decode()
     assert not DispatchState.get().paused
