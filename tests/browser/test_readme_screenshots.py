@@ -107,3 +107,29 @@ def test_the_readme_screenshots(pipeline, browser, owner, ltx_simulator):
         assert TAKES not in stranger.content()
         stranger.wait_for_function("() => document.querySelector('video').readyState >= 1")
         snap(stranger, "share-page")
+
+        # The four lighthouse takes on a board, shared with a client.
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto("/gallery/?q=lighthouse")
+        page.click("button[data-select-toggle]")
+        page.click("button[data-select-page]")
+        page.click(".select-bar button:has-text('Add to board')")
+        page.fill("input[name=new_name]", "Lighthouse: takes for the client")
+        page.click("button:has-text('Add to board')")
+        page.wait_for_url("**/boards/*/")
+        assert "Lighthouse, long take" in page.inner_text(".clip-card >> nth=0")  # the newest
+        page.locator("details.board-edit summary").click()
+        page.get_by_label("Description").fill("Four takes of the opening shot, long take first.")
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_load_state()
+        page.evaluate("window.scrollTo(0, 0)")
+        snap(page, "board")
+        page.get_by_label("Allow downloads").check()
+        page.get_by_role("button", name="Create link").click()
+        board_url = page.locator("#new-board-link-url").input_value()
+
+        client = b.new_page()
+        client.goto(board_url)
+        client.wait_for_function("() => document.querySelector('video').readyState >= 2")
+        assert TAKES not in client.content()  # the link does not show prompts
+        snap(client, "board-link")
