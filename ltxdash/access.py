@@ -247,14 +247,19 @@ def shared_board(token: str) -> BoardLink:
 
 
 def shared_board_output(link: BoardLink, pk: Any) -> Output:
-    """A stored file of a clip that is on the link's board now (removed: 404 at once)."""
-    return get_object_or_404(
+    """The video of a clip that is on the link's board now (removed: 404 at once). Only the
+    clip's video, as the page shows it: never its other files (EXR frames, say)."""
+    found = get_object_or_404(
         Output.objects.select_related("generation").filter(
             generation__board_items__board_id=link.board_id,
             generation__workspace_id=link.board.workspace_id,
+            content_type__startswith="video/",
         ),
         pk=_pk(pk),
     )
+    if found.generation.video != found:  # a second video of the clip: not what the page shows
+        raise Http404("No such file")
+    return found
 
 
 # --- a workspace's people and invitations ------------------------------------------------------

@@ -66,6 +66,7 @@ TABLE = [
     # Many clips at once: the makers (an empty selection is sent back with words); viewers
     # change nothing. Each clip is then checked for the action (tests/boards/test_bulk.py).
     Row("gallery:bulk", "post", "", 302, 302, 302, 403, 302, LOGIN, {"action": "favourite"}),
+    Row("gallery:selection_count", "get", "", 200, 200, 200, 200, 200, LOGIN),
     # Boards: every member sees the workspace's; creators and admins make and change any of
     # them; deleting one is for its maker and the admins. The outsider's own workspace has its
     # own boards list and may make boards there.

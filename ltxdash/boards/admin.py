@@ -22,6 +22,9 @@ class BoardItemInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: Board | None = None) -> bool:
         return False  # clips are added from the gallery, where access is checked per clip
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BoardItem]:
+        return super().get_queryset(request).select_related("generation", "added_by")
+
 
 class BoardLinkInline(admin.TabularInline):
     model = BoardLink

@@ -69,7 +69,7 @@ class Board(models.Model):
         """The chosen cover while it is on the board, else the first clip with a video."""
         if self.cover_id and self.items.filter(generation_id=self.cover_id).exists():
             return self.cover
-        return self.clips().filter(outputs__isnull=False).distinct().first()
+        return self.clips().filter(outputs__content_type__startswith="video/").distinct().first()
 
     def add(self, clips: list[Generation], by: Any) -> int:
         """Put ``clips`` at the end, in the order given; those already on it stay where they are.

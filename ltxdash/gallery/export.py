@@ -83,10 +83,11 @@ class View:
 
     @property
     def hidden(self) -> frozenset[str]:
-        hidden = set() if self.prompts else {"prompt"}
-        if not self.team:
-            hidden |= {"made_by", "cost_estimate_usd", "state", "submitted_at", "completed_at"}
-        return frozenset(hidden)
+        if not self.team:  # an allow-list: what the public page shows, and the file itself
+            shown = {"title", "file", "file_status", "size_bytes", "sha256"}
+            shown |= {"prompt"} if self.prompts else set()
+            return frozenset(COLUMNS) - shown
+        return frozenset() if self.prompts else frozenset({"prompt"})
 
 
 TEAM = View()
@@ -150,7 +151,7 @@ def member_name(position: int, generation: Generation, video: Output, *, view: V
     words = _words(generation.title)
     if not words and view.prompts:
         words = _words(generation.prompt)
-    words = words or _words(generation.display_title) or f"clip {generation.pk}"
+    words = words or _words(generation.display_title) or "clip"
     suffix = PurePosixPath(video.file.name or "").suffix.lower()
     if not re.fullmatch(r"\.[a-z0-9]{1,8}", suffix):
         suffix = ".mp4" if video.content_type == "video/mp4" else ".bin"

@@ -9,39 +9,50 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db.models import Case, QuerySet, Value, When
 from django.http import QueryDict
+from django.utils.http import urlencode
 
 from ltxdash import access
 from ltxdash.core.http import AuthedHttpRequest
 from ltxdash.gallery.forms import MAX_ADD, ClipIdsField, GalleryFilterForm
 from ltxdash.generations.models import Generation
 
-_NOT_FILTERS = {"after", "page", "clip"}
-
 
 @dataclass(frozen=True)
 class SelectBar:
     filter_params: list[tuple[str, str]]
     filtered: bool
-    matching: int  # up to cap + 1
+    back: str = ""  # where an action returns: this page with its filters, nothing else
     cap: int = MAX_ADD
     export_url: str = ""
 
 
 def select_bar(
-    query: QueryDict, form: GalleryFilterForm, matching: QuerySet[Generation], export_url: str = ""
+    query: QueryDict, form: GalleryFilterForm, export_url: str = "", path: str = ""
 ) -> SelectBar:
-    params = [
-        (name, value)
-        for name, values in query.lists()
-        if name not in _NOT_FILTERS
-        for value in values
-    ]
+    """No count here: a gallery page never counts its rows. The bar asks for the count of
+    "everything matching" when it is ticked (``matching_count``), and every action says it."""
+    # Only the filter form's own fields travel on: a link's other parameters (all=1, confirmed,
+    # on_board, next ...) must never become part of the form that acts on the selection.
+    params = [(name, value) for name in form.fields for value in query.getlist(name)]
     return SelectBar(
         filter_params=params,
         filtered=form.is_filtered,
-        matching=matching.order_by()[: MAX_ADD + 1].count(),
+        back=f"{path}?{urlencode(params)}" if params else path,
         export_url=export_url,
     )
+
+
+def matching_count(request: AuthedHttpRequest, cap: int = MAX_ADD) -> int:
+    """How many clips "everything matching" the filter in the query string is, counted up to
+    ``cap + 1`` (a bounded count, however many clips the workspace holds)."""
+    form = GalleryFilterForm(request.GET, me=request.user, members=access.members(request.user))
+    on_board = request.GET.get("on_board")
+    scope = (
+        access.board(request.user, on_board).clips()
+        if on_board
+        else access.generations(request.user)
+    )
+    return form.filter(scope).order_by()[: cap + 1].count()
 
 
 def selected_ids(request: AuthedHttpRequest, cap: int = MAX_ADD) -> list[int] | str:

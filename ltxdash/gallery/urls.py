@@ -6,6 +6,7 @@ app_name = "gallery"
 urlpatterns = [
     path("", gallery.index, name="index"),
     path("selection", bulk.bulk, name="bulk"),
+    path("selection/count", bulk.count, name="selection_count"),
     # Many clips at once: the filtered list as CSV (GET), chosen clips as a ZIP (POST).
     path("export.csv", export.export_csv, name="export_csv"),
     path("export.zip", export.export_zip, name="export_zip"),

@@ -182,6 +182,13 @@ def pause_reason(dispatch: DispatchState) -> str:
             )
         else:
             advice = "An admin needs to fix the key; sending resumes by itself once it works."
+    elif dispatch.reason_type == Reason.KEY_UNREADABLE:
+        text = "The workspace's LTX key cannot be read, so its new clips wait in the queue."
+        advice = (
+            "The server's LTXDASH_ENCRYPTION_KEYS no longer holds the key it was stored with: an "
+            "operator can put that key back, or a workspace admin can enter the LTX key again "
+            "under Members → LTX key."
+        )
     elif dispatch.reason_type == Reason.ADMIN:
         text = "An admin paused sending clips to LTX; new clips wait in the queue."
         advice = ""

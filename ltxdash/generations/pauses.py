@@ -29,7 +29,7 @@ def seen_by(
 ) -> tuple[DispatchState | None, list[DispatchState]]:
     """(the pause of the workspace's key, the other paused keys a staff member also sees).
     One query while nothing is paused (the banner's cost on every page)."""
-    paused = list(DispatchState.objects.filter(paused=True).select_related("api_key__workspace"))
+    paused = list(DispatchState.in_use_paused().select_related("api_key__workspace"))
     if not paused:
         return None, []
     key = key_of(workspace_id)

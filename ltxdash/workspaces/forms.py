@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.views.decorators.debug import sensitive_variables
 
-from ltxdash.generations import pipeline
+from ltxdash.ltx import keycheck
 from ltxdash.workspaces.models import ApiKey, Role, Workspace
 
 INVITE_EXPIRY = [("1", "1 day"), ("7", "7 days"), ("30", "30 days")]
@@ -31,7 +31,7 @@ class SignUpForm(UserCreationForm):
 class ApiKeyForm(forms.Form):
     """Set, replace or keep the workspace's own LTX key, and how many jobs it may run at once.
 
-    A new key is checked with LTX before it is saved (``pipeline.check_api_key``). With a key in
+    A new key is checked with LTX before it is saved (``keycheck.check_api_key``). With a key in
     use, leaving the key blank changes only "jobs at once". The key is never rendered back.
     """
 
@@ -65,7 +65,7 @@ class ApiKeyForm(forms.Form):
     @sensitive_variables("secret")
     def clean_key(self) -> str:
         secret: str = self.cleaned_data["key"]  # surrounding whitespace already stripped
-        if secret and not pipeline.key_is_well_formed(secret):
+        if secret and not keycheck.key_is_well_formed(secret):
             raise forms.ValidationError(
                 "A key has no spaces, line breaks or other invisible characters inside it: "
                 "copy it again from LTX."
@@ -82,8 +82,8 @@ class ApiKeyForm(forms.Form):
             self.add_error("key", "Enter the workspace's LTX API key.")
         elif secret:
             try:
-                pipeline.check_api_key(secret)
-            except pipeline.KeyCheckFailed as failure:
+                keycheck.check_api_key(secret)
+            except keycheck.KeyCheckFailed as failure:
                 self.add_error("key", str(failure))
         return cleaned
 

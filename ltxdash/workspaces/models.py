@@ -213,6 +213,8 @@ class ApiKey(models.Model):
         from ltxdash.core import crypto
 
         with transaction.atomic():
+            # One save at a time per workspace (two at once would both retire, then both insert).
+            Workspace.objects.select_for_update().filter(pk=workspace.pk).values_list("pk").first()
             cls.retire(workspace)
             return cls.objects.create(
                 workspace=workspace,

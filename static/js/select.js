@@ -64,8 +64,24 @@
     }
   });
 
+  // "Everything matching": how many that is, asked when it is ticked (a page never counts).
+  async function showCount(all) {
+    const out = all.closest("label").querySelector("[data-select-all-count]");
+    if (!out || !all.checked) return update();
+    out.textContent = " (counting…)";
+    try {
+      const response = await fetch(all.dataset.countUrl, { headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const found = await response.json();
+      out.textContent = found.more ? ` (more than ${found.count}: narrow the filter)` : ` (${found.count})`;
+    } catch (error) {
+      out.textContent = " (the count could not be fetched; the action will say how many)";
+    }
+    update();
+  }
+
   document.addEventListener("change", (event) => {
-    if (event.target.matches("[data-select-all]")) update();
+    if (event.target.matches("[data-select-all]")) showCount(event.target);
   });
 
   // A grid swapped in by the filter form (HTMX) brings a new bar: keep the mode, recount.

@@ -113,9 +113,11 @@ def test_everything_matching_the_filter_is_what_the_filter_matches(client, team)
         g.pk for g in mine
     }
     assert not Generation.objects.get(pk=theirs.pk).favourite
-    # The select bar says how many that is.
-    page = client.get("/gallery/", {"q": "harbour"}).content.decode()
-    assert "Everything matching the filter (3)" in page
+    # The select bar asks how many that is when it is ticked (the page itself never counts).
+    assert client.get("/gallery/selection/count", {"q": "harbour"}).json() == {
+        "count": 3,
+        "more": False,
+    }
 
 
 def test_everything_matching_is_added_to_a_board_through_the_pick_page(client, team):
@@ -139,3 +141,16 @@ def test_a_viewer_has_no_bulk_actions(client, team):
     response = client.post("/gallery/selection", {"action": "favourite", "ids": [mine[0].pk]})
     assert response.status_code == 403
     assert not Generation.objects.filter(favourite=True).exists()
+
+
+def test_a_links_query_string_never_joins_the_forms_that_act(client, team):
+    maker, _, _, _ = team
+    client.force_login(maker)
+    page = client.get(
+        "/gallery/", {"q": "harbour", "all": "1", "confirmed": "1", "next": "https://evil.example"}
+    ).content.decode()
+    assert '<input type="hidden" name="q" value="harbour">' in page
+    assert 'name="confirmed"' not in page
+    assert '<input type="hidden" name="all"' not in page
+    # It returns to this page with its filters, whatever else the link carried.
+    assert '<input type="hidden" name="next" value="/gallery/?q=harbour">' in page

@@ -81,7 +81,7 @@ def test_a_board_is_made_reordered_shared_played_downloaded_and_revoked(live_ser
 
         page.reload()
         page.locator("#board-links").get_by_role("button", name="Revoke").click()
-        page.wait_for_load_state()
+        page.wait_for_selector("#board-links :text('revoked')")
         assert client.goto(public_url).status == 404
         assert client.request.get(video_url).status == 404
     board = db_work(lambda: Board.objects.get())

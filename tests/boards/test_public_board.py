@@ -285,3 +285,22 @@ def test_the_whole_board_downloads_as_one_zip_that_shows_only_what_the_page_show
     link.revoked_at = timezone.now()
     link.save()
     assert client.get(f"/b/{token}/clips.zip").status_code == 404
+
+
+def test_a_board_link_serves_only_the_video_the_page_shows(client, board):
+    from ltxdash.generations.models import Output
+
+    clip = board.clips().first()
+    video = clip.outputs.get()
+    frames = Output.objects.create(
+        generation=clip,
+        label="exr_frames_url",
+        file=video.file.name,
+        size=video.size,
+        sha256=video.sha256,
+        content_type="application/zip",
+    )
+    _, token = BoardLink.create_for(board, None, by=board.created_by, allow_downloads=True)
+    assert client.get(f"/b/{token}/files/{video.pk}").status_code == 200
+    for what in ("files", "posters", "download"):
+        assert client.get(f"/b/{token}/{what}/{frames.pk}").status_code == 404

@@ -83,6 +83,7 @@ NOT_PAGES = {
     "share:video": "media",
     "share:poster": "media",
     "public_board:zip": "a download",
+    "gallery:selection_count": "JSON for the select bar",
     "public_board:file": "media",
     "public_board:poster": "media",
     "public_board:download": "media",

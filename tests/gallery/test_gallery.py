@@ -189,7 +189,7 @@ def test_it_answers_infinite_scroll_with_the_next_cards_only(owner_client, owner
     cursor = re.search(r'hx-get="\?after=([^"]+)"', first).group(1)
     response = owner_client.get(URL, {"after": cursor}, headers={"HX-Request": "true"})
     html = response.content.decode().strip()
-    assert html.startswith('<li class="clip-card">')
+    assert html.startswith('<li class="clip-card" id="clip-')
     assert 'id="grid"' not in html
     assert len(_clip_ids(response)) == 2
 

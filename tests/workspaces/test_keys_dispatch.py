@@ -240,3 +240,65 @@ def test_the_admin_shows_which_key_sent_a_clip_masked(client):
     assert OWN_KEY not in page
     state_list = client.get("/admin/generations/dispatchstate/").content.decode()
     assert escape(f"Sending clips to LTX with {team_b.name}'s key ••••7731") in state_list
+
+
+def test_an_upload_made_before_the_workspace_changed_its_key_is_made_again(ltx_simulator, tmp_path):
+    from ltxdash.generations.models import GenerationInput
+    from tests.media_factory import make_image
+    from tests.support.pipeline import upload_source
+
+    bea, team_b, _ = _team("bea", OWN_KEY)
+    image = make_image(tmp_path / "still.png", width=640, height=360)
+    (clip,) = pipeline.create_generations(
+        owner=bea,
+        endpoint="image-to-video",
+        params={**T2V, "prompt": "a kite"},
+        inputs={"image_uri": upload_source(image, "image/png")},
+    )
+    # Uploaded (with the old key's account) a minute ago; the key is replaced now.
+    GenerationInput.objects.update(
+        storage_uri="ltx://uploads/with-the-old-key",
+        uploaded_at=timezone.now() - timedelta(minutes=1),
+    )
+    ApiKey.store(team_b, NEW_KEY, by=bea)
+    drive(lambda: Generation.objects.get(pk=clip.pk).state == State.READY)
+    item = clip.inputs.get()
+    assert item.storage_uri != "ltx://uploads/with-the-old-key"
+    (job,) = ltx_simulator.jobs(key=NEW_KEY)
+    assert job["body"]["image_uri"] == item.storage_uri
+
+
+def test_a_key_no_encryption_key_opens_pauses_only_its_workspace(settings, ltx_simulator):
+    from ltxdash.env import new_fernet_key
+    from ltxdash.generations.pipeline.actions import resume_dispatching
+
+    first = settings.LTXDASH_ENCRYPTION_KEYS[0]
+    ann, team_a, _ = _team("ann")
+    bea, team_b, key_b = _team("bea", OWN_KEY)
+    settings.LTXDASH_ENCRYPTION_KEYS = [new_fernet_key()]  # the key it was stored with is gone
+    _make(bea, 1, "a red kite")
+    _make(ann, 1, "harbour at dawn")
+    drive(lambda: Generation.objects.filter(workspace=team_a, state=State.READY).count() == 1)
+
+    pause = DispatchState.current_pause(key_b.pk)
+    assert pause is not None and pause.reason_type == Reason.KEY_UNREADABLE
+    assert Generation.objects.get(workspace=team_b).state == State.QUEUED  # waiting, not lost
+    assert DispatchState.current_pause(None) is None
+    assert not ltx_simulator.jobs(key=OWN_KEY)
+
+    # The operator puts the key back; an admin resumes; the clip goes out with its own key.
+    settings.LTXDASH_ENCRYPTION_KEYS = [settings.LTXDASH_ENCRYPTION_KEYS[0], first]
+    assert resume_dispatching(key=key_b.pk)
+    drive(lambda: Generation.objects.get(workspace=team_b).state == State.READY)
+    assert len(ltx_simulator.jobs(key=OWN_KEY)) == 1
+
+
+def test_a_replaced_keys_pause_is_nobodys_banner_any_more(client):
+    bea, team_b, key_b = _team("bea", OWN_KEY)
+    staff = make_user("ops", superuser=True)
+    DispatchState.pause("authentication_error", "Invalid API key", key=key_b.pk)
+    assert pauses.seen_by(staff, workspace_of(staff).pk)[1] != []
+    ApiKey.store(team_b, NEW_KEY, by=bea)  # replaced: the old key's pause concerns no one
+    assert pauses.seen_by(bea, team_b.pk) == (None, [])
+    assert pauses.seen_by(staff, workspace_of(staff).pk) == (None, [])
+    assert key_b.pk not in {k for (k,) in DispatchState.in_use_paused().values_list("api_key_id")}

@@ -26,7 +26,7 @@ from ltxdash.boards.models import Board
 from ltxdash.boards.views.links import links_context
 from ltxdash.core.http import AuthedHttpRequest
 from ltxdash.gallery.forms import ClipIdsField, GalleryFilterForm
-from ltxdash.gallery.selection import select_bar, selected_ids
+from ltxdash.gallery.selection import refusal, select_bar, selected_ids
 from ltxdash.generations.models import Generation, Output
 from ltxdash.generations.takes import takes_of
 from ltxdash.workspaces.models import Workspace
@@ -53,13 +53,10 @@ def _workspace(request: AuthedHttpRequest) -> Workspace:
 def _visible_clips(request: AuthedHttpRequest, ids: list[int]) -> list[Generation] | str:
     """The clips, in the order given, or the words refusing the request when any of them is not
     one the member may see (nothing is changed then)."""
+    refused = refusal(request, ids, access.Action.VIEW)
+    if refused:
+        return refused
     found = {g.pk: g for g in access.generations(request.user).filter(pk__in=ids)}
-    missing = len(ids) - len(found)
-    if missing:
-        return (
-            f"{missing} of the {len(ids)} clips picked are not in this workspace (or no longer "
-            "exist); nothing was changed."
-        )
     return [found[pk] for pk in ids]
 
 
@@ -87,7 +84,9 @@ def _covers(boards: Sequence[Board]) -> dict[int, Output]:
     chosen = {b.pk: b.cover_id for b in boards if b.cover_id}
     firsts: dict[int, int] = {}
     items = (
-        BoardItem.objects.filter(board__in=boards, generation__outputs__isnull=False)
+        BoardItem.objects.filter(
+            board__in=boards, generation__outputs__content_type__startswith="video/"
+        )
         .order_by("board_id", "position", "id")
         .values_list("board_id", "generation_id")
     )
@@ -167,7 +166,7 @@ def board(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "can_change": can_change,
             "can_manage": can_manage,
             **links_context(request.user, found),
-            "select": select_bar(request.GET, form, matching, reverse("gallery:export_zip")),
+            "select": select_bar(request.GET, form, reverse("gallery:export_zip"), request.path),
             "where": "the board",
         },
     )

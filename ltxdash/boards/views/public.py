@@ -233,7 +233,15 @@ def archive(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
     link = access.shared_board(token)
     if not link.allow_downloads:
         raise Http404("No such file")
-    clips = in_order(link.board.clips(), [shown.clip for shown in shown_clips(link)])
+    shown = shown_clips(link)
+    if len(shown) > export.MAX_ZIP_CLIPS:
+        return HttpResponse(
+            f"This board holds more than {export.MAX_ZIP_CLIPS:,} clips, too many for one ZIP: "
+            "download them one at a time from the page.",
+            status=413,
+            content_type="text/plain; charset=utf-8",
+        )
+    clips = in_order(link.board.clips(), [clip.clip for clip in shown])
     view = export.View(prompts=link.show_prompts, team=False)
     response = StreamingHttpResponse(
         export.zip_stream(clips, view=view), content_type="application/zip"

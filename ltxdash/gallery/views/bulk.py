@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import F
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from ltxdash import access
 from ltxdash.core.http import AuthedHttpRequest
-from ltxdash.gallery.selection import refusal, selected_ids
+from ltxdash.gallery.forms import MAX_ADD
+from ltxdash.gallery.selection import matching_count, refusal, selected_ids
 from ltxdash.generations import pipeline
 from ltxdash.generations.models import Generation
 
@@ -34,6 +35,13 @@ def _back(request: AuthedHttpRequest) -> str:
     if url_has_allowed_host_and_scheme(back, {request.get_host()}) and back.startswith("/"):
         return back
     return reverse("gallery:index")
+
+
+@require_safe
+def count(request: AuthedHttpRequest) -> JsonResponse:
+    """How many clips "everything matching" is (the select bar asks when it is ticked)."""
+    found = matching_count(request)
+    return JsonResponse({"count": min(found, MAX_ADD), "more": found > MAX_ADD})
 
 
 @require_POST

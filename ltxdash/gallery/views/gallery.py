@@ -32,7 +32,7 @@ def index(request: AuthedHttpRequest) -> HttpResponse:
     # More cards (infinite scroll) need only their checkboxes, not a new select bar.
     more = bool(request.htmx) and "after" in request.GET
     context["select"] = (
-        True if more else select_bar(request.GET, form, matching, reverse("gallery:export_zip"))
+        True if more else select_bar(request.GET, form, reverse("gallery:export_zip"), request.path)
     )
     response = render(request, template, context)
     # The same URL answers with a page or a fragment: caches must keep them apart.

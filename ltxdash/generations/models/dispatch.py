@@ -32,6 +32,8 @@ class Reason(models.TextChoices):
     ADMIN = "admin", "Paused by an admin"
     INSUFFICIENT_FUNDS = InsufficientFundsError.error_type, "Out of LTX credits"
     AUTHENTICATION = AuthenticationError.error_type, "LTX API key not accepted"
+    # A workspace's own key that none of LTXDASH_ENCRYPTION_KEYS opens: only people can fix it.
+    KEY_UNREADABLE = "key_unreadable", "The workspace's LTX key cannot be read"
 
 
 # A job that fails upstream with one of these says the account is unusable, not the clip.
@@ -111,6 +113,25 @@ class DispatchState(models.Model):
         return f"{pause.api_key_id or 0}:{pause.reason_type or 'paused'}@{at:.0f}"
 
     @classmethod
+    def pause_unreadable(cls, key: int) -> None:
+        """The key's secret cannot be decrypted: hold its work until people fix it (once)."""
+        if not cls.rows(key).filter(paused=True, reason_type=Reason.KEY_UNREADABLE).exists():
+            cls.pause(
+                Reason.KEY_UNREADABLE,
+                "None of LTXDASH_ENCRYPTION_KEYS decrypts this workspace's LTX key.",
+                key=key,
+            )
+            cls.rows(key).update(next_probe_at=None)
+
+    @classmethod
+    def in_use_paused(cls) -> models.QuerySet[DispatchState]:
+        """Paused rows of keys still in use (LTX_API_KEY's, or a workspace's current key): a
+        replaced key's pause says nothing about anyone's work any more."""
+        return cls.objects.filter(paused=True).filter(
+            Q(api_key__isnull=True) | Q(api_key__retired_at__isnull=True)
+        )
+
+    @classmethod
     def current_pause(cls, key: int | None = None) -> DispatchState | None:
         """The key's row while paused, else None: one indexed read (the banner on every page)."""
         return cls.rows(key).filter(paused=True).first()
@@ -125,7 +146,7 @@ class DispatchState(models.Model):
 
     @property
     def probe(self) -> Probe:
-        if self.reason_type == Reason.ADMIN:
+        if self.reason_type in (Reason.ADMIN, Reason.KEY_UNREADABLE):
             return Probe.NONE
         if self.reason_type == Reason.AUTHENTICATION:
             return Probe.GET

@@ -6,7 +6,6 @@ Views and admin call the actions re-exported here; workers run ``ltxdash.generat
 which are thin wrappers around the modules of this package:
 
 * ``actions``    create, cancel, retry, copy again, delete; pause and resume dispatching
-* ``keycheck``   asking LTX whether a workspace's key works, before it is stored
 * ``dispatch``   submitting queued generations within the concurrency limit
 * ``poller``     polling every in-flight job that is due, in one concurrent pass
 * ``rehost``     copying outputs into our storage, the retention watch
@@ -28,19 +27,15 @@ from ltxdash.generations.pipeline.actions import (
     resume_dispatching,
     retry,
 )
-from ltxdash.generations.pipeline.keycheck import KeyCheckFailed, check_api_key, key_is_well_formed
 
 __all__ = [
     "InputSource",
-    "KeyCheckFailed",
     "PipelineError",
     "Still",
     "cancel",
-    "check_api_key",
     "copy_again",
     "create_generations",
     "delete_generation",
-    "key_is_well_formed",
     "pause_dispatching",
     "resume_dispatching",
     "retry",

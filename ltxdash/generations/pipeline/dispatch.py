@@ -13,7 +13,7 @@ the queue, while one with it whose worker died can only become UNKNOWN.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ltxdash.core.crypto import Undecryptable
 from ltxdash.generations.estimates import first_poll_at
 from ltxdash.generations.models import (
     IN_FLIGHT,
@@ -58,12 +59,11 @@ from ltxdash.ltx.errors import (
     OutcomeUnknownError,
     RateLimitError,
 )
+from ltxdash.ltx.keycheck import PROBE_JOB_ID
 from ltxdash.workspaces.models import ApiKey
 
 logger = logging.getLogger(__name__)
 
-# A job id no job has: GET of it answers 404 with a working key and 401 without one.
-PROBE_JOB_ID = "00000000-0000-0000-0000-000000000000"
 
 # Transient failures (5xx, network, 408) of one clip's upload or submit before it is REJECTED.
 # Each attempt already retries inside the client, and the waits between attempts double up to
@@ -148,7 +148,7 @@ def dispatch(now: datetime | None = None) -> list[tuple[int, int]]:
     paused key when due, otherwise fill its free slots. Keys never wait on each other."""
     now = now or timezone.now()
     keys = keys_with_queued() | set(
-        DispatchState.objects.filter(paused=True).values_list("api_key_id", flat=True)
+        DispatchState.in_use_paused().values_list("api_key_id", flat=True)
     )
     claimed: list[tuple[int, int]] = []
     for key in sorted(keys, key=lambda k: k or 0):
@@ -211,13 +211,28 @@ def submit_generation(
     if not Generation.objects.filter(pk=pk, **mine).update(claim_until=later(now, claim_seconds())):
         return "skipped"
     generation = Generation.objects.select_related("api_key").get(pk=pk)
+    try:
+        client = client or client_for("submit", generation.api_key)
+        upload_client = upload_client or client_for("transfer", generation.api_key)
+    except Undecryptable:
+        return _unreadable_key(generation, attempt)
     with heartbeat(pk, {"state": State.SUBMITTING, "submit_attempts": attempt}):
-        return _submit(
-            generation,
-            attempt,
-            client or client_for("submit", generation.api_key),
-            upload_client or client_for("transfer", generation.api_key),
-        )
+        return _submit(generation, attempt, client, upload_client)
+
+
+def _unreadable_key(generation: Generation, attempt: int) -> str:
+    """The key cannot be decrypted: nothing was sent. Back to the queue, and the key paused."""
+    assert generation.api_key_id is not None  # LTX_API_KEY is never stored encrypted
+    logger.error("The LTX key of workspace %s cannot be decrypted", generation.workspace_id)
+    DispatchState.pause_unreadable(generation.api_key_id)
+    generation.transition(
+        State.QUEUED,
+        expected=State.SUBMITTING,
+        where={"submit_attempts": attempt, "post_started_at__isnull": True},
+        detail="The workspace's LTX key cannot be read; waiting in the queue.",
+        claim_until=None,
+    )
+    return "paused"
 
 
 def _submit(
@@ -303,12 +318,22 @@ def _local_copy(item: GenerationInput, tmp: Path) -> Path:
             tried = name
 
 
+def _key_changed_at(workspace_id: int) -> datetime:
+    """When the workspace last put a key in use or stopped one (the epoch if never)."""
+    times = ApiKey.objects.filter(workspace_id=workspace_id).values_list("created_at", "retired_at")
+    latest = [moment for pair in times for moment in pair if moment is not None]
+    return max(latest, default=datetime.min.replace(tzinfo=UTC))
+
+
 def upload_inputs(generation: Generation, client: LTXClient) -> dict[str, str]:
     """Each input's ``storage_uri``, uploading it (again) unless a fresh upload exists."""
     uris: dict[str, str] = {}
     now = timezone.now()
+    # An upload belongs to the account of the key that made it: one made before the workspace's
+    # key last changed is not reused (a batch half-sent when the key was replaced, a retry).
+    fresh_since = max(now - UPLOAD_FRESH_FOR, _key_changed_at(generation.workspace_id))
     for item in generation.inputs.select_related("source_output"):
-        if item.storage_uri and item.uploaded_at and now - item.uploaded_at < UPLOAD_FRESH_FOR:
+        if item.storage_uri and item.uploaded_at and item.uploaded_at > fresh_since:
             uris[item.role] = item.storage_uri
             continue
         with filestore.scratch_dir("upload") as tmp:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from ltxdash.core.crypto import Undecryptable
 from ltxdash.generations.estimates import next_poll_after
 from ltxdash.generations.models import (
     ACCOUNT_FAILURES,
@@ -71,7 +72,14 @@ def poll_due(
     for generation in due:
         by_key[generation.api_key_id].append(generation)
     for key, jobs in by_key.items():
-        _poll_jobs(jobs, client or client_for("poll", jobs[0].api_key), report, key=key)
+        try:
+            key_client = client or client_for("poll", jobs[0].api_key)
+        except Undecryptable:
+            # This key's jobs wait (their next poll stays due); every other key's go on.
+            assert key is not None  # LTX_API_KEY is never stored encrypted
+            DispatchState.pause_unreadable(key)
+            continue
+        _poll_jobs(jobs, key_client, report, key=key)
     return report
 
 

@@ -29,7 +29,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ltxdash import media
-from ltxdash.generations.models import ErrorType, Generation, Output, State
+from ltxdash.core.crypto import Undecryptable
+from ltxdash.generations.models import DispatchState, ErrorType, Generation, Output, State
 from ltxdash.generations.pipeline import faststart, filestore
 from ltxdash.generations.pipeline.claims import heartbeat
 from ltxdash.generations.pipeline.clients import client_for
@@ -105,7 +106,13 @@ def rehost_generation(pk: int, *, client: LTXClient | None = None) -> str:
     mine = {"rehost_attempts": attempt}
     if generation.retention_ends_at and generation.retention_ends_at <= now:
         return _give_up(generation, mine, ErrorType.RETENTION_ENDED, generation.error_message)
-    client = client or client_for("transfer", generation.api_key)  # the key that sent the job
+    try:
+        client = client or client_for("transfer", generation.api_key)  # the key that sent it
+    except Undecryptable:
+        # Left to the loop's re-enqueue of copies whose claim lapsed: the key may come back.
+        assert generation.api_key_id is not None
+        DispatchState.pause_unreadable(generation.api_key_id)
+        return "paused"
     with heartbeat(pk, {"state": State.REHOSTING, **mine}):
         try:
             return _copy(generation, attempt, client)

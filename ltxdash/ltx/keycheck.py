@@ -1,5 +1,5 @@
 """Checking a workspace's LTX key before it is stored: one GET of a job id no job has
-(``dispatch.PROBE_JOB_ID``), with that key, through a client that never retries.
+(``PROBE_JOB_ID``; the dispatcher's probe of a paused key asks the same), with that key, through a client that never retries.
 
 404 means LTX knows the key (and not the job); 401 or 403 means it refused the key; anything else
 (no connection, a timeout, a 5xx) means the check could not be made. The key goes into the
@@ -13,7 +13,6 @@ import httpx
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
-from ltxdash.generations.pipeline.dispatch import PROBE_JOB_ID
 from ltxdash.ltx.client import LTXClient
 from ltxdash.ltx.errors import (
     AuthenticationError,
@@ -22,6 +21,9 @@ from ltxdash.ltx.errors import (
     NotFoundError,
 )
 from ltxdash.ltx.retry import NO_RETRY
+
+# A job id no job has: GET of it answers 404 with a working key and 401 without one.
+PROBE_JOB_ID = "00000000-0000-0000-0000-000000000000"
 
 # A person waits for the answer: shorter than the workers' timeouts.
 CHECK_TIMEOUT = httpx.Timeout(connect=5.0, read=10.0, write=10.0, pool=5.0)
