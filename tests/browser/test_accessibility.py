@@ -31,7 +31,7 @@ from ltxdash.workspaces.models import ApiKey, Invitation, Membership, Role
 from tests.factories import ago, make_clip, make_generation, make_user
 from tests.support.browser import CHROMIUM, assert_accessible, launch
 
-pytestmark = [pytest.mark.browser, pytest.mark.markup, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 needs_chromium = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian's chromium")
 
 

@@ -17,7 +17,6 @@ import pytest
 from tests.support.browser import CHROMIUM, assert_accessible
 
 pytestmark = [
-    pytest.mark.markup,
     pytest.mark.browser,
     pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"needs Debian's chromium at {CHROMIUM}"),
     pytest.mark.django_db(transaction=True),
