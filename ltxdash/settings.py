@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "ltxdash.generations",
     "ltxdash.gallery",
     "ltxdash.boards",
+    "ltxdash.spend",
 ]
 
 MIDDLEWARE = [

@@ -22,7 +22,8 @@ def _all(user: Any) -> list[Membership]:
     cached = getattr(user, _CACHE, None)
     if cached is None:
         cached = list(
-            Membership.objects.select_related("workspace")
+            # The budget rides along: every page's banner asks for it (spend/budgets.py).
+            Membership.objects.select_related("workspace", "workspace__budget")
             .filter(user_id=user.pk)
             .order_by(F("chosen_at").desc(nulls_last=True), "joined_at", "id")
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import zoneinfo
 from datetime import timedelta
 from typing import Any
 
@@ -21,16 +22,33 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"  # watches, downloads and searches; changes nothing
 
 
+def _default_time_zone() -> str:
+    return str(settings.TIME_ZONE)
+
+
 class Workspace(models.Model):
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=80, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The zone its calendar months (budgets) and days (usage) are counted in.
+    time_zone = models.CharField(
+        max_length=64,
+        default=_default_time_zone,
+        help_text="Budgets run by calendar month and usage by day in this time zone.",
+    )
 
     class Meta:
         ordering = ["name", "id"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo(str(settings.TIME_ZONE))
 
 
 class Membership(models.Model):

@@ -34,6 +34,7 @@ from ltxdash.generations.models.states import (
     stamp as make_stamp,
 )
 from ltxdash.ltx import catalog
+from ltxdash.spend import ledger
 
 TITLE_MAX_LENGTH = 120
 
@@ -197,6 +198,8 @@ class Generation(models.Model):
                 detail=detail[:2000],
                 request_id=request_id,
             )
+            if ledger.follows(old, to):  # the clip's cost entry moves with it (spend/ledger.py)
+                ledger.follow(self.pk, old, to, now)
         for name, value in values.items():
             setattr(self, name, value)
         self.version += 1

@@ -15,6 +15,8 @@ from ltxdash.ltx import errors
 
 
 class State(models.TextChoices):
+    # Over a spending rule (spend/budgets.py): an admin approves (QUEUED) or declines it.
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
     QUEUED = "queued", "Queued"
     SUBMITTING = "submitting", "Submitting"
     PENDING = "pending", "Waiting at LTX"
@@ -26,10 +28,12 @@ class State(models.TextChoices):
     EXPIRED = "expired", "Expired"
     CANCELED = "canceled", "Canceled"
     UNKNOWN = "unknown", "Outcome unknown"
+    DECLINED = "declined", "Declined"
 
 
 # Which states each state may move to. Anything else is a bug and raises IllegalTransition.
 TRANSITIONS: dict[str, frozenset[str]] = {
+    State.AWAITING_APPROVAL: frozenset({State.QUEUED, State.DECLINED, State.CANCELED}),
     State.QUEUED: frozenset({State.SUBMITTING, State.CANCELED}),
     # Back to QUEUED only when the API certainly created nothing (429, connect error, 5xx).
     State.SUBMITTING: frozenset(
@@ -46,21 +50,33 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     State.FAILED: frozenset(),
     State.CANCELED: frozenset(),
     State.UNKNOWN: frozenset(),
+    State.DECLINED: frozenset(),
 }
 
 IN_FLIGHT = frozenset({State.SUBMITTING, State.PENDING, State.PROCESSING})  # count upstream
 POLLED = frozenset({State.PENDING, State.PROCESSING})  # the API has the job: poll it
-ACTIVE = frozenset({State.QUEUED, *IN_FLIGHT, State.REHOSTING})  # a live card
+# A live card (and what counts against LTXDASH_MAX_ACTIVE_PER_USER).
+ACTIVE = frozenset({State.AWAITING_APPROVAL, State.QUEUED, *IN_FLIGHT, State.REHOSTING})
 TERMINAL = frozenset(
-    {State.READY, State.REJECTED, State.FAILED, State.EXPIRED, State.CANCELED, State.UNKNOWN}
+    {
+        State.READY,
+        State.REJECTED,
+        State.FAILED,
+        State.EXPIRED,
+        State.CANCELED,
+        State.UNKNOWN,
+        State.DECLINED,
+    }
 )
 PROBLEMS = frozenset({State.REJECTED, State.FAILED, State.EXPIRED, State.UNKNOWN})
 # A new clip with the same settings and inputs can be made from these ("resubmit" of unknown).
-RETRYABLE = frozenset({State.REJECTED, State.FAILED, State.EXPIRED, State.UNKNOWN, State.CANCELED})
+RETRYABLE = frozenset(
+    {State.REJECTED, State.FAILED, State.EXPIRED, State.UNKNOWN, State.CANCELED, State.DECLINED}
+)
 # The output can be fetched once more while the API still keeps the job.
 COPYABLE = frozenset({State.READY, State.EXPIRED})
 # Only what has not been sent can be canceled: the API has no cancel endpoint.
-CANCELABLE = frozenset({State.QUEUED})
+CANCELABLE = frozenset({State.AWAITING_APPROVAL, State.QUEUED})
 
 # The timestamp each state sets when it is entered (first entry wins for submitted_at etc.).
 ENTERED_AT: dict[str, str] = {
@@ -75,6 +91,7 @@ ENTERED_AT: dict[str, str] = {
 # Green done, blue under way, amber lost to time (nothing was wrong with the request), red a
 # problem, grey waiting or canceled.
 TONES: dict[str, str] = {
+    State.AWAITING_APPROVAL: "warn",
     State.QUEUED: "muted",
     State.SUBMITTING: "info",
     State.PENDING: "info",
@@ -86,6 +103,7 @@ TONES: dict[str, str] = {
     State.REJECTED: "bad",
     State.FAILED: "bad",
     State.UNKNOWN: "bad",
+    State.DECLINED: "muted",
 }
 
 # How a toast says a clip ended: "Text → Video #3 is ready", "... failed", "... ended".
@@ -96,6 +114,7 @@ FINISHED_PHRASES: dict[str, str] = {
     State.EXPIRED: "expired",
     State.CANCELED: "was canceled",
     State.UNKNOWN: "may not have been sent",
+    State.DECLINED: "was declined",
 }
 
 

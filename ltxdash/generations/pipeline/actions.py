@@ -34,8 +34,9 @@ from ltxdash.generations.pipeline.taskqueue import enqueue, nudge_dispatcher
 from ltxdash.generations.timing import later, pickup_grace_seconds
 from ltxdash.ltx import catalog
 from ltxdash.media import MediaInfo
+from ltxdash.spend import approvals, budgets, ledger
 from ltxdash.workspaces import current
-from ltxdash.workspaces.models import Workspace
+from ltxdash.workspaces.models import Membership, Role, Workspace
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -61,6 +62,14 @@ type InputSource = tuple[File, MediaInfo] | Output | Still
 
 class PipelineError(ValueError):
     """An action that cannot be done to this generation now; the message is for the user."""
+
+
+class OverBudgetError(PipelineError):
+    """A request over a spending limit. ``may_ask``: it may be sent for an admin's approval."""
+
+    def __init__(self, message: str, *, may_ask: bool = False) -> None:
+        super().__init__(message)
+        self.may_ask = may_ask
 
 
 # --- create -----------------------------------------------------------------------------------
@@ -185,10 +194,13 @@ def create_generations(
     count: int = 1,
     parent: Generation | None = None,
     workspace: Workspace | None = None,
+    ask_approval: bool = False,
 ) -> list[Generation]:
-    """Queue ``count`` generations of one request (already validated by the caller); a
-    PipelineError when they would take the owner past the active-clip limit (the batch counts as
-    a whole: all or none)."""
+    """Queue ``count`` generations of one request (already validated by the caller), or create
+    them awaiting an admin's approval where a spending rule says so (``ask_approval``: the
+    member asks for it rather than being refused). A PipelineError when they would take the
+    owner past the active-clip limit or a spending limit (the batch counts as a whole: all or
+    none)."""
     if count < 1:
         raise ValueError("count must be at least 1")
     if workspace is None:  # the workspace the member works in now
@@ -200,11 +212,14 @@ def create_generations(
         rows = _input_rows(inputs, saved)
         model = str(params.get("model") or "") or _default_model(endpoint)
         estimate = _estimate(endpoint, params, rows)
+        each = _price(endpoint, params, rows)
         prompt = str(params.get("prompt") or "")
         take_key = takes.key_for(endpoint, prompt, parent.pk if parent else None, rows)
         created = []
         with transaction.atomic():
             _reserve(owner.pk, count)
+            decision = _decide(workspace, owner.pk, each, count, ask=ask_approval)
+            state = State.AWAITING_APPROVAL if decision.approval else State.QUEUED
             for _ in range(count):
                 generation = Generation.objects.create(
                     owner=owner,
@@ -216,11 +231,15 @@ def create_generations(
                     parent=parent,
                     estimated_cost=estimate,
                     take_key=take_key,
+                    state=state,
                 )
                 for role, values in rows.items():
                     GenerationInput.objects.create(generation=generation, role=role, **values)
-                _record_queued(generation, "")
+                _record_created(
+                    generation, decision.approval and "Needs approval: " + decision.approval
+                )
                 created.append(generation)
+            _hold(created, each, workspace, decision)
             takes.touch_siblings([take_key], exclude=[g.pk for g in created])
             nudge_dispatcher()
     except BaseException:
@@ -236,12 +255,49 @@ def _reserve(owner_id: int, count: int) -> None:
         raise PipelineError(str(exc)) from exc
 
 
-def _record_queued(generation: Generation, detail: str) -> None:
+def _price(
+    endpoint: str, params: Mapping[str, Any], rows: Mapping[str, dict[str, Any]]
+) -> ledger.Price:
+    infos = {role: _media_info(row["media"]) for role, row in rows.items()}
+    return ledger.price(endpoint, params, {r: i for r, i in infos.items() if i is not None})
+
+
+def _decide(
+    workspace: Workspace, owner_id: int, each: ledger.Price, count: int, *, ask: bool
+) -> budgets.Decision:
+    """The spending rules' answer for the request (inside its transaction)."""
+    role = (
+        Membership.objects.filter(workspace=workspace, user_id=owner_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+    try:
+        return budgets.decide(
+            workspace, owner_id, each, count, is_admin=role == Role.ADMIN, ask=ask
+        )
+    except budgets.OverBudget as exc:
+        raise OverBudgetError(str(exc), may_ask=exc.may_ask) from exc
+
+
+def _hold(
+    created: list[Generation],
+    each: ledger.Price,
+    workspace: Workspace,
+    decision: budgets.Decision,
+) -> None:
+    """Reserve the new clips' cost, or ask the admins first."""
+    if decision.approval:
+        approvals.request(created, each, decision.approval)
+    else:
+        ledger.reserve(created, each, workspace)
+
+
+def _record_created(generation: Generation, detail: str) -> None:
     GenerationEvent.objects.create(
         generation=generation,
         at=generation.created_at,
         from_state="",
-        to_state=State.QUEUED,
+        to_state=generation.state,
         detail=detail,
     )
 
@@ -250,10 +306,21 @@ def _record_queued(generation: Generation, detail: str) -> None:
 
 
 def cancel(generation: Generation) -> bool:
-    """Cancel a generation that has not been sent yet (the API has no cancel endpoint)."""
-    return generation.transition(
+    """Cancel a generation that has not been sent yet (the API has no cancel endpoint), or
+    one still waiting for approval."""
+    if generation.transition(
         State.CANCELED, expected=State.QUEUED, detail="Canceled before it was sent."
-    )
+    ):
+        return True
+    with transaction.atomic():
+        if not generation.transition(
+            State.CANCELED,
+            expected=State.AWAITING_APPROVAL,
+            detail="Canceled while it waited for approval.",
+        ):
+            return False
+        approvals.withdrawn(generation.pk)
+    return True
 
 
 def retry(generation: Generation) -> Generation:
@@ -267,8 +334,13 @@ def retry(generation: Generation) -> Generation:
             raise PipelineError(
                 f"The {item.get_role_display().lower()} of this clip is no longer stored."
             )
+    workspace = generation.workspace
+    each = _price(
+        generation.endpoint, generation.params, {i.role: {"media": i.media} for i in old_inputs}
+    )
     with transaction.atomic():
         _reserve(generation.owner_id, 1)
+        decision = _decide(workspace, generation.owner_id, each, 1, ask=False)
         clone = Generation.objects.create(
             owner=generation.owner,
             workspace_id=generation.workspace_id,
@@ -279,6 +351,7 @@ def retry(generation: Generation) -> Generation:
             params=dict(generation.params),
             parent=generation.parent,
             estimated_cost=generation.estimated_cost,
+            state=State.AWAITING_APPROVAL if decision.approval else State.QUEUED,
         )
         for item in old_inputs:
             GenerationInput.objects.create(
@@ -294,7 +367,8 @@ def retry(generation: Generation) -> Generation:
                 storage_uri=item.storage_uri,
                 uploaded_at=item.uploaded_at,
             )
-        _record_queued(clone, f"Retry of #{generation.pk} ({generation.state}).")
+        _record_created(clone, f"Retry of #{generation.pk} ({generation.state}).")
+        _hold([clone], each, workspace, decision)
         nudge_dispatcher()
     return clone
 

@@ -18,13 +18,14 @@ from ltxdash.generations import pipeline
 from ltxdash.generations.cards import build_cards
 from ltxdash.generations.forms import GenerateForm, endpoint_from, form_values, role_label
 from ltxdash.generations.inputs import CLIP_ROLES, STILL_ROLES, ready_clips
-from ltxdash.generations.models import Generation
+from ltxdash.generations.models import Generation, State
 from ltxdash.generations.views.common import (
     POLL_SECONDS,
     TEMPLATE,
     status_context,
 )
 from ltxdash.ltx import catalog
+from ltxdash.spend import budgets
 
 CLIP_PICKER = 12  # the latest clips offered as inputs (a picked older one is added)
 # HX-Target -> the partial that answers it.
@@ -54,15 +55,21 @@ def submit(request: AuthedHttpRequest) -> HttpResponse:
     endpoint = endpoint_from(request.POST.get("mode"))
     form = GenerateForm(request.POST, request.FILES, endpoint=endpoint, owner=request.user)
     generations: list[Generation] = []
+    may_ask = False
     if form.is_valid():
         try:
-            generations = pipeline.create_generations(owner=request.user, **form.submission())
-        except pipeline.PipelineError as exc:  # e.g. the member's active-clip limit
+            generations = pipeline.create_generations(
+                owner=request.user,
+                ask_approval=request.POST.get("ask_approval") == "1",
+                **form.submission(),
+            )
+        except pipeline.PipelineError as exc:  # the active-clip limit, a budget, a cap
             form.add_error(None, str(exc))
+            may_ask = getattr(exc, "may_ask", False)
     if not generations:
         # HTMX keeps the chosen files in the page (hx-preserve); a plain POST cannot.
         dropped = [] if request.htmx else [role for role in request.FILES if role in form.fields]
-        context = composer_context(form, dropped=dropped)
+        context = composer_context(form, dropped=dropped) | {"may_ask": may_ask}
         if request.htmx:
             return render(request, TEMPLATE + "#composer", context, status=422)
         return render(request, TEMPLATE, context | status_context(request.user), status=422)
@@ -88,6 +95,9 @@ def submit(request: AuthedHttpRequest) -> HttpResponse:
 
 
 def _queued_message(generations: list[Generation]) -> str:
+    if generations[0].state == State.AWAITING_APPROVAL:
+        what = f"#{generations[0].pk}" if len(generations) == 1 else f"{len(generations)} takes"
+        return f"Sent {what} to the workspace's admins for approval."
     if len(generations) == 1:
         return f"Queued #{generations[0].pk}."
     return f"Queued {len(generations)} takes: #{generations[-1].pk} to #{generations[0].pk}."
@@ -140,6 +150,7 @@ def composer_context(
         # A callable: the template calls it only when it renders the picker (not for #settings).
         "clips": partial(_picker_clips, form),
         "estimate": form.draft().summary(),
+        "spend_left": budgets.left_for(form.owner),
         "notes": notes or [],
         "dropped": dropped or [],
     }
