@@ -27,6 +27,7 @@ from django.shortcuts import get_object_or_404
 from ltxdash.boards.models import Board, BoardLink
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import Generation, Output
+from ltxdash.spend.models import Approval
 from ltxdash.workspaces import current
 from ltxdash.workspaces.models import Invitation, Membership, Role, Workspace
 
@@ -290,6 +291,22 @@ def managed_invitation(user: User, pk: Any) -> Invitation:
 
 def managed_workspace(user: User) -> Workspace:
     return _managed(user).workspace
+
+
+def managed_budget(user: User) -> Workspace:
+    """The workspace whose budget, caps and approvals ``user`` runs: their current one, if they
+    are its admin (403 for its other members)."""
+    return _managed(user, "its budget and approvals").workspace
+
+
+def approval(user: User, pk: Any) -> Approval:
+    """A request for approval in the workspace ``user`` is an admin of (404 for another's)."""
+    mine = _managed(user, "its budget and approvals")
+    return get_object_or_404(
+        Approval.objects.select_related("generation", "generation__workspace"),
+        pk=_pk(pk),
+        workspace_id=mine.workspace_id,
+    )
 
 
 def key_workspace(user: User) -> Workspace:

@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from ltxdash.boards.models import Board, BoardItem, BoardLink
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import Generation, State
+from ltxdash.spend.models import Approval, Budget, MemberCap
 from ltxdash.workspaces import current
 from ltxdash.workspaces.models import ApiKey, Invitation, Membership, Role, Workspace
 from tests.factories import make_clip, make_generation, make_user
@@ -133,6 +134,25 @@ TABLE = [
         {"key": "", "max_concurrency": "3"},
     ),
     Row("workspaces:stop_api_key", "post", "", 403, 302, 403, 403, 302, LOGIN),
+    # Money: the budget, members' caps and approvals are the admins'. The page is that of the
+    # workspace one works in: the outsider reaches their own (they are its admin).
+    Row("spend:budget", "get", "", 403, 200, 403, 403, 200, LOGIN),
+    Row(
+        "spend:budget",
+        "post",
+        "",
+        403,
+        302,
+        403,
+        403,
+        302,
+        LOGIN,
+        {"monthly_limit": "50", "time_zone": "UTC"},
+    ),
+    Row("spend:member_cap", "post", "member", 403, 302, 403, 403, 404, LOGIN, {"monthly_cap": "5"}),
+    Row("spend:approvals", "get", "", 403, 200, 403, 403, 200, LOGIN),
+    Row("spend:approve", "post", "approval", 403, 302, 403, 403, 404, LOGIN),
+    Row("spend:decline", "post", "approval", 403, 302, 403, 403, 404, LOGIN, {"note": "no"}),
     # An invite link: the token is the permission (logged in: join; logged out: sign up).
     Row("join", "get", "invite", 200, 200, 200, 200, 200, 200),
     # Public: the token is the permission, for everyone alike.
@@ -218,6 +238,10 @@ def objects(people) -> dict[str, Any]:
     board_link, board_token = BoardLink.create_for(board, None, by=maker, allow_downloads=True)
     no_downloads = BoardLink.create_for(board, None, by=maker)[1]
     off_board = make_clip(maker)  # of the workspace, not on the board
+    awaiting = make_generation(maker, State.AWAITING_APPROVAL)
+    approval = Approval.objects.create(
+        generation=awaiting, workspace=people["team"], reason="over the cap", amount=1
+    )
     return {
         "clip": clip.pk,
         "queued": make_generation(maker, State.QUEUED).pk,
@@ -236,6 +260,8 @@ def objects(people) -> dict[str, Any]:
         "board_video_no_downloads": (no_downloads, clip.video.pk),
         "board_token_no_downloads": no_downloads,
         "off_board_video": (board_token, off_board.video.pk),
+        "awaiting": awaiting.pk,
+        "approval": approval.pk,
     }
 
 
@@ -281,7 +307,10 @@ def test_nothing_of_the_makers_changes_after_every_url(people, objects, who):
     clip = Generation.objects.get(pk=objects["clip"])
     assert not clip.favourite
     assert Generation.objects.get(pk=objects["queued"]).state == State.QUEUED
-    assert Generation.objects.count() == 4  # no retry was queued, nothing was deleted
+    assert Generation.objects.count() == 5  # no retry was queued, nothing was deleted
+    assert Generation.objects.get(pk=objects["awaiting"]).state == State.AWAITING_APPROVAL
+    assert not Budget.objects.filter(workspace=people["team"]).exists()
+    assert not MemberCap.objects.exists()
     assert ShareLink.objects.get(pk=objects["link"]).revoked_at is None
     assert ShareLink.objects.count() == 1
     assert Board.objects.filter(pk=objects["board"]).exists()  # not deleted ...

@@ -10,6 +10,7 @@ def ltxdash(request: HttpRequest) -> dict[str, object]:
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
         from ltxdash import access
         from ltxdash.generations import pauses
+        from ltxdash.spend import banners as spend_banners
         from ltxdash.workspaces import current
 
         # The header's workspace and switcher (the access module already read them).
@@ -20,5 +21,7 @@ def ltxdash(request: HttpRequest) -> dict[str, object]:
             request.user, membership.workspace_id if membership else None
         )
         context["memberships"] = current.memberships(request.user)
+        if membership is not None:  # budgets at 80 %, approvals waiting (no query without a budget)
+            context["spend_banners"] = spend_banners.seen_by(request.user, membership)
         context["can_generate"] = access.may_generate(request.user)
     return context

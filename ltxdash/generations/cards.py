@@ -123,6 +123,11 @@ class Card:
         return explain.reason(self.g)
 
     @cached_property
+    def approved(self) -> str:
+        """ "Approved by ann: keep it short" on a clip an admin let through."""
+        return explain.approved(self.g)
+
+    @cached_property
     def video(self) -> Output | None:
         return self.g.video
 
@@ -217,7 +222,11 @@ def build_cards(generations: Iterable[Generation], user: access.User) -> list[Ca
 
 def _cards_queryset(user: access.User) -> QuerySet[Generation]:
     """The create page's cards are the member's own takes (the gallery shows the team's)."""
-    return access.own_generations(user).prefetch_related("outputs")
+    return (
+        access.own_generations(user)
+        .select_related("approval__decided_by")
+        .prefetch_related("outputs")
+    )
 
 
 def page_generations(user: access.User) -> list[Generation]:

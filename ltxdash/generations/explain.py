@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from ltxdash.generations.models import DispatchState, ErrorType, Generation, Reason, State
+from ltxdash.spend.models import Approval
 
 _UNKNOWN_ADVICE = (
     "LTX offers no way to look a job up without its id, so we cannot tell whether it was "
@@ -117,6 +118,15 @@ def reason(generation: Generation) -> str:
         else:
             lead = "The request was sent to LTX but no answer came back."
         return f"{lead} {_UNKNOWN_ADVICE}"
+    if state == State.AWAITING_APPROVAL:
+        found = _approval(generation)
+        why = f" Why: {found.reason}" if found and found.reason else ""
+        return (
+            f"Waiting for an admin of the workspace to approve it.{why} Nothing is sent or "
+            "spent until then."
+        )
+    if state == State.DECLINED:
+        return (message or "An admin declined it.") + " Nothing was sent or spent."
     if state == State.CANCELED:
         return "Canceled before it was sent to LTX; nothing was billed."
     if state == State.QUEUED and generation.submit_attempts and kind:
@@ -127,6 +137,24 @@ def reason(generation: Generation) -> str:
     if state == State.REHOSTING and message:
         return f"Copying the output is taking longer than usual (it will be retried): {message}"
     return ""
+
+
+def _approval(generation: Generation) -> Approval | None:
+    try:
+        return generation.approval
+    except Approval.DoesNotExist:
+        return None
+
+
+def approved(generation: Generation) -> str:
+    """Who approved a clip that needed it, and their note; "" for any other clip."""
+    if generation.state in (State.AWAITING_APPROVAL, State.DECLINED, State.CANCELED):
+        return ""
+    found = _approval(generation)
+    if found is None or found.outcome != Approval.Outcome.APPROVED:
+        return ""
+    who = found.decided_by.get_username() if found.decided_by else "an admin"
+    return f"Approved by {who}" + (f": “{found.note}”" if found.note else ".")
 
 
 def at_risk(generation: Generation) -> str:

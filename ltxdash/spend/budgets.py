@@ -63,6 +63,17 @@ def committed(workspace_id: int, month: date, member_id: int | None = None) -> D
     return rows.aggregate(total=Sum("amount"))["total"] or Decimal("0")
 
 
+def committed_by_member(workspace_id: int, month: date) -> dict[int, Decimal]:
+    """What each member holds or spent in a month (one grouped query)."""
+    rows = (
+        LedgerEntry.objects.filter(workspace_id=workspace_id, month=month, status__in=COMMITTED)
+        .values("member_id")
+        .annotate(total=Sum("amount"))
+        .values_list("member_id", "total")
+    )
+    return {member: total for member, total in rows if member is not None}
+
+
 def budget_of(workspace_id: int) -> Budget | None:
     return Budget.objects.filter(workspace_id=workspace_id).first()
 
@@ -226,6 +237,25 @@ def warnings(workspace: Workspace, member_id: int, *, is_admin: bool) -> list[St
         for s in standings(workspace, member_id, is_admin=is_admin)
         if s.warn and (is_admin or s.label != "The workspace's budget this month" or s.left == 0)
     ]
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """What an edit changed, in words: "monthly limit $100.00 → $150.00; time zone UTC → ..."."""
+
+    def words(value: Any) -> str:
+        if value is None or value == "":
+            return "none"
+        if isinstance(value, Decimal):
+            return usd(value)
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return str(value)
+
+    return "; ".join(
+        f"{key.replace('_', ' ')} {words(before.get(key))} → {words(value)}"
+        for key, value in after.items()
+        if words(before.get(key)) != words(value)
+    )
 
 
 def describe(budget: Budget | None) -> dict[str, Any]:

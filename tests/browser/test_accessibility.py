@@ -15,6 +15,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -27,8 +28,10 @@ from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import DispatchState, State
 from ltxdash.ltx import catalog
 from ltxdash.ltx.errors import InsufficientFundsError
+from ltxdash.spend import ledger
+from ltxdash.spend.models import Approval, Budget, LedgerEntry
 from ltxdash.workspaces.models import ApiKey, Invitation, Membership, Role
-from tests.factories import ago, make_clip, make_generation, make_user
+from tests.factories import T2V, ago, make_clip, make_generation, make_user
 from tests.support.browser import CHROMIUM, assert_accessible, launch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -65,6 +68,8 @@ PAGES = [
     Page("public_board:page", lambda o: f"/b/{o['board_token']}/?clip=2", logged_in=False),
     Page("workspaces:members", lambda o: "/workspaces/members/"),
     Page("workspaces:api_key", lambda o: "/workspaces/key/"),  # with the workspace's own key
+    Page("spend:budget", lambda o: "/spend/budget/"),
+    Page("spend:approvals", lambda o: "/spend/approvals/"),  # with a request waiting
     Page("join", lambda o: f"/invite/{o['invite']}"),  # logged in: join as yourself
     Page("join", lambda o: f"/invite/{o['invite']}", logged_in=False),  # make an account
     Page("", lambda o: "/no/such/page/"),  # the 404 page, logged in
@@ -117,6 +122,9 @@ POST_ONLY = {
     "boards:remove",
     "boards:move",
     "boards:cover",
+    "spend:member_cap",
+    "spend:approve",
+    "spend:decline",
 }
 
 
@@ -164,6 +172,16 @@ def objects(owner) -> dict:
     board_token = BoardLink.create_for(
         board, None, by=owner, allow_downloads=True, show_prompts=True
     )[1]
+    # Money: a budget 90 % used (the banner shows), an entry in the ledger, and a request of a
+    # creator waiting for approval (the approvals page, and its banner).
+    Budget.objects.create(workspace=clip.workspace, monthly_limit=Decimal("0.40"))
+    ledger.reserve([clip], ledger.price("text-to-video", T2V), clip.workspace)
+    maker = make_user("cam")
+    Membership.objects.create(workspace=clip.workspace, user=maker, role=Role.CREATOR)
+    awaiting = make_generation(maker, State.AWAITING_APPROVAL, workspace=clip.workspace)
+    Approval.objects.create(
+        generation=awaiting, workspace=clip.workspace, reason="$0.36: over the cap.", amount=1
+    )
     return {
         "clip": clip,
         "failed": failed,
@@ -246,8 +264,13 @@ ADMIN_PAGES = [
     Page("admin:workspaces_membership_changelist", lambda o: "/admin/workspaces/membership/"),
     Page("admin:workspaces_apikey_changelist", lambda o: "/admin/workspaces/apikey/"),
     Page("admin:workspaces_apikey_change", lambda o: o["change"]["api_key"]),
+    Page("admin:spend_ledgerentry_changelist", lambda o: "/admin/spend/ledgerentry/"),
+    Page("admin:spend_ledgerentry_change", lambda o: o["change"]["ledger_entry"]),
+    Page("admin:spend_budget_changelist", lambda o: "/admin/spend/budget/"),
+    Page("admin:spend_membercap_changelist", lambda o: "/admin/spend/membercap/"),
+    Page("admin:spend_approval_changelist", lambda o: "/admin/spend/approval/"),
 ]
-OUR_APPS = {"generations", "gallery", "core", "workspaces", "boards"}
+OUR_APPS = {"generations", "gallery", "core", "workspaces", "boards", "spend"}
 
 
 def test_every_admin_list_of_ours_is_swept():
@@ -289,6 +312,9 @@ def admin_objects(owner, objects) -> dict:
         ),
         "api_key": reverse(
             "admin:workspaces_apikey_change", args=[ApiKey.in_use(clip.workspace_id).pk]
+        ),
+        "ledger_entry": reverse(
+            "admin:spend_ledgerentry_change", args=[LedgerEntry.objects.get(clip_number=clip.pk).pk]
         ),
     }
     return {**objects, "change": change, "root": make_user("root", superuser=True)}

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from ltxdash.generations import pipeline
+from ltxdash.generations.models import Generation
+from ltxdash.spend.models import Budget
+from ltxdash.workspaces.models import Membership, Role, Workspace
+from tests.factories import T2V, make_user
+
+# T2V (LTX-2.3 Fast, 1080p, 6 s) at $0.06 a second: $0.36 a clip.
+CLIP = Decimal("0.36")
+
+
+@dataclass
+class Team:
+    workspace: Workspace
+    admin: Any
+    creator: Any
+    viewer: Any
+
+    def budget(self, **amounts: Any) -> Budget:
+        values = {
+            k: (
+                Decimal(str(v))
+                if isinstance(v, (int, float, str)) and not isinstance(v, bool)
+                else v
+            )
+            for k, v in amounts.items()
+        }
+        budget, _ = Budget.objects.update_or_create(workspace=self.workspace, defaults=values)
+        return budget
+
+
+@pytest.fixture
+def team(db) -> Team:
+    workspace = Workspace.objects.create(name="Studio", slug="studio", time_zone="UTC")
+    people = {}
+    for name, role in (("ann", Role.ADMIN), ("cam", Role.CREATOR), ("vic", Role.VIEWER)):
+        user = make_user(name)
+        Membership.objects.create(workspace=workspace, user=user, role=role)
+        people[role] = user
+    return Team(workspace, people[Role.ADMIN], people[Role.CREATOR], people[Role.VIEWER])
+
+
+def queue(
+    owner: Any, workspace: Workspace, count: int = 1, ask: bool = False, **params: Any
+) -> list[Generation]:
+    return pipeline.create_generations(
+        owner=owner,
+        workspace=workspace,
+        endpoint="text-to-video",
+        params={**T2V, **params},
+        inputs={},
+        count=count,
+        ask_approval=ask,
+    )
+
+
+@pytest.fixture
+def clean_broker():
+    """No task left in the broker by an earlier test (a Redis broker outlives transactions)."""
+    from tests.support.pipeline import drain_broker
+
+    drain_broker()
