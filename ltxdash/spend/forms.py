@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import zoneinfo
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
@@ -25,19 +25,23 @@ def _money(label: str, help_text: str) -> forms.DecimalField:
     )
 
 
-class BudgetForm(forms.ModelForm):  # type: ignore[type-arg]
+if TYPE_CHECKING:
+    _BudgetModelForm = forms.ModelForm[Budget]
+else:
+    _BudgetModelForm = forms.ModelForm
+
+
+def _help(name: str) -> str:
+    return str(getattr(Budget._meta.get_field(name), "help_text", ""))
+
+
+class BudgetForm(_BudgetModelForm):
     """A workspace's spending rules; every amount may be left empty (no limit of that kind)."""
 
-    monthly_limit = _money(
-        "Monthly budget (USD)", Budget._meta.get_field("monthly_limit").help_text
-    )
-    member_cap = _money(
-        "Monthly cap per member (USD)", Budget._meta.get_field("member_cap").help_text
-    )
-    request_cap = _money("Cap per request (USD)", Budget._meta.get_field("request_cap").help_text)
-    approval_above = _money(
-        "Approval above (USD)", Budget._meta.get_field("approval_above").help_text
-    )
+    monthly_limit = _money("Monthly budget (USD)", _help("monthly_limit"))
+    member_cap = _money("Monthly cap per member (USD)", _help("member_cap"))
+    request_cap = _money("Cap per request (USD)", _help("request_cap"))
+    approval_above = _money("Approval above (USD)", _help("approval_above"))
     time_zone = forms.ChoiceField(
         label="Months and days are counted in",
         help_text="The workspace's time zone: a month's budget starts at midnight on the 1st there.",
@@ -52,7 +56,9 @@ class BudgetForm(forms.ModelForm):  # type: ignore[type-arg]
         zones = sorted(zoneinfo.available_timezones() - {"localtime"}) or ["UTC"]
         if time_zone not in zones:
             zones.insert(0, time_zone)
-        self.fields["time_zone"].choices = [(z, z.replace("_", " ")) for z in zones]
+        field = self.fields["time_zone"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(z, z.replace("_", " ")) for z in zones]
         self.fields["time_zone"].initial = time_zone
 
     def clean(self) -> dict[str, Any]:

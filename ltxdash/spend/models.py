@@ -10,14 +10,22 @@ what it is priced on and whether that price is confirmed. The rules that move an
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-MONEY = {"max_digits": 12, "decimal_places": 4}
 _NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
+
+
+def money(verbose_name: str, *, limit: bool = False, **options: Any) -> models.DecimalField:
+    """An amount in USD, to a hundredth of a cent (the catalog's per-second prices need it);
+    ``limit``: an optional limit, never negative."""
+    if limit:
+        options |= {"null": True, "blank": True, "validators": _NOT_NEGATIVE}
+    return models.DecimalField(verbose_name, max_digits=12, decimal_places=4, **options)
 
 
 class Budget(models.Model):
@@ -27,37 +35,25 @@ class Budget(models.Model):
     workspace = models.OneToOneField(
         "workspaces.Workspace", on_delete=models.CASCADE, related_name="budget"
     )
-    monthly_limit = models.DecimalField(
+    monthly_limit = money(
         "monthly budget (USD)",
-        null=True,
-        blank=True,
-        validators=_NOT_NEGATIVE,
+        limit=True,
         help_text="What the whole workspace may spend in a calendar month. Empty: no budget.",
-        **MONEY,
     )
-    member_cap = models.DecimalField(
+    member_cap = money(
         "monthly cap per member (USD)",
-        null=True,
-        blank=True,
-        validators=_NOT_NEGATIVE,
+        limit=True,
         help_text="What each member may spend in a month, unless a member has a cap of their own.",
-        **MONEY,
     )
-    request_cap = models.DecimalField(
+    request_cap = money(
         "cap per request (USD)",
-        null=True,
-        blank=True,
-        validators=_NOT_NEGATIVE,
+        limit=True,
         help_text="The most one press of Generate may cost, all takes together.",
-        **MONEY,
     )
-    approval_above = models.DecimalField(
+    approval_above = money(
         "approval above (USD)",
-        null=True,
-        blank=True,
-        validators=_NOT_NEGATIVE,
+        limit=True,
         help_text="A member's request that costs more than this waits for an admin's approval.",
-        **MONEY,
     )
     members_may_ask = models.BooleanField(
         "members over a cap may ask for approval",
@@ -84,7 +80,7 @@ class MemberCap(models.Model):
         "workspaces.Workspace", on_delete=models.CASCADE, related_name="member_caps"
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    monthly_cap = models.DecimalField("monthly cap (USD)", validators=_NOT_NEGATIVE, **MONEY)
+    monthly_cap = money("monthly cap (USD)", validators=_NOT_NEGATIVE)
 
     class Meta:
         verbose_name = "member's cap"
@@ -130,14 +126,14 @@ class LedgerEntry(models.Model):
     endpoint = models.CharField("mode", max_length=40)
     model = models.CharField(max_length=40, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RESERVED)
-    amount = models.DecimalField("amount (USD)", **MONEY)
+    amount = money("amount (USD)")
     # What the amount is priced on: the catalog's ``bills_on`` ("output_seconds" ...), how
     # many seconds, at what price, and whether that price is confirmed by a primary source.
     priced_on = models.CharField("priced on", max_length=40, blank=True)
     billed_seconds = models.DecimalField(
         "billed seconds", max_digits=12, decimal_places=3, null=True, blank=True
     )
-    usd_per_second = models.DecimalField("USD per second", null=True, blank=True, **MONEY)
+    usd_per_second = money("USD per second", null=True, blank=True)
     confirmed = models.BooleanField("price confirmed", default=False)
     # The outcome is unknown (the submit may have reached LTX): held, and shown to admins.
     flagged = models.BooleanField("outcome unknown", default=False)
@@ -187,7 +183,7 @@ class Approval(models.Model):
         "workspaces.Workspace", on_delete=models.CASCADE, related_name="approvals"
     )
     reason = models.CharField("why it needs approval", max_length=300)
-    amount = models.DecimalField("estimated cost (USD)", null=True, blank=True, **MONEY)
+    amount = money("estimated cost (USD)", null=True, blank=True)
     # The price of one clip as it was quoted (ledger.Price), reserved as it is on approval.
     price = models.JSONField(default=dict, blank=True, editable=False)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)

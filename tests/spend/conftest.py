@@ -6,14 +6,9 @@ from typing import Any
 
 import pytest
 
-from ltxdash.generations import pipeline
-from ltxdash.generations.models import Generation
 from ltxdash.spend.models import Budget
 from ltxdash.workspaces.models import Membership, Role, Workspace
-from tests.factories import T2V, make_user
-
-# T2V (LTX-2.3 Fast, 1080p, 6 s) at $0.06 a second: $0.36 a clip.
-CLIP = Decimal("0.36")
+from tests.factories import make_user
 
 
 @dataclass
@@ -45,20 +40,6 @@ def team(db) -> Team:
         Membership.objects.create(workspace=workspace, user=user, role=role)
         people[role] = user
     return Team(workspace, people[Role.ADMIN], people[Role.CREATOR], people[Role.VIEWER])
-
-
-def queue(
-    owner: Any, workspace: Workspace, count: int = 1, ask: bool = False, **params: Any
-) -> list[Generation]:
-    return pipeline.create_generations(
-        owner=owner,
-        workspace=workspace,
-        endpoint="text-to-video",
-        params={**T2V, **params},
-        inputs={},
-        count=count,
-        ask_approval=ask,
-    )
 
 
 @pytest.fixture

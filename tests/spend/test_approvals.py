@@ -12,7 +12,7 @@ from ltxdash.generations.cards import build_cards
 from ltxdash.generations.models import TRANSITIONS, Generation, IllegalTransition, State
 from ltxdash.spend import approvals, budgets
 from ltxdash.spend.models import Approval, LedgerEntry, Status
-from tests.spend.conftest import CLIP, queue
+from tests.support.spend import CLIP, queue
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clean_broker")]
 

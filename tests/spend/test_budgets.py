@@ -17,7 +17,7 @@ from ltxdash.generations.models import Generation, State
 from ltxdash.generations.pipeline import actions
 from ltxdash.spend import budgets, ledger
 from ltxdash.spend.models import Approval, LedgerEntry, MemberCap, Status
-from tests.spend.conftest import CLIP, queue
+from tests.support.spend import CLIP, queue
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clean_broker")]
 

@@ -12,8 +12,8 @@ from ltxdash.generations.models import Generation, State
 from ltxdash.spend import budgets, ledger
 from ltxdash.spend.models import LedgerEntry, Status
 from tests.factories import workspace_of
-from tests.spend.conftest import CLIP, queue
 from tests.support.pipeline import drive, queued_tasks_now, run_tasks, states
+from tests.support.spend import CLIP, queue
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
