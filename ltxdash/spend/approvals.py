@@ -55,7 +55,7 @@ def approve(approval: Approval, by: Any, note: str = "") -> bool:
     workspace = generation.workspace
     each = ledger.Price.from_json(approval.price)
     with transaction.atomic():
-        budgets._lock(workspace.pk)
+        budgets.lock(workspace.pk)
         if not Approval.objects.filter(pk=approval.pk, outcome=Approval.Outcome.PENDING).exists():
             return False
         budgets.check_workspace(

@@ -103,7 +103,8 @@ def _cost_words(each: Decimal, count: int) -> str:
     return f"{total} ({count} takes × {usd(each)})" if count > 1 else total  # noqa: RUF001
 
 
-def _lock(workspace_id: int) -> None:
+def lock(workspace_id: int) -> None:
+    """Hold the workspace's row until the transaction ends (see the module)."""
     Workspace.objects.select_for_update().filter(pk=workspace_id).values_list("pk").first()
 
 
@@ -132,7 +133,7 @@ def decide(
 ) -> Decision:
     """May ``count`` clips priced ``each`` be queued for the member now? Call it inside the
     transaction that then inserts them. OverBudget when they may not."""
-    _lock(workspace.pk)
+    lock(workspace.pk)
     budget = budget_of(workspace.pk)
     if budget is None:
         return Decision()
