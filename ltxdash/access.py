@@ -313,3 +313,9 @@ def key_workspace(user: User) -> Workspace:
     """The workspace whose own LTX key ``user`` sets, replaces and stops using: their current
     one, if they are its admin (403 for its other members; 404 when logged out)."""
     return _managed(user, "its LTX key").workspace
+
+
+def audit_workspace(user: User) -> Workspace:
+    """The workspace whose audit log ``user`` reads: their current one, if they are its admin
+    (403 for its other members; 404 when logged out). Nobody changes the log."""
+    return _managed(user, "its audit log").workspace

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "ltxdash.gallery",
     "ltxdash.boards",
     "ltxdash.spend",
+    "ltxdash.audit",
 ]
 
 MIDDLEWARE = [

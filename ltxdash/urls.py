@@ -12,6 +12,7 @@ urlpatterns = [
     path("boards/", include("ltxdash.boards.urls")),
     path("workspaces/", include("ltxdash.workspaces.urls")),
     path("spend/", include("ltxdash.spend.urls")),
+    path("audit/", include("ltxdash.audit.urls")),
     path("invite/<str:token>", workspace_views.join, name="join"),  # no login: the token invites
     path("s/", include("ltxdash.gallery.share_urls")),  # public share links (no login)
     path("b/", include("ltxdash.boards.public_urls")),  # public board links (no login)
