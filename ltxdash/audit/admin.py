@@ -12,7 +12,16 @@ from django.http import HttpRequest
 from ltxdash.audit.models import AuditEntry
 from ltxdash.generations.admin import RecordAdmin
 
-SHOWN = ["at", "workspace_shown", "actor_shown", "action", "object_type", "object_id"]
+SHOWN = (
+    "at",
+    "workspace_shown",
+    "actor_shown",
+    "action",
+    "object_type",
+    "object_id",
+    "object_words",
+    "detail",
+)
 
 
 @admin.register(AuditEntry)
@@ -22,7 +31,7 @@ class AuditEntryAdmin(RecordAdmin):
     search_fields = ["actor_name", "object_words", "object_id", "detail"]
     date_hierarchy = "at"
     list_select_related = ["workspace"]  # an outer join: a deleted workspace's entries stay
-    fields = readonly_fields = [*SHOWN, "object_words", "detail"]
+    fields = readonly_fields = SHOWN
     actions = None
     show_full_result_count = False
 

@@ -29,8 +29,11 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.workspace = workspace
-        self.fields["action"].choices = [("", "Anything"), *Action.choices]
-        self.fields["actor"].choices = [("", "Anyone"), *self._actors()]
+        action = self.fields["action"]
+        actor = self.fields["actor"]
+        assert isinstance(action, forms.ChoiceField) and isinstance(actor, forms.ChoiceField)
+        action.choices = [("", "Anything"), *Action.choices]
+        actor.choices = [("", "Anyone"), *self._actors()]
 
     def _actors(self) -> list[tuple[int, str]]:
         """The members, and anyone the log names who is no longer one (by their name then)."""

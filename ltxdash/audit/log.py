@@ -7,7 +7,7 @@ from typing import Any
 
 from ltxdash.audit.models import Action, AuditEntry
 
-__all__ = ["Action", "describe", "record"]
+__all__ = ["Action", "describe", "link_detail", "record"]
 
 # What an object is called in the log, by its model (``_meta.model_name``).
 TYPES = {
@@ -45,6 +45,13 @@ def describe(obj: Any) -> tuple[str, str, str]:
     else:
         words = str(obj)
     return kind, str(obj.pk), words[:WORDS_MAX]
+
+
+def link_detail(link: Any) -> str:
+    """What the log says of a new public link: when it stops working."""
+    if link.expires_at is None:
+        return "Never expires."
+    return f"Expires {link.expires_at:%Y-%m-%d %H:%M} UTC."
 
 
 def record(

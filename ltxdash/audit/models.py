@@ -12,7 +12,7 @@ object's words as they were at the time. The object is a type and an id, never a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -56,14 +56,25 @@ class AuditQuerySet(models.QuerySet["AuditEntry"]):
         raise _refuse("changed")
 
     def bulk_update(
-        self, objs: Iterable[AuditEntry], fields: Sequence[str], batch_size: int | None = None
+        self, objs: Iterable[AuditEntry], fields: Iterable[str], batch_size: int | None = None
     ) -> int:
         raise _refuse("changed")
 
-    def bulk_create(self, objs: Iterable[AuditEntry], *args: Any, **kwargs: Any) -> Any:
-        if kwargs.get("update_conflicts"):
+    def bulk_create(
+        self,
+        objs: Iterable[Any],
+        batch_size: int | None = None,
+        ignore_conflicts: bool = False,
+        update_conflicts: bool = False,
+        update_fields: Collection[str] | None = None,
+        unique_fields: Collection[str] | None = None,
+    ) -> Any:
+        if update_conflicts:
             raise _refuse("changed")  # an "upsert" would rewrite an entry
-        return super().bulk_create(objs, *args, **kwargs)
+        return super().bulk_create(objs, batch_size, ignore_conflicts)
+
+    def _raw_delete(self, using: str | None) -> int:
+        raise _refuse("deleted")
 
     def delete(self) -> tuple[int, dict[str, int]]:
         raise _refuse("deleted")

@@ -80,13 +80,16 @@ class PublicLink(models.Model):
     def is_live(self) -> bool:
         return not self.is_revoked and not self.is_expired
 
-    def revoke(self) -> None:
-        """Idempotent: the first revocation's time is kept."""
+    def revoke(self) -> bool:
+        """Idempotent: the first revocation's time is kept. True if this call revoked it."""
         now = timezone.now()
-        type(self)._default_manager.filter(pk=self.pk, revoked_at__isnull=True).update(
-            revoked_at=now
+        revoked = (
+            type(self)
+            ._default_manager.filter(pk=self.pk, revoked_at__isnull=True)
+            .update(revoked_at=now)
         )
         self.revoked_at = self.revoked_at or now
+        return bool(revoked)
 
     def record_view(self) -> None:
         # One UPDATE with F(): concurrent views are all counted, no read-modify-write race.

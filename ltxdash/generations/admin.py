@@ -394,18 +394,18 @@ class GenerationAdmin(RecordAdmin):
         return clip_link(obj.parent) if obj.parent else EMPTY
 
     def delete_model(self, request: HttpRequest, obj: Generation) -> None:
-        pipeline.delete_generation(obj)  # the stored files go too
+        pipeline.delete_generation(obj, by=request.user)  # the stored files go too
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Generation]) -> None:
         for generation in queryset:
-            pipeline.delete_generation(generation)
+            pipeline.delete_generation(generation, by=request.user)
 
     @admin.action(description="Retry (a new clip with the same settings)")
     def retry_selected(self, request: HttpRequest, queryset: QuerySet[Generation]) -> None:
         made, refused = [], []
         for generation in queryset:
             try:
-                made.append(pipeline.retry(generation).pk)
+                made.append(pipeline.retry(generation, by=request.user).pk)
             except pipeline.PipelineError as error:
                 refused.append(f"#{generation.pk}: {error}")
         if made:

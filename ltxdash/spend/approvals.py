@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
+from ltxdash.audit import log as audit
 from ltxdash.ltx.catalog import usd
 from ltxdash.spend import budgets, ledger
 from ltxdash.spend.models import Approval
@@ -66,6 +67,8 @@ def approve(approval: Approval, by: Any, note: str = "") -> bool:
             return False
         _decide(approval, Approval.Outcome.APPROVED, by, note)
         ledger.reserve([generation], each, workspace)
+        cost = f"{usd(each.amount)} reserved." if each.known else "No estimate."
+        audit.record(by, workspace, audit.Action.APPROVED, generation, _noted(cost, note))
         nudge_dispatcher()
     return True
 
@@ -86,7 +89,16 @@ def decline(approval: Approval, by: Any, note: str = "") -> bool:
         ):
             return False
         _decide(approval, Approval.Outcome.DECLINED, by, note)
+        generation = approval.generation
+        audit.record(
+            by, generation.workspace_id, audit.Action.DECLINED, generation, _noted("", note)
+        )
     return True
+
+
+def _noted(detail: str, note: str) -> str:
+    """An audit entry's detail with the admin's note."""
+    return " ".join(part for part in (detail, f"Note: {note}" if note else "") if part)
 
 
 def withdrawn(generation_id: int) -> None:

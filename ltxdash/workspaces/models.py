@@ -108,16 +108,21 @@ class Invitation(models.Model):
     def create(
         cls, workspace: Workspace, role: str, by: Any, days: int = INVITE_DAYS
     ) -> tuple[Invitation, str]:
+        from ltxdash.audit import log as audit
+
         token = secrets.token_urlsafe(INVITE_TOKEN_BYTES)
         now = timezone.now()
-        invitation = cls.objects.create(
-            workspace=workspace,
-            role=role,
-            token_hash=hash_invite(token),
-            created_by=by,
-            created_at=now,
-            expires_at=now + timedelta(days=days),
-        )
+        with transaction.atomic():
+            invitation = cls.objects.create(
+                workspace=workspace,
+                role=role,
+                token_hash=hash_invite(token),
+                created_by=by,
+                created_at=now,
+                expires_at=now + timedelta(days=days),
+            )
+            detail = f"As {invitation.get_role_display().lower()}, for {days} days."
+            audit.record(by, workspace, audit.Action.INVITED, invitation, detail)
         return invitation, token
 
     @classmethod
@@ -228,19 +233,24 @@ class ApiKey(models.Model):
         cls, workspace: Workspace, secret: str, by: Any, max_concurrency: int | None = None
     ) -> ApiKey:
         """Put ``secret`` in use for the workspace, retiring the key it replaces."""
+        from ltxdash.audit import log as audit
         from ltxdash.core import crypto
 
         with transaction.atomic():
             # One save at a time per workspace (two at once would both retire, then both insert).
             Workspace.objects.select_for_update().filter(pk=workspace.pk).values_list("pk").first()
+            old = cls.in_use(workspace)
             cls.retire(workspace)
-            return cls.objects.create(
+            key = cls.objects.create(
                 workspace=workspace,
                 ciphertext=crypto.encrypt(secret),
                 last4=secret[-4:],
                 max_concurrency=max_concurrency,
                 created_by=by,
             )
+            detail = f"Replaced {old.masked}." if old else "Instead of the server's key."
+            audit.record(by, workspace, audit.Action.KEY_REPLACED, key, detail)
+            return key
 
     @classmethod
     def retire(cls, workspace: Workspace) -> bool:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
@@ -19,6 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ltxdash import access
+from ltxdash.audit import log as audit
 from ltxdash.core.http import AuthedHttpRequest
 from ltxdash.workspaces import current
 from ltxdash.workspaces.forms import ApiKeyForm, InviteForm, RoleForm, SignUpForm
@@ -94,9 +96,12 @@ def invite(request: AuthedHttpRequest) -> HttpResponse:
 @require_POST
 def revoke_invitation(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     invitation = access.managed_invitation(request.user, pk)
-    Invitation.objects.filter(
-        pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
+    with transaction.atomic():
+        if Invitation.objects.filter(
+            pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now()):
+            revoked = audit.Action.INVITATION_REVOKED
+            audit.record(request.user, invitation.workspace_id, revoked, invitation)
     messages.success(request, "The invitation was revoked: its link no longer works.")
     return redirect("workspaces:members")
 
@@ -116,7 +121,13 @@ def change_role(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             request, "A workspace keeps at least one admin: make someone else admin first."
         )
     else:
-        Membership.objects.filter(pk=member.pk).update(role=form.cleaned_data["role"])
+        new = Role(form.cleaned_data["role"])
+        with transaction.atomic():
+            if Membership.objects.filter(pk=member.pk).exclude(role=new).update(role=new):
+                detail = f"{Role(member.role).label} → {new.label}."
+                audit.record(
+                    request.user, member.workspace_id, audit.Action.ROLE_CHANGED, member, detail
+                )
         messages.success(
             request,
             f"{member.user.get_username()} is now {Role(form.cleaned_data['role']).label.lower()}.",
@@ -133,7 +144,10 @@ def remove_member(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             request, "A workspace keeps at least one admin: make someone else admin first."
         )
         return redirect("workspaces:members")
-    member.delete()
+    with transaction.atomic():
+        detail = "They left." if member.user_id == request.user.pk else ""
+        audit.record(request.user, member.workspace_id, audit.Action.MEMBER_REMOVED, member, detail)
+        member.delete()  # after the entry took its id and name
     messages.success(
         request, f"{member.user.get_username()} was removed. Their clips stay in the workspace."
     )
@@ -185,7 +199,12 @@ def stop_api_key(request: AuthedHttpRequest) -> HttpResponse:
     """Go back to the server's key. Jobs the old key sent are still polled and copied with it."""
     workspace = access.key_workspace(request.user)
     in_use = ApiKey.in_use(workspace)
-    if in_use is not None and ApiKey.retire(workspace):
+    with transaction.atomic():
+        stopped = in_use is not None and ApiKey.retire(workspace)
+        if stopped:
+            audit.record(request.user, workspace, audit.Action.KEY_STOPPED, in_use)
+    if stopped:
+        assert in_use is not None
         messages.success(
             request,
             f"Key {in_use.masked} is no longer used: new clips are sent with the server's key. "

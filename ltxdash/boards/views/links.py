@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ltxdash import access
+from ltxdash.audit import log as audit
 from ltxdash.boards.link_forms import BoardLinkForm
 from ltxdash.boards.models import Board, BoardLink
 from ltxdash.core.http import AuthedHttpRequest
@@ -37,13 +39,16 @@ def create(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     form = BoardLinkForm(request.POST)
     extra: dict[str, Any] = {"link_form": form}
     if form.is_valid():
-        _link, token = BoardLink.create_for(
-            board,
-            form.lifetime,
-            by=request.user,
-            allow_downloads=form.cleaned_data["allow_downloads"],
-            show_prompts=form.cleaned_data["show_prompts"],
-        )
+        with transaction.atomic():
+            link, token = BoardLink.create_for(
+                board,
+                form.lifetime,
+                by=request.user,
+                allow_downloads=form.cleaned_data["allow_downloads"],
+                show_prompts=form.cleaned_data["show_prompts"],
+            )
+            detail = f"Board “{board.name}”. {audit.link_detail(link)}"
+            audit.record(request.user, board.workspace_id, audit.Action.BOARD_SHARED, link, detail)
         # The only moment the token exists outside the visitor's hands: shown once, not stored.
         url = reverse("public_board:page", args=[token])
         extra = {"new_link_url": request.build_absolute_uri(url)}
@@ -54,7 +59,10 @@ def create(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def revoke(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     link = access.board_link(request.user, pk)
-    link.revoke()
+    with transaction.atomic():
+        if link.revoke():
+            workspace = link.board.workspace_id
+            audit.record(request.user, workspace, audit.Action.BOARD_LINK_REVOKED, link)
     if request.htmx:
         return render(request, LINKS_PARTIAL, links_context(request.user, link.board))
     back = link.board.get_absolute_url()

@@ -75,6 +75,7 @@ def bulk(request: AuthedHttpRequest) -> HttpResponse:
             {"ids": ids, "count": count, "next": _back(request)},
         )
     for generation in Generation.objects.filter(pk__in=ids):
-        pipeline.delete_generation(generation)  # the row, its files; it leaves every board
+        # The row, its files (it leaves every board) and its audit entry.
+        pipeline.delete_generation(generation, by=request.user, detail=f"One of {count} at once.")
     messages.success(request, f"{count} clip{plural} and their files were deleted.")
     return redirect(_back(request))

@@ -126,7 +126,7 @@ def delete(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     generation = access.generation(request.user, pk, access.Action.DELETE)
     if request.method != "POST":
         return render(request, "gallery/delete.html", {"generation": generation})
-    pipeline.delete_generation(generation)  # the row, its outputs' files and inputs' files
+    pipeline.delete_generation(generation, by=request.user)  # the row, its files, an entry
     messages.success(request, f"Clip #{pk} and its files were deleted.")
     if request.htmx:
         return HttpResponseClientRedirect(reverse("gallery:index"))

@@ -7,6 +7,7 @@ guesser which of them they hit. The public views expose the clip's video, poster
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -15,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from ltxdash import access
+from ltxdash.audit import log as audit
 from ltxdash.core.http import AuthedHttpRequest, HtmxHttpRequest
 from ltxdash.gallery.forms import ShareForm
 from ltxdash.gallery.models import ShareLink
@@ -35,12 +37,15 @@ def create(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     form = ShareForm(request.POST)
     extra: dict = {"share_form": form}
     if form.is_valid():
-        _link, token = ShareLink.create_for(
-            generation,
-            form.lifetime,
-            title=form.cleaned_data["title"],
-            show_prompt=not form.cleaned_data["hide_prompt"],
-        )
+        with transaction.atomic():
+            link, token = ShareLink.create_for(
+                generation,
+                form.lifetime,
+                title=form.cleaned_data["title"],
+                show_prompt=not form.cleaned_data["hide_prompt"],
+            )
+            detail = audit.link_detail(link)
+            audit.record(request.user, generation.workspace_id, audit.Action.SHARED, link, detail)
         # The only moment the token exists outside the visitor's hands: shown once, not stored.
         extra = {"new_share_url": request.build_absolute_uri(reverse("share:page", args=[token]))}
     if request.htmx:
@@ -51,7 +56,10 @@ def create(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def revoke(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     link = access.share_link(request.user, pk)
-    link.revoke()
+    with transaction.atomic():
+        if link.revoke():
+            workspace = link.generation.workspace_id
+            audit.record(request.user, workspace, audit.Action.SHARE_REVOKED, link)
     if request.htmx:
         return render(request, "gallery/clip.html#shares", shares_context(link.generation))
     return redirect("gallery:clip", link.generation_id)

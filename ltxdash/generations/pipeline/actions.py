@@ -19,6 +19,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from ltxdash.audit import log as audit
 from ltxdash.generations import limits, takes
 from ltxdash.generations.inputs import clip_info
 from ltxdash.generations.models import (
@@ -33,6 +34,7 @@ from ltxdash.generations.pipeline import filestore
 from ltxdash.generations.pipeline.taskqueue import enqueue, nudge_dispatcher
 from ltxdash.generations.timing import later, pickup_grace_seconds
 from ltxdash.ltx import catalog
+from ltxdash.ltx.catalog import usd
 from ltxdash.media import MediaInfo
 from ltxdash.spend import approvals, budgets, ledger
 from ltxdash.workspaces import current
@@ -240,6 +242,7 @@ def create_generations(
                 )
                 created.append(generation)
             _hold(created, each, workspace, decision)
+            _audit_generated(owner, created, each, decision.approval)
             takes.touch_siblings([take_key], exclude=[g.pk for g in created])
             nudge_dispatcher()
     except BaseException:
@@ -292,6 +295,25 @@ def _hold(
         ledger.reserve(created, each, workspace)
 
 
+def _audit_generated(
+    by: Any, created: list[Generation], each: ledger.Price, approval: str, retry_of: str = ""
+) -> None:
+    """The audit entry of one request: how many takes, and what they are estimated to cost."""
+    count = len(created)
+    takes_words = (
+        f"{count} takes (#{created[0].pk} to #{created[-1].pk})" if count > 1 else "1 take"
+    )
+    cost = f"estimated {usd(each.amount * count)} in all" if each.known else "no estimate"
+    waits = f" Waits for approval: {approval}" if approval else ""
+    audit.record(
+        by,
+        created[0].workspace_id,
+        audit.Action.GENERATED,
+        created[0],
+        f"{takes_words}{retry_of}, {cost}.{waits}",
+    )
+
+
 def _record_created(generation: Generation, detail: str) -> None:
     GenerationEvent.objects.create(
         generation=generation,
@@ -323,8 +345,9 @@ def cancel(generation: Generation) -> bool:
     return True
 
 
-def retry(generation: Generation) -> Generation:
-    """A new queued generation with the same settings and inputs (also "resubmit" of unknown)."""
+def retry(generation: Generation, *, by: Any = None) -> Generation:
+    """A new queued generation with the same settings and inputs (also "resubmit" of unknown),
+    asked for by ``by`` (the clip's owner when not given)."""
     generation.refresh_from_db()
     if not generation.can_retry:
         raise PipelineError(f"A {generation.get_state_display().lower()} clip cannot be retried.")
@@ -369,6 +392,13 @@ def retry(generation: Generation) -> Generation:
             )
         _record_created(clone, f"Retry of #{generation.pk} ({generation.state}).")
         _hold([clone], each, workspace, decision)
+        _audit_generated(
+            by or generation.owner,
+            [clone],
+            each,
+            decision.approval,
+            f", a retry of #{generation.pk}",
+        )
         nudge_dispatcher()
     return clone
 
@@ -396,10 +426,12 @@ def copy_again(generation: Generation) -> bool:
 # --- delete -----------------------------------------------------------------------------------
 
 
-def delete_generation(generation: Generation) -> None:
-    """Delete the row with its events, and every stored file nothing else uses."""
+def delete_generation(generation: Generation, *, by: Any = None, detail: str = "") -> None:
+    """Delete the row with its events, and every stored file nothing else uses (``by``: who
+    deleted it, for the audit log; None: the system)."""
     pk = generation.pk
     with transaction.atomic():
+        audit.record(by, generation.workspace_id, audit.Action.DELETED, generation, detail)
         names: list[str | None] = []
         for output in Output.objects.filter(generation_id=pk):
             names += [output.file.name, output.poster.name]

@@ -82,7 +82,7 @@ def cancel(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def retry(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     generation = access.generation(request.user, pk, access.Action.CHANGE)
     try:
-        clone = pipeline.retry(generation)
+        clone = pipeline.retry(generation, by=request.user)
     except pipeline.PipelineError as exc:
         if not request.htmx:
             messages.error(request, str(exc))

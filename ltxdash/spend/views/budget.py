@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ltxdash import access
+from ltxdash.audit import log as audit
 from ltxdash.core.http import AuthedHttpRequest
 from ltxdash.spend import budgets
 from ltxdash.spend.forms import BudgetForm, MemberCapForm
@@ -43,7 +44,7 @@ def _context(request: AuthedHttpRequest, workspace: Workspace, form: BudgetForm)
 def _record(request: AuthedHttpRequest, workspace: Workspace, detail: str) -> None:
     """The audit log's entry for a change of the budget (nothing when nothing changed)."""
     if detail:
-        pass  # joined with the audit log
+        audit.record(request.user, workspace, audit.Action.BUDGET_CHANGED, detail=detail)
 
 
 @require_http_methods(["GET", "POST"])
