@@ -13,6 +13,7 @@ from ltxdash.audit.models import Action, AuditEntry
 from ltxdash.workspaces.models import Membership, Workspace
 
 PAGE_SIZE = 50
+PAGE_GONE = "That page of the log is not there: start from the newest."
 
 
 class AuditFilterForm(forms.Form):
@@ -24,7 +25,12 @@ class AuditFilterForm(forms.Form):
     until = forms.DateField(
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    before = forms.IntegerField(
+        required=False,
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": PAGE_GONE, "min_value": PAGE_GONE},
+    )
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -60,7 +66,7 @@ class AuditFilterForm(forms.Form):
         if before is not None:
             found = AuditEntry.objects.filter(workspace=self.workspace, pk=before).first()
             if found is None:
-                self.add_error(None, "That page of the log is not there: start from the newest.")
+                self.add_error("before", PAGE_GONE)
             cleaned["cursor"] = found
         return cleaned
 
