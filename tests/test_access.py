@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from ltxdash.audit.models import AuditEntry
 from ltxdash.boards.models import Board, BoardItem, BoardLink
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import Generation, State
@@ -153,6 +154,9 @@ TABLE = [
     Row("spend:approvals", "get", "", 403, 200, 403, 403, 200, LOGIN),
     Row("spend:approve", "post", "approval", 403, 302, 403, 403, 404, LOGIN),
     Row("spend:decline", "post", "approval", 403, 302, 403, 403, 404, LOGIN, {"note": "no"}),
+    # The audit log: the admins' to read, nobody's to change. The page is that of the workspace
+    # one works in: the outsider reads their own (they are its admin).
+    Row("audit:log", "get", "", 403, 200, 403, 403, 200, LOGIN),
     # An invite link: the token is the permission (logged in: join; logged out: sign up).
     Row("join", "get", "invite", 200, 200, 200, 200, 200, 200),
     # Public: the token is the permission, for everyone alike.
@@ -319,3 +323,6 @@ def test_nothing_of_the_makers_changes_after_every_url(people, objects, who):
     assert BoardLink.objects.count() == 2  # no link was made
     key = ApiKey.in_use(people["team"])  # the team's key is neither stopped nor changed
     assert key is not None and key.max_concurrency == 2 and ApiKey.objects.count() == 1
+    # Nothing they did was recorded in the team's log: the fixture's invitation and key only.
+    recorded = AuditEntry.objects.filter(workspace=people["team"]).values_list("action", flat=True)
+    assert sorted(recorded) == ["invited", "key_replaced"]

@@ -14,7 +14,7 @@ from ltxdash.gallery.models import ShareLink
 from ltxdash.generations import pipeline
 from ltxdash.generations.models import Generation, State
 from ltxdash.spend.models import Approval, Budget
-from ltxdash.workspaces.models import ApiKey, Invitation, Membership, Role
+from ltxdash.workspaces.models import ApiKey, Invitation, Membership
 from tests.factories import T2V, make_clip, make_generation
 
 pytestmark = pytest.mark.django_db

@@ -23,6 +23,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from ltxdash.audit.models import AuditEntry
 from ltxdash.boards.models import Board, BoardLink
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import DispatchState, State
@@ -70,6 +71,8 @@ PAGES = [
     Page("workspaces:api_key", lambda o: "/workspaces/key/"),  # with the workspace's own key
     Page("spend:budget", lambda o: "/spend/budget/"),
     Page("spend:approvals", lambda o: "/spend/approvals/"),  # with a request waiting
+    Page("audit:log", lambda o: "/audit/"),  # with the invitation's and the key's entries
+    Page("audit:log", lambda o: "/audit/?since=2026-03-05&until=2026-03-01"),  # a wrong filter
     Page("join", lambda o: f"/invite/{o['invite']}"),  # logged in: join as yourself
     Page("join", lambda o: f"/invite/{o['invite']}", logged_in=False),  # make an account
     Page("", lambda o: "/no/such/page/"),  # the 404 page, logged in
@@ -269,8 +272,10 @@ ADMIN_PAGES = [
     Page("admin:spend_budget_changelist", lambda o: "/admin/spend/budget/"),
     Page("admin:spend_membercap_changelist", lambda o: "/admin/spend/membercap/"),
     Page("admin:spend_approval_changelist", lambda o: "/admin/spend/approval/"),
+    Page("admin:audit_auditentry_changelist", lambda o: "/admin/audit/auditentry/"),
+    Page("admin:audit_auditentry_change", lambda o: o["change"]["audit_entry"]),
 ]
-OUR_APPS = {"generations", "gallery", "core", "workspaces", "boards", "spend"}
+OUR_APPS = {"generations", "gallery", "core", "workspaces", "boards", "spend", "audit"}
 
 
 def test_every_admin_list_of_ours_is_swept():
@@ -312,6 +317,9 @@ def admin_objects(owner, objects) -> dict:
         ),
         "api_key": reverse(
             "admin:workspaces_apikey_change", args=[ApiKey.in_use(clip.workspace_id).pk]
+        ),
+        "audit_entry": reverse(
+            "admin:audit_auditentry_change", args=[AuditEntry.objects.latest("at", "id").pk]
         ),
         "ledger_entry": reverse(
             "admin:spend_ledgerentry_change", args=[LedgerEntry.objects.get(clip_number=clip.pk).pk]
