@@ -11,23 +11,15 @@ from django.urls import reverse
 from ltxdash.audit.models import Action, AuditEntry
 from ltxdash.boards.models import Board, BoardLink
 from ltxdash.gallery.models import ShareLink
-from ltxdash.generations import pipeline
 from ltxdash.generations.models import Generation, State
 from ltxdash.spend.models import Approval, Budget
 from ltxdash.workspaces.models import ApiKey, Invitation, Membership
-from tests.factories import T2V, make_clip, make_generation
+from tests.factories import make_clip, make_generation
+from tests.support.pages import HTMX, T2V_FORM
+from tests.support.spend import queue
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HX-Request": "true"}
-FORM = {
-    "mode": "text-to-video",
-    "prompt": "A lighthouse in a storm",
-    "model": "ltx-2-3-fast",
-    "resolution": "1920x1080",
-    "fps": "24",
-    "duration": "6",
-    "count": "1",
-}
+FORM = T2V_FORM
 
 
 def assert_entry(found: AuditEntry, actor, workspace, object_type: str, object_id) -> None:
@@ -76,13 +68,7 @@ def test_a_retry_is_a_request_too(team, entry):
 
 def _waiting(team) -> Approval:
     Budget.objects.create(workspace=team.workspace, approval_above=Decimal("0.10"))
-    (clip,) = pipeline.create_generations(
-        owner=team.creator,
-        workspace=team.workspace,
-        endpoint="text-to-video",
-        params=T2V,
-        inputs={},
-    )
+    (clip,) = queue(team.creator, team.workspace)
     return Approval.objects.get(generation=clip)
 
 

@@ -12,19 +12,11 @@ from ltxdash.generations import pipeline
 from ltxdash.generations.models import Generation, State
 from ltxdash.generations.pipeline import actions
 from tests.factories import T2V, make_generation, make_user
-from tests.support.pages import HTMX
+from tests.support.pages import HTMX, T2V_FORM
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clean_broker")]
 
-FORM = {
-    "mode": "text-to-video",
-    "prompt": "A lighthouse in a storm",
-    "model": "ltx-2-3-fast",
-    "resolution": "1920x1080",
-    "fps": "24",
-    "duration": "6",
-    "count": "1",
-}
+FORM = T2V_FORM
 
 
 def create(owner, count: int = 1) -> list[Generation]:
