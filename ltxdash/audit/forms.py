@@ -51,6 +51,7 @@ class AuditFilterForm(forms.Form):
         logged = (
             AuditEntry.objects.filter(workspace=self.workspace, actor__isnull=False)
             .values_list("actor_id", "actor_name")
+            .order_by()  # no ordering columns in the DISTINCT
             .distinct()
         )
         for pk, name in logged:
