@@ -296,3 +296,16 @@ def key_workspace(user: User) -> Workspace:
     """The workspace whose own LTX key ``user`` sets, replaces and stops using: their current
     one, if they are its admin (403 for its other members; 404 when logged out)."""
     return _managed(user, "its LTX key").workspace
+
+
+# --- money: what was spent --------------------------------------------------------------------
+
+
+def usage_scope(user: User) -> tuple[Workspace, int | None]:
+    """Whose usage ``user`` sees, in the workspace they work in: the whole workspace's for its
+    admins (member None: everyone), only their own entries for every other member (creators,
+    viewers). 404 when logged out (the login middleware turns them away first)."""
+    found = membership(user)
+    if found is None:
+        raise Http404("No such workspace.")
+    return found.workspace, None if found.role == Role.ADMIN else user.pk

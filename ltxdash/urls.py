@@ -11,6 +11,7 @@ urlpatterns = [
     path("gallery/", include("ltxdash.gallery.urls")),
     path("boards/", include("ltxdash.boards.urls")),
     path("workspaces/", include("ltxdash.workspaces.urls")),
+    path("spend/", include("ltxdash.spend.urls")),
     path("invite/<str:token>", workspace_views.join, name="join"),  # no login: the token invites
     path("s/", include("ltxdash.gallery.share_urls")),  # public share links (no login)
     path("b/", include("ltxdash.boards.public_urls")),  # public board links (no login)
