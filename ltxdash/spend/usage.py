@@ -4,10 +4,11 @@ its CSV.
 Everything is read with aggregate queries, their number fixed whatever the range (the ledger's
 ``day`` and ``month`` columns, indexed with the workspace, exist for that):
 
-- one query grouped by member, mode and model gives every total, the three breakdowns and the
-  clips' outcomes (its rows are the distinct member x mode x model combinations: a handful,
-  whatever the number of entries);
-- one query grouped by ``day`` (ranges up to DAILY_UP_TO days) or ``month`` gives the chart.
+- one query grouped by member, mode, model and status gives every total and the three
+  breakdowns (its rows are the distinct combinations: a handful, whatever the number of
+  entries), read in the order of an index that holds every column it needs;
+- one query grouped by ``day`` gives the chart (a long range's months add up its days: at most
+  MAX_DAYS rows) and, joined with the clips, their outcomes.
 
 What the figures mean:
 
@@ -39,7 +40,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Count, FloatField, Func, Max, Q, QuerySet, Sum
 
 from ltxdash.core import csvfile
 from ltxdash.gallery.details import duration_text
@@ -177,7 +178,10 @@ class Usage:
 
     @property
     def average_to_ready(self) -> timedelta | None:
-        return self.to_ready / self.timed if self.timed else None
+        """To the millisecond (the databases compute the seconds in floating point)."""
+        if not self.timed:
+            return None
+        return timedelta(seconds=round(self.to_ready.total_seconds() / self.timed, 3))
 
     @property
     def by(self) -> str:
@@ -209,7 +213,6 @@ def _percent(share: float | None) -> str:
 
 
 _CHARGED = Q(status=Status.CHARGED)
-_RESERVED = Q(status=Status.RESERVED)
 _TIMED = Q(
     generation__state=State.READY,
     generation__submitted_at__isnull=False,
@@ -217,38 +220,61 @@ _TIMED = Q(
 )
 
 
+class SecondsBetween(Func):
+    """``later - earlier`` in seconds, as a float, computed by the database itself. (Django's
+    own datetime subtraction on SQLite calls a Python function for every row: over 100,000
+    rows that alone took longer than the whole page may.)"""
+
+    output_field = FloatField()
+    arity = 2
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "EXTRACT(EPOCH FROM (%(expressions)s))"
+        return super().as_sql(compiler, connection, template=template, arg_joiner=" - ", **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "((julianday(%(expressions)s)) * 86400.0)"
+        joiner = ") - julianday("
+        return super().as_sql(compiler, connection, template=template, arg_joiner=joiner, **extra)
+
+
 def _combinations(rows: QuerySet[LedgerEntry]) -> QuerySet[LedgerEntry, dict[str, Any]]:
-    """Everything but the chart, per member x mode x model (one query)."""
-    to_ready = ExpressionWrapper(
-        F("generation__ready_at") - F("generation__submitted_at"), output_field=DurationField()
-    )
+    """Amounts, entries and billed seconds per member x mode x model x status (one query).
+    Grouped in the order of the ``ledger_ws_usage`` index, which holds every column it reads:
+    the database walks the index once and sorts nothing."""
     return (
-        rows.values("member_id", "member__username", "endpoint", "model")
+        rows.values("member_id", "endpoint", "model", "status", "flagged")
         .annotate(
-            spent=Sum("amount", filter=_CHARGED),
-            clips=Count("pk", filter=_CHARGED),
-            held=Sum("amount", filter=_RESERVED),
-            held_clips=Count("pk", filter=_RESERVED),
-            flagged_clips=Count("pk", filter=_RESERVED & Q(flagged=True)),
-            flagged_amount=Sum("amount", filter=_RESERVED & Q(flagged=True)),
-            waived=Sum("amount", filter=Q(status=Status.WAIVED)),
-            waived_clips=Count("pk", filter=Q(status=Status.WAIVED)),
-            seconds=Sum("billed_seconds", filter=_CHARGED),
-            ready=Count("pk", filter=Q(generation__state=State.READY)),
-            failed=Count("pk", filter=Q(generation__state__in=FAILURES)),
-            timed=Count("pk", filter=_TIMED),
-            to_ready=Sum(to_ready, filter=_TIMED),
+            total=Sum("amount"),
+            entries=Count("pk"),
+            seconds=Sum("billed_seconds"),
+            username=Max("member__username"),
         )
         .order_by()
     )
 
 
-_ADDED = ("spent", "clips", "held", "held_clips", "flagged_clips", "flagged_amount", "waived")
-_ADDED += ("waived_clips", "seconds", "ready", "failed", "timed", "to_ready")
+def _days(rows: QuerySet[LedgerEntry]) -> QuerySet[LedgerEntry, dict[str, Any]]:
+    """Per day: what was spent, and how its clips ended (one query, at most MAX_DAYS rows)."""
+    return (
+        rows.values("day")
+        .annotate(
+            spent=Sum("amount", filter=_CHARGED),
+            clips=Count("pk", filter=_CHARGED),
+            ready=Count("pk", filter=Q(generation__state=State.READY)),
+            failed=Count("pk", filter=Q(generation__state__in=FAILURES)),
+            timed=Count("pk", filter=_TIMED),
+            to_ready=Sum(
+                SecondsBetween("generation__ready_at", "generation__submitted_at"),
+                filter=_TIMED,
+            ),
+        )
+        .order_by("day")
+    )
 
 
 def _member_label(row: dict[str, Any]) -> str:
-    return row["member__username"] or "A former member"
+    return row["username"] or "A former member"
 
 
 def _model_label(row: dict[str, Any]) -> str:
@@ -265,24 +291,72 @@ def _ranked(lines: dict[Any, Line], total: Decimal) -> list[Line]:
     return sorted(lines.values(), key=lambda line: (-line.spent, -line.held, line.label))
 
 
-def _buckets(rows: QuerySet[LedgerEntry], period: Range) -> list[Bucket]:
-    """A bar per day (or month) of the range, empty ones included (one query)."""
-    by = period.by
-    found = {
-        row[by]: row
-        for row in rows.filter(_CHARGED)
-        .values(by)
-        .annotate(spent=Sum("amount"), clips=Count("pk"))
-        .order_by(by)
-    }
-    buckets: list[Bucket] = []
+def _add(found: Usage, row: dict[str, Any]) -> None:
+    """One group of entries into the totals, by its status."""
+    amount, count = row["total"] or ZERO, row["entries"]
+    if row["status"] == Status.CHARGED:
+        found.spent += amount
+        found.clips += count
+        found.seconds += row["seconds"] or ZERO
+    elif row["status"] == Status.RESERVED:
+        found.held += amount
+        found.held_clips += count
+        if row["flagged"]:
+            found.flagged_amount += amount
+            found.flagged_clips += count
+    elif row["status"] == Status.WAIVED:
+        found.waived += amount
+        found.waived_clips += count
+
+
+def _breakdowns(found: Usage, rows: QuerySet[LedgerEntry]) -> None:
+    members: dict[Any, Line] = {}
+    models: dict[Any, Line] = {}
+    modes: dict[Any, Line] = {}
+    for row in _combinations(rows):
+        _add(found, row)
+        if row["status"] not in (Status.CHARGED, Status.RESERVED):
+            continue
+        for lines, key, label in (
+            (members, row["member_id"], _member_label),
+            (models, row["model"], _model_label),
+            (modes, row["endpoint"], _mode_label),
+        ):
+            line = lines.get(key) or lines.setdefault(key, Line(label(row)))
+            if row["status"] == Status.CHARGED:
+                line.spent += row["total"] or ZERO
+                line.clips += row["entries"]
+            else:
+                line.held += row["total"] or ZERO
+    found.members = _ranked(members, found.spent)
+    found.models = _ranked(models, found.spent)
+    found.modes = _ranked(modes, found.spent)
+
+
+def _next(day: date, by: str) -> date:
+    return day + timedelta(days=1) if by == "day" else Range.month_of(day).end + timedelta(1)
+
+
+def _chart_and_outcomes(found: Usage, rows: QuerySet[LedgerEntry]) -> None:
+    """The bars (a day's, or a month's: its days added up) and the clips' outcomes."""
+    by, period = found.by, found.period
+    spent: dict[date, Decimal] = {}
+    clips: dict[date, int] = {}
+    seconds_to_ready = 0.0
+    for row in _days(rows):
+        key = row["day"] if by == "day" else row["day"].replace(day=1)
+        spent[key] = spent.get(key, ZERO) + (row["spent"] or ZERO)
+        clips[key] = clips.get(key, 0) + row["clips"]
+        found.ready += row["ready"]
+        found.failed += row["failed"]
+        found.timed += row["timed"]
+        seconds_to_ready += row["to_ready"] or 0.0
+    found.to_ready = timedelta(seconds=seconds_to_ready)
     day = period.start if by == "day" else period.start.replace(day=1)
     while day <= period.end:
-        row = found.get(day, {})
         label = f"{day.day} {day:%b}" if by == "day" else f"{day:%b %Y}"
-        buckets.append(Bucket(day, label, row.get("spent") or ZERO, row.get("clips") or 0))
-        day = day + timedelta(days=1) if by == "day" else Range.month_of(day).end + timedelta(1)
-    return buckets
+        found.buckets.append(Bucket(day, label, spent.get(day, ZERO), clips.get(day, 0)))
+        day = _next(day, by)
 
 
 def usage(workspace_id: int, member_id: int | None, period: Range) -> Usage:
@@ -290,26 +364,8 @@ def usage(workspace_id: int, member_id: int | None, period: Range) -> Usage:
     Two queries, whatever the range."""
     rows = entries(workspace_id, member_id, period)
     found = Usage(period)
-    members: dict[Any, Line] = {}
-    models: dict[Any, Line] = {}
-    modes: dict[Any, Line] = {}
-    for row in _combinations(rows):
-        for name in _ADDED:
-            if row[name] is not None:
-                setattr(found, name, getattr(found, name) + row[name])
-        for lines, key, label in (
-            (members, row["member_id"], _member_label),
-            (models, row["model"], _model_label),
-            (modes, row["endpoint"], _mode_label),
-        ):
-            line = lines.get(key) or lines.setdefault(key, Line(label(row)))
-            line.spent += row["spent"] or ZERO
-            line.clips += row["clips"]
-            line.held += row["held"] or ZERO
-    found.members = _ranked(members, found.spent)
-    found.models = _ranked(models, found.spent)
-    found.modes = _ranked(modes, found.spent)
-    found.buckets = _buckets(rows, period)
+    _breakdowns(found, rows)
+    _chart_and_outcomes(found, rows)
     return found
 
 

@@ -65,6 +65,7 @@ PAGES = [
     Page("public_board:page", lambda o: f"/b/{o['board_token']}/?clip=2", logged_in=False),
     Page("workspaces:members", lambda o: "/workspaces/members/"),
     Page("workspaces:api_key", lambda o: "/workspaces/key/"),  # with the workspace's own key
+    Page("spend:usage", lambda o: "/spend/usage/"),  # two clips charged: the chart, the tables
     Page("join", lambda o: f"/invite/{o['invite']}"),  # logged in: join as yourself
     Page("join", lambda o: f"/invite/{o['invite']}", logged_in=False),  # make an account
     Page("", lambda o: "/no/such/page/"),  # the 404 page, logged in
@@ -80,6 +81,7 @@ NOT_PAGES = {
     "gallery:poster": "media",
     "gallery:download": "media",
     "gallery:export_csv": "a download (CSV)",
+    "spend:usage_csv": "a download (CSV)",
     "share:video": "media",
     "share:poster": "media",
     "public_board:zip": "a download",
@@ -120,6 +122,28 @@ POST_ONLY = {
 }
 
 
+def charge_today(generation) -> None:
+    """A ledger entry of a clip charged today (in the workspace's time zone): the usage page's
+    chart, totals and tables all show."""
+    from ltxdash.spend.ledger import local_day
+    from ltxdash.spend.models import LedgerEntry, Status
+
+    today = local_day(generation.workspace)
+    LedgerEntry.objects.create(
+        workspace=generation.workspace,
+        member=generation.owner,
+        generation=generation,
+        clip_number=generation.pk,
+        endpoint=generation.endpoint,
+        model=generation.model,
+        status=Status.CHARGED,
+        amount="1.2075",
+        billed_seconds=6,
+        day=today,
+        month=today.replace(day=1),
+    )
+
+
 def url_names(resolver: URLResolver | None = None, prefix: str = "") -> set[str]:
     names: set[str] = set()
     for entry in (resolver or get_resolver()).url_patterns:
@@ -149,6 +173,7 @@ def objects(owner) -> dict:
         error_message="The prompt was refused by the content filter.",
     )
     make_generation(owner, State.PROCESSING)
+    charge_today(failed)  # the usage page (charged: it failed at LTX)
     token = ShareLink.create_for(clip, None)[1]
     # A second member and an open invitation: the members page shows both tables filled.
     Membership.objects.create(workspace=clip.workspace, user=make_user("bob"), role=Role.VIEWER)
