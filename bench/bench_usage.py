@@ -160,8 +160,17 @@ def fill(entries: int, end: date) -> tuple[object, object]:
                 month=day.replace(day=1),
                 created_at=created,
             )
-            for generation, (member, endpoint, model, status, amount, seconds, day, created, state)
-            in zip(made, plan, strict=True)
+            for generation, (
+                member,
+                endpoint,
+                model,
+                status,
+                amount,
+                seconds,
+                day,
+                created,
+                state,
+            ) in zip(made, plan, strict=True)
         ),
         batch_size=2000,
     )

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import calendar
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -227,18 +227,20 @@ class SecondsBetween(Func):
 
     output_field = FloatField()
     arity = 2
+    template = "EXTRACT(EPOCH FROM (%(expressions)s))"  # PostgreSQL
+    arg_joiner = " - "
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        template = "EXTRACT(EPOCH FROM (%(expressions)s))"
-        return super().as_sql(compiler, connection, template=template, arg_joiner=" - ", **extra)
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s)) * 86400.0)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        template = "((julianday(%(expressions)s)) * 86400.0)"
-        joiner = ") - julianday("
-        return super().as_sql(compiler, connection, template=template, arg_joiner=joiner, **extra)
 
-
-def _combinations(rows: QuerySet[LedgerEntry]) -> QuerySet[LedgerEntry, dict[str, Any]]:
+def _combinations(rows: QuerySet[LedgerEntry]) -> Iterable[Mapping[str, Any]]:
     """Amounts, entries and billed seconds per member x mode x model x status (one query).
     Grouped in the order of the ``ledger_ws_usage`` index, which holds every column it reads:
     the database walks the index once and sorts nothing."""
@@ -254,7 +256,7 @@ def _combinations(rows: QuerySet[LedgerEntry]) -> QuerySet[LedgerEntry, dict[str
     )
 
 
-def _days(rows: QuerySet[LedgerEntry]) -> QuerySet[LedgerEntry, dict[str, Any]]:
+def _days(rows: QuerySet[LedgerEntry]) -> Iterable[Mapping[str, Any]]:
     """Per day: what was spent, and how its clips ended (one query, at most MAX_DAYS rows)."""
     return (
         rows.values("day")
@@ -273,15 +275,15 @@ def _days(rows: QuerySet[LedgerEntry]) -> QuerySet[LedgerEntry, dict[str, Any]]:
     )
 
 
-def _member_label(row: dict[str, Any]) -> str:
+def _member_label(row: Mapping[str, Any]) -> str:
     return row["username"] or "A former member"
 
 
-def _model_label(row: dict[str, Any]) -> str:
+def _model_label(row: Mapping[str, Any]) -> str:
     return catalog.model_label(row["model"]) if row["model"] else "No model"
 
 
-def _mode_label(row: dict[str, Any]) -> str:
+def _mode_label(row: Mapping[str, Any]) -> str:
     return catalog.endpoint_label(row["endpoint"])
 
 
@@ -291,7 +293,7 @@ def _ranked(lines: dict[Any, Line], total: Decimal) -> list[Line]:
     return sorted(lines.values(), key=lambda line: (-line.spent, -line.held, line.label))
 
 
-def _add(found: Usage, row: dict[str, Any]) -> None:
+def _add(found: Usage, row: Mapping[str, Any]) -> None:
     """One group of entries into the totals, by its status."""
     amount, count = row["total"] or ZERO, row["entries"]
     if row["status"] == Status.CHARGED:
@@ -433,7 +435,9 @@ def chart(buckets: list[Bucket]) -> Chart:
             continue
         height = max(float(bucket.spent / top) * plot_height, 1.0)
         x = LEFT + i * step + (step - width) / 2
-        bars.append(Bar(round(x, 2), round(baseline - height, 2), round(width, 2), round(height, 2), bucket))  # fmt: skip
+        bars.append(
+            Bar(round(x, 2), round(baseline - height, 2), round(width, 2), round(height, 2), bucket)
+        )
     levels = [
         Mark(round(baseline - plot_height * share, 2), usd(top * Decimal(str(share))))
         for share in (0, 0.5, 1)
@@ -474,7 +478,7 @@ def csv_columns(*, admin: bool) -> list[str]:
     return [name for name in COLUMNS if admin or name not in ADMIN_ONLY]
 
 
-def _csv_row(entry: dict[str, Any], columns: list[str]) -> dict[str, Any]:
+def _csv_row(entry: Mapping[str, Any], columns: list[str]) -> dict[str, Any]:
     row = {
         "day": entry["day"].isoformat(),
         "clip": entry["clip_number"],

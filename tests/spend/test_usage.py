@@ -95,15 +95,63 @@ def march(team) -> dict[str, Any]:
     ws, ada, cam = team["workspace"], team["ada"], team["cam"]
     d = lambda n: date(2026, 3, n)  # noqa: E731
     rows = {
-        "ada_ready": entry(ws, ada, d(2), Status.CHARGED, "0.3600", billed_seconds=6, state=State.READY, to_ready=40),  # fmt: skip
-        "cam_pro": entry(ws, cam, d(2), Status.CHARGED, "1.2500", model=PRO, billed_seconds=10, state=State.READY, to_ready=80),  # fmt: skip
-        "cam_failed": entry(ws, cam, d(5), Status.CHARGED, "0.4875", endpoint=I2V, billed_seconds=8, state=State.FAILED),  # fmt: skip
-        "cam_unknown": entry(ws, cam, d(5), Status.RESERVED, "0.2400", endpoint=I2V, flagged=True, state=State.UNKNOWN),  # fmt: skip
-        "ada_waived": entry(ws, ada, d(9), Status.WAIVED, "0.9000", endpoint=I2V, model=PRO, state=State.FAILED),  # fmt: skip
+        "ada_ready": entry(
+            ws,
+            ada,
+            d(2),
+            Status.CHARGED,
+            "0.3600",
+            billed_seconds=6,
+            state=State.READY,
+            to_ready=40,
+        ),
+        "cam_pro": entry(
+            ws,
+            cam,
+            d(2),
+            Status.CHARGED,
+            "1.2500",
+            model=PRO,
+            billed_seconds=10,
+            state=State.READY,
+            to_ready=80,
+        ),
+        "cam_failed": entry(
+            ws,
+            cam,
+            d(5),
+            Status.CHARGED,
+            "0.4875",
+            endpoint=I2V,
+            billed_seconds=8,
+            state=State.FAILED,
+        ),
+        "cam_unknown": entry(
+            ws,
+            cam,
+            d(5),
+            Status.RESERVED,
+            "0.2400",
+            endpoint=I2V,
+            flagged=True,
+            state=State.UNKNOWN,
+        ),
+        "ada_waived": entry(
+            ws, ada, d(9), Status.WAIVED, "0.9000", endpoint=I2V, model=PRO, state=State.FAILED
+        ),
         "cam_rejected": entry(ws, cam, d(9), Status.RELEASED, "0.3600", state=State.REJECTED),
         "ada_queued": entry(ws, ada, d(20), Status.RESERVED, "0.1800", state=State.QUEUED),
-        "cam_last": entry(ws, cam, d(31), Status.CHARGED, "0.7225", billed_seconds=12, state=State.READY, to_ready=120),  # fmt: skip
-        "ada_deleted": entry(ws, ada, d(31), Status.CHARGED, "0.1111", model=PRO, billed_seconds=2),  # fmt: skip
+        "cam_last": entry(
+            ws,
+            cam,
+            d(31),
+            Status.CHARGED,
+            "0.7225",
+            billed_seconds=12,
+            state=State.READY,
+            to_ready=120,
+        ),
+        "ada_deleted": entry(ws, ada, d(31), Status.CHARGED, "0.1111", model=PRO, billed_seconds=2),
         # Outside the range, or of another workspace: never counted.
         "february": entry(ws, ada, date(2026, 2, 28), Status.CHARGED, "5.0000", billed_seconds=5),
         "april": entry(ws, cam, date(2026, 4, 1), Status.CHARGED, "7.0000", billed_seconds=7),
@@ -215,7 +263,7 @@ def test_an_admin_sees_the_workspaces_figures(team, march):
     assert "$2.93" in page and "$0.42" in page  # spent; held
     assert "Outcome unknown" in page and "1 flagged clip" in page
     assert "Per member" in page and ">cam<" in page and ">ada<" in page
-    assert 'role="img"' in page and "<title id=\"chart-title\">" in page
+    assert 'role="img"' in page and '<title id="chart-title">' in page
     assert page.count('class="usage-bar" x=') == 3  # three days with spend
     assert "Tue 31 Mar 2026" in page  # the chart's table
     assert "$9.00" not in page and "$7.00" not in page and "$5.00" not in page
