@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from _support import page_django
+from bench_board_link import measure  # median, p90 and query count of a page
 
 RANGES = {"1 month": 1, "6 months": 6, "12 months": 12}
 MODES = [
@@ -180,24 +180,6 @@ def fill(entries: int, end: date) -> tuple[object, object]:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     return people[0], people[1]
-
-
-def measure(client, path: str, runs: int) -> tuple[float, float, int]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(3):
-        assert client.get(path).status_code == 200
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(path).status_code == 200
-    queries = len(captured.captured_queries)
-    timings = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        assert client.get(path).status_code == 200
-        timings.append((time.perf_counter() - t0) * 1000)
-    timings.sort()
-    return statistics.median(timings), timings[max(int(len(timings) * 0.9) - 1, 0)], queries
 
 
 def run(args: argparse.Namespace) -> None:

@@ -123,25 +123,15 @@ POST_ONLY = {
 
 
 def charge_today(generation) -> None:
-    """A ledger entry of a clip charged today (in the workspace's time zone): the usage page's
-    chart, totals and tables all show."""
-    from ltxdash.spend.ledger import local_day
-    from ltxdash.spend.models import LedgerEntry, Status
+    """The clip's ledger entry, reserved and then charged as the pipeline does it (today, in the
+    workspace's time zone): the usage page's chart, totals and tables all show."""
+    from django.utils import timezone
 
-    today = local_day(generation.workspace)
-    LedgerEntry.objects.create(
-        workspace=generation.workspace,
-        member=generation.owner,
-        generation=generation,
-        clip_number=generation.pk,
-        endpoint=generation.endpoint,
-        model=generation.model,
-        status=Status.CHARGED,
-        amount="1.2075",
-        billed_seconds=6,
-        day=today,
-        month=today.replace(day=1),
-    )
+    from ltxdash.spend import ledger
+    from tests.factories import T2V
+
+    ledger.reserve([generation], ledger.price("text-to-video", T2V), generation.workspace)
+    ledger.follow(generation.pk, "submitting", "pending", timezone.now())
 
 
 def url_names(resolver: URLResolver | None = None, prefix: str = "") -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -32,8 +32,8 @@ T2V, I2V = "text-to-video", "image-to-video"
 
 
 def entry(workspace, member, day: date, status: str, amount: str, **fields: Any) -> LedgerEntry:
-    """A ledger entry written directly; with ``state``, for a clip in that state (``seconds``:
-    from LTX accepting it to its being saved), else for a deleted clip."""
+    """A ledger entry written directly; with ``state``, for a clip in that state (``to_ready``:
+    seconds from LTX accepting it to its being saved), else for a deleted clip."""
     state = fields.pop("state", None)
     to_ready = fields.pop("to_ready", None)
     generation = None
@@ -68,9 +68,7 @@ def entry(workspace, member, day: date, status: str, amount: str, **fields: Any)
     )
 
 
-def _noon(day: date):
-    from datetime import UTC, datetime, time
-
+def _noon(day: date) -> datetime:
     return datetime.combine(day, time(12), tzinfo=UTC)
 
 
@@ -89,75 +87,35 @@ def team(db) -> dict[str, Any]:
     return people
 
 
+# Known entries of March 2026, and a few just outside it: (name, member, day, status, amount,
+# fields). With ``state`` a clip in that state (``to_ready``: seconds from LTX accepting it to its
+# being saved); without, a deleted clip.
+MARCH_ENTRIES = [
+    ("ada_ready", "ada", 2, Status.CHARGED, "0.3600", {"billed_seconds": 6, "to_ready": 40}),
+    ("cam_pro", "cam", 2, Status.CHARGED, "1.2500", {"model": PRO, "billed_seconds": 10, "to_ready": 80}),
+    ("cam_failed", "cam", 5, Status.CHARGED, "0.4875", {"endpoint": I2V, "billed_seconds": 8, "state": State.FAILED}),
+    ("cam_unknown", "cam", 5, Status.RESERVED, "0.2400", {"endpoint": I2V, "flagged": True, "state": State.UNKNOWN}),
+    ("ada_waived", "ada", 9, Status.WAIVED, "0.9000", {"endpoint": I2V, "model": PRO, "state": State.FAILED}),
+    ("cam_rejected", "cam", 9, Status.RELEASED, "0.3600", {"state": State.REJECTED}),
+    ("ada_queued", "ada", 20, Status.RESERVED, "0.1800", {"state": State.QUEUED}),
+    ("cam_last", "cam", 31, Status.CHARGED, "0.7225", {"billed_seconds": 12, "to_ready": 120}),
+    ("ada_deleted", "ada", 31, Status.CHARGED, "0.1111", {"model": PRO, "billed_seconds": 2, "state": None}),
+    # Outside the range: never counted.
+    ("february", "ada", date(2026, 2, 28), Status.CHARGED, "5.0000", {"billed_seconds": 5}),
+    ("april", "cam", date(2026, 4, 1), Status.CHARGED, "7.0000", {"billed_seconds": 7}),
+]  # fmt: skip
+
+
 @pytest.fixture
 def march(team) -> dict[str, Any]:
-    """Known entries of March 2026 (and a few just outside it, and in another workspace)."""
-    ws, ada, cam = team["workspace"], team["ada"], team["cam"]
-    d = lambda n: date(2026, 3, n)  # noqa: E731
-    rows = {
-        "ada_ready": entry(
-            ws,
-            ada,
-            d(2),
-            Status.CHARGED,
-            "0.3600",
-            billed_seconds=6,
-            state=State.READY,
-            to_ready=40,
-        ),
-        "cam_pro": entry(
-            ws,
-            cam,
-            d(2),
-            Status.CHARGED,
-            "1.2500",
-            model=PRO,
-            billed_seconds=10,
-            state=State.READY,
-            to_ready=80,
-        ),
-        "cam_failed": entry(
-            ws,
-            cam,
-            d(5),
-            Status.CHARGED,
-            "0.4875",
-            endpoint=I2V,
-            billed_seconds=8,
-            state=State.FAILED,
-        ),
-        "cam_unknown": entry(
-            ws,
-            cam,
-            d(5),
-            Status.RESERVED,
-            "0.2400",
-            endpoint=I2V,
-            flagged=True,
-            state=State.UNKNOWN,
-        ),
-        "ada_waived": entry(
-            ws, ada, d(9), Status.WAIVED, "0.9000", endpoint=I2V, model=PRO, state=State.FAILED
-        ),
-        "cam_rejected": entry(ws, cam, d(9), Status.RELEASED, "0.3600", state=State.REJECTED),
-        "ada_queued": entry(ws, ada, d(20), Status.RESERVED, "0.1800", state=State.QUEUED),
-        "cam_last": entry(
-            ws,
-            cam,
-            d(31),
-            Status.CHARGED,
-            "0.7225",
-            billed_seconds=12,
-            state=State.READY,
-            to_ready=120,
-        ),
-        "ada_deleted": entry(ws, ada, d(31), Status.CHARGED, "0.1111", model=PRO, billed_seconds=2),
-        # Outside the range, or of another workspace: never counted.
-        "february": entry(ws, ada, date(2026, 2, 28), Status.CHARGED, "5.0000", billed_seconds=5),
-        "april": entry(ws, cam, date(2026, 4, 1), Status.CHARGED, "7.0000", billed_seconds=7),
-        "olga": entry(team["elsewhere"], team["olga"], d(10), Status.CHARGED, "9.0000"),
-    }
-    return rows
+    """MARCH_ENTRIES in the team's workspace, and one of the outsider's own workspace."""
+    rows = {}
+    for name, who, day, status, amount, fields in MARCH_ENTRIES:
+        values = {"state": State.READY, **fields}
+        when = day if isinstance(day, date) else date(2026, 3, day)
+        rows[name] = entry(team["workspace"], team[who], when, status, amount, **values)
+    olga = entry(team["elsewhere"], team["olga"], date(2026, 3, 10), Status.CHARGED, "9.0000")
+    return rows | {"olga": olga}
 
 
 # --- the figures --------------------------------------------------------------------------------
