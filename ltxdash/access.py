@@ -319,3 +319,16 @@ def audit_workspace(user: User) -> Workspace:
     """The workspace whose audit log ``user`` reads: their current one, if they are its admin
     (403 for its other members; 404 when logged out). Nobody changes the log."""
     return _managed(user, "its audit log").workspace
+
+
+# --- money: what was spent --------------------------------------------------------------------
+
+
+def usage_scope(user: User) -> tuple[Workspace, int | None]:
+    """Whose usage ``user`` sees, in the workspace they work in: the whole workspace's for its
+    admins (member None: everyone), only their own entries for every other member (creators,
+    viewers). 404 when logged out (the login middleware turns them away first)."""
+    found = membership(user)
+    if found is None:
+        raise Http404("No such workspace.")
+    return found.workspace, None if found.role == Role.ADMIN else user.pk

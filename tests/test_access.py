@@ -88,6 +88,10 @@ TABLE = [
     # an empty CSV, and a ZIP of nothing is refused (422).
     Row("gallery:export_csv", "get", "", 200, 200, 200, 200, 200, LOGIN),
     Row("gallery:export_zip", "post", "", 200, 200, 200, 200, 422, LOGIN, {"all": "1"}),
+    # Usage: every member reaches it; admins see the whole workspace's, the others their own
+    # entries only (tests/spend/test_usage.py). The outsider sees their own workspace's.
+    Row("spend:usage", "get", "", 200, 200, 200, 200, 200, LOGIN),
+    Row("spend:usage_csv", "get", "", 200, 200, 200, 200, 200, LOGIN),
     # Switching to a workspace: its members only (the switch redirects to Create).
     Row("workspaces:switch", "post", "team", 302, 302, 302, 302, 404, LOGIN),
     # The workspace's people: every member sees the list (the outsider, their own workspace's);

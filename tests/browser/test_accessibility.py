@@ -73,6 +73,7 @@ PAGES = [
     Page("spend:approvals", lambda o: "/spend/approvals/"),  # with a request waiting
     Page("audit:log", lambda o: "/audit/"),  # with the invitation's and the key's entries
     Page("audit:log", lambda o: "/audit/?since=2026-03-05&until=2026-03-01"),  # a wrong filter
+    Page("spend:usage", lambda o: "/spend/usage/"),  # two clips charged: the chart, the tables
     Page("join", lambda o: f"/invite/{o['invite']}"),  # logged in: join as yourself
     Page("join", lambda o: f"/invite/{o['invite']}", logged_in=False),  # make an account
     Page("", lambda o: "/no/such/page/"),  # the 404 page, logged in
@@ -88,6 +89,7 @@ NOT_PAGES = {
     "gallery:poster": "media",
     "gallery:download": "media",
     "gallery:export_csv": "a download (CSV)",
+    "spend:usage_csv": "a download (CSV)",
     "share:video": "media",
     "share:poster": "media",
     "public_board:zip": "a download",
@@ -131,6 +133,18 @@ POST_ONLY = {
 }
 
 
+def charge_today(generation) -> None:
+    """The clip's ledger entry, reserved and then charged as the pipeline does it (today, in the
+    workspace's time zone): the usage page's chart, totals and tables all show."""
+    from django.utils import timezone
+
+    from ltxdash.spend import ledger
+    from tests.factories import T2V
+
+    ledger.reserve([generation], ledger.price("text-to-video", T2V), generation.workspace)
+    ledger.follow(generation.pk, "submitting", "pending", timezone.now())
+
+
 def url_names(resolver: URLResolver | None = None, prefix: str = "") -> set[str]:
     names: set[str] = set()
     for entry in (resolver or get_resolver()).url_patterns:
@@ -160,6 +174,7 @@ def objects(owner) -> dict:
         error_message="The prompt was refused by the content filter.",
     )
     make_generation(owner, State.PROCESSING)
+    charge_today(failed)  # the usage page (charged: it failed at LTX)
     token = ShareLink.create_for(clip, None)[1]
     # A second member and an open invitation: the members page shows both tables filled.
     Membership.objects.create(workspace=clip.workspace, user=make_user("bob"), role=Role.VIEWER)
