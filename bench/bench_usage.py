@@ -64,7 +64,7 @@ def fill(entries: int, end: date) -> tuple[object, object]:
     end with ``end``'s month; returns its admin and one creator."""
     from django.contrib.auth import get_user_model
 
-    from ltxdash.generations.models import Generation, State
+    from ltxdash.generations.models import TERMINAL, Generation, State
     from ltxdash.spend.models import LedgerEntry, Status
     from ltxdash.workspaces import current
     from ltxdash.workspaces.models import Membership, Role, Workspace
@@ -156,6 +156,12 @@ def fill(entries: int, end: date) -> tuple[object, object]:
                 billed_seconds=seconds,
                 priced_on="output_seconds",
                 flagged=state == State.UNKNOWN,
+                outcome=state if state in TERMINAL else "",
+                seconds_to_ready=(
+                    (generation.ready_at - generation.submitted_at).total_seconds()
+                    if generation.ready_at and generation.submitted_at
+                    else None
+                ),
                 day=day,
                 month=day.replace(day=1),
                 created_at=created,

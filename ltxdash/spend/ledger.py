@@ -175,18 +175,29 @@ _MOVES: dict[tuple[str, str], str] = {
 }
 
 
+# The states a clip ends in (models/states.py's TERMINAL, named here: the ledger imports nothing
+# of the generations app).
+_ENDS = frozenset({"ready", "rejected", "failed", "expired", "canceled", "unknown", "declined"})
+
+
 def follows(old: str, new: str) -> bool:
-    """Whether a change of state moves the clip's entry (Generation.transition asks first, so
-    the poller's ordinary moves cost no query)."""
-    return (old, new) in _MOVES
+    """Whether a change of state moves the clip's entry: one of the moves above, or the clip
+    ending (its outcome is noted). Generation.transition asks first, so the poller's ordinary
+    moves cost no query."""
+    return (old, new) in _MOVES or new in _ENDS
 
 
-def follow(generation_id: int, old: str, new: str, at: datetime) -> None:
+def follow(
+    generation_id: int, old: str, new: str, at: datetime, submitted_at: datetime | None = None
+) -> None:
     """Move the clip's entry for its change of state ``old`` -> ``new`` (one UPDATE)."""
+    entry = LedgerEntry.objects.filter(generation_id=generation_id)
+    if new in _ENDS:
+        took = (at - submitted_at).total_seconds() if new == "ready" and submitted_at else None
+        entry.update(outcome=new, seconds_to_ready=took)
     move = _MOVES.get((old, new))
     if move is None:
         return
-    entry = LedgerEntry.objects.filter(generation_id=generation_id)
     if move == _CHARGE:
         entry.filter(status=Status.RESERVED).update(
             status=Status.CHARGED, charged_at=at, flagged=False

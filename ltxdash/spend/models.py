@@ -138,6 +138,11 @@ class LedgerEntry(models.Model):
     # The outcome is unknown (the submit may have reached LTX): held, and shown to admins.
     flagged = models.BooleanField("outcome unknown", default=False)
     note = models.TextField(blank=True)
+    # How the clip ended (its final state), and how long it took from LTX accepting it to our
+    # copy being stored: kept here so the usage page reads the ledger alone (and a deleted
+    # clip still counts). Written by ledger.follow() with the clip's change of state.
+    outcome = models.CharField("clip ended", max_length=20, blank=True)
+    seconds_to_ready = models.FloatField("seconds to ready", null=True, blank=True)
     # The day and month it counts in, in the workspace's time zone when it was reserved.
     day = models.DateField()
     month = models.DateField()  # the first of the month
@@ -160,7 +165,11 @@ class LedgerEntry(models.Model):
         indexes = [
             models.Index(fields=["workspace", "month", "status"], name="ledger_ws_month"),
             models.Index(fields=["workspace", "member", "month"], name="ledger_ws_member_month"),
-            models.Index(fields=["workspace", "day"], name="ledger_ws_day"),
+            # The usage page's days: what was spent and how the clips ended, from the index alone.
+            models.Index(
+                fields=["workspace", "day", "status", "amount", "outcome", "seconds_to_ready"],
+                name="ledger_ws_day",
+            ),
             # The usage page's breakdowns (spend/usage.py): every column they read, in the order
             # they group by, so the database reads the index alone and sorts nothing.
             models.Index(

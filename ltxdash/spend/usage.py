@@ -40,7 +40,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, FloatField, Func, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from ltxdash.core import csvfile
 from ltxdash.gallery.details import duration_text
@@ -213,31 +213,7 @@ def _percent(share: float | None) -> str:
 
 
 _CHARGED = Q(status=Status.CHARGED)
-_TIMED = Q(
-    generation__state=State.READY,
-    generation__submitted_at__isnull=False,
-    generation__ready_at__isnull=False,
-)
-
-
-class SecondsBetween(Func):
-    """``later - earlier`` in seconds, as a float, computed by the database itself. (Django's
-    own datetime subtraction on SQLite calls a Python function for every row: over 100,000
-    rows that alone took longer than the whole page may.)"""
-
-    output_field = FloatField()
-    arity = 2
-    template = "EXTRACT(EPOCH FROM (%(expressions)s))"  # PostgreSQL
-    arg_joiner = " - "
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            template="((julianday(%(expressions)s)) * 86400.0)",
-            arg_joiner=") - julianday(",
-            **extra_context,
-        )
+_TIMED = Q(seconds_to_ready__isnull=False)
 
 
 def _combinations(rows: QuerySet[LedgerEntry]) -> Iterable[Mapping[str, Any]]:
@@ -263,13 +239,10 @@ def _days(rows: QuerySet[LedgerEntry]) -> Iterable[Mapping[str, Any]]:
         .annotate(
             spent=Sum("amount", filter=_CHARGED),
             clips=Count("pk", filter=_CHARGED),
-            ready=Count("pk", filter=Q(generation__state=State.READY)),
-            failed=Count("pk", filter=Q(generation__state__in=FAILURES)),
+            ready=Count("pk", filter=Q(outcome=State.READY)),
+            failed=Count("pk", filter=Q(outcome__in=FAILURES)),
             timed=Count("pk", filter=_TIMED),
-            to_ready=Sum(
-                SecondsBetween("generation__ready_at", "generation__submitted_at"),
-                filter=_TIMED,
-            ),
+            to_ready=Sum("seconds_to_ready", filter=_TIMED),
         )
         .order_by("day")
     )

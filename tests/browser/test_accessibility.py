@@ -138,9 +138,6 @@ def charge_today(generation) -> None:
     workspace's time zone): the usage page's chart, totals and tables all show."""
     from django.utils import timezone
 
-    from ltxdash.spend import ledger
-    from tests.factories import T2V
-
     ledger.reserve([generation], ledger.price("text-to-video", T2V), generation.workspace)
     ledger.follow(generation.pk, "submitting", "pending", timezone.now())
 
@@ -193,7 +190,7 @@ def objects(owner) -> dict:
     # Money: a budget 90 % used (the banner shows), an entry in the ledger, and a request of a
     # creator waiting for approval (the approvals page, and its banner).
     Budget.objects.create(workspace=clip.workspace, monthly_limit=Decimal("0.40"))
-    ledger.reserve([clip], ledger.price("text-to-video", T2V), clip.workspace)
+    charge_today(clip)
     maker = make_user("cam")
     Membership.objects.create(workspace=clip.workspace, user=maker, role=Role.CREATOR)
     awaiting = make_generation(maker, State.AWAITING_APPROVAL, workspace=clip.workspace)

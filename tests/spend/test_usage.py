@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from ltxdash import access
 from ltxdash.core.csvfile import safe_cell
-from ltxdash.generations.models import State
+from ltxdash.generations.models import TERMINAL, State
 from ltxdash.spend import usage
 from ltxdash.spend.ledger import local_day
 from ltxdash.spend.models import LedgerEntry, Status
@@ -51,6 +51,9 @@ def entry(workspace, member, day: date, status: str, amount: str, **fields: Any)
             **moments,
         )
     values: dict[str, Any] = {
+        # What ledger.follow() notes when the clip ends (a deleted clip's stays as it was).
+        "outcome": state if state in TERMINAL else "",
+        "seconds_to_ready": to_ready if state == State.READY else None,
         "endpoint": T2V,
         "model": FAST,
         "clip_number": generation.pk if generation else 10_000 + LedgerEntry.objects.count(),

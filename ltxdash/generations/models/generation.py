@@ -199,7 +199,7 @@ class Generation(models.Model):
                 request_id=request_id,
             )
             if ledger.follows(old, to):  # the clip's cost entry moves with it (spend/ledger.py)
-                ledger.follow(self.pk, old, to, now)
+                ledger.follow(self.pk, old, to, now, values.get("submitted_at", self.submitted_at))
         for name, value in values.items():
             setattr(self, name, value)
         self.version += 1
