@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from ltxdash.spend.models import Budget
+from tests.factories import workspace_of
 from tests.support.browser import CHROMIUM, assert_accessible
 
 pytestmark = [
@@ -28,10 +31,13 @@ OUT = Path(os.environ.get("LTXDASH_SCREENSHOTS_DIR") or REPO / "test-artifacts" 
 TAKES = "A lighthouse on a cliff in a winter storm, waves breaking over the rocks, dusk"
 
 
-def snap(page, name: str, *, selector: str | None = None) -> None:
+def snap(page, name: str, *, selector: str | None = None, full_page: bool = False) -> None:
     assert_accessible(page, name)
     OUT.mkdir(parents=True, exist_ok=True)
-    (page.locator(selector) if selector else page).screenshot(path=OUT / f"{name}.png")
+    if selector:
+        page.locator(selector).screenshot(path=OUT / f"{name}.png")
+    else:
+        page.screenshot(path=OUT / f"{name}.png", full_page=full_page)
 
 
 def generate(page, prompt: str, *, takes: int = 1, duration: str | None = None) -> None:
@@ -48,6 +54,8 @@ def generate(page, prompt: str, *, takes: int = 1, duration: str | None = None) 
 
 def test_the_readme_screenshots(pipeline, browser, owner, ltx_simulator):
     ltx_simulator.configure(pending_seconds=0.4, processing_seconds=3.7)
+    # A monthly budget, so the usage page shows this month against it.
+    Budget.objects.create(workspace=workspace_of(owner), monthly_limit=Decimal("25"))
     with browser() as b:
         page = b.new_page()
         b.log_in(page, "alice", "alice-pass-123")
@@ -132,3 +140,7 @@ def test_the_readme_screenshots(pipeline, browser, owner, ltx_simulator):
         client.wait_for_function("() => document.querySelector('video').readyState >= 2")
         assert TAKES not in client.content()  # the link does not show prompts
         snap(client, "board-link")
+
+        page.goto("/spend/usage/")
+        assert "Spent per day" in page.inner_text("#chart-h")
+        snap(page, "usage", full_page=True)
