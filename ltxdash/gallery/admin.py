@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from ltxdash.audit import log as audit
 from ltxdash.gallery.models import PublicLink, ShareLink
 
 # A link's status and the colour of its pill (the product's tones).
@@ -114,5 +116,16 @@ class ShareLinkAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected share links")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ShareLink]) -> None:
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = 0
+        for link in queryset.filter(revoked_at__isnull=True).select_related("generation"):
+            with transaction.atomic():
+                if link.revoke():
+                    count += 1
+                    audit.record(
+                        request.user,
+                        link.generation.workspace_id,
+                        audit.Action.SHARE_REVOKED,
+                        link,
+                        "In Django's admin.",
+                    )
         self.message_user(request, f"Revoked {count} share link(s).", messages.SUCCESS)

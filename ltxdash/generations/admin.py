@@ -415,7 +415,7 @@ class GenerationAdmin(RecordAdmin):
         if refused:
             self.message_user(request, "Not retried: " + "; ".join(refused), messages.WARNING)
 
-    @admin.action(description="Cancel (queued clips only)")
+    @admin.action(description="Cancel (queued or awaiting approval only)")
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Generation]) -> None:
         canceled = sum(pipeline.cancel(g) for g in queryset)
         skipped = queryset.count() - canceled

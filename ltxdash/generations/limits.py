@@ -5,7 +5,9 @@
 the insert one step per member, so two requests at once (two tabs, a script posting 100 times)
 cannot both see room for the last slot:
 
-- PostgreSQL (and MySQL): ``SELECT ... FOR UPDATE`` on the member's user row. A second create
+- PostgreSQL: ``SELECT ... FOR NO KEY UPDATE`` on the member's user row (``NO KEY``:
+  it excludes another such lock but not a foreign-key check, so a transaction that inserts a row
+  pointing at the member, an approval's ledger entry say, never deadlocks with this one). A second create
   for the same member waits on that lock until the first commits; its count is a new statement,
   so under READ COMMITTED it sees the rows the first inserted. Other members are not held up.
 - SQLite ignores ``FOR UPDATE``, but every transaction here begins ``IMMEDIATE``
@@ -41,7 +43,9 @@ def active_count(owner_id: int) -> int:
 def reserve(owner_id: int, count: int) -> None:
     """Room for ``count`` more clips of the member, or LimitReached. Call it inside the
     transaction that inserts them (see the module for why that is race-free)."""
-    get_user_model().objects.select_for_update().filter(pk=owner_id).values_list("pk").first()
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=owner_id).values_list(
+        "pk"
+    ).first()
     active, limit = active_count(owner_id), max_active()
     if active + count <= limit:
         return

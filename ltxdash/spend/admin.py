@@ -6,14 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from ltxdash.audit import log as audit
 from ltxdash.generations.admin import ModeFilter, ModelFilter, RecordAdmin, money
 from ltxdash.ltx import catalog
-from ltxdash.spend import ledger
+from ltxdash.spend import budgets, ledger
 from ltxdash.spend.models import Approval, Budget, LedgerEntry, MemberCap
 
 
@@ -154,7 +156,16 @@ class BudgetAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Budget, form: Any, change: bool) -> None:
         obj.updated_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+        before = budgets.describe(Budget.objects.filter(pk=obj.pk).first() if obj.pk else None)
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if detail := budgets.changes(before, budgets.describe(obj)):
+                audit.record(
+                    request.user,
+                    obj.workspace_id,
+                    audit.Action.BUDGET_CHANGED,
+                    detail=f"{detail} (in Django's admin)",
+                )
 
 
 @admin.register(MemberCap)

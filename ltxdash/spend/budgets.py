@@ -6,7 +6,9 @@ Race-free: ``decide`` and ``approvals.approve`` lock the workspace's row and the
 entries in the same transaction that inserts the new ones, so two requests cannot both take the
 last dollars:
 
-- PostgreSQL: ``SELECT ... FOR UPDATE`` on the workspace row. A second request of the same
+- PostgreSQL: ``SELECT ... FOR NO KEY UPDATE`` on the workspace row (it excludes the other
+  requests' locks but not the foreign-key checks of rows that point at the workspace, so an
+  approval, a key change or a budget edit never deadlocks with a create). A second request of the same
   workspace waits for the first to commit; its sum is a new statement, so under READ COMMITTED it
   sees the entries the first inserted.
 - SQLite: every transaction begins ``IMMEDIATE`` (settings), holding the database's one write
@@ -105,7 +107,21 @@ def _cost_words(each: Decimal, count: int) -> str:
 
 def lock(workspace_id: int) -> None:
     """Hold the workspace's row until the transaction ends (see the module)."""
-    Workspace.objects.select_for_update().filter(pk=workspace_id).values_list("pk").first()
+    Workspace.objects.select_for_update(no_key=True).filter(pk=workspace_id).values_list(
+        "pk"
+    ).first()
+
+
+def _limits_anything(budget: Budget) -> bool:
+    return any(
+        value is not None
+        for value in (
+            budget.monthly_limit,
+            budget.member_cap,
+            budget.request_cap,
+            budget.approval_above,
+        )
+    )
 
 
 def check_workspace(workspace: Workspace, budget: Budget | None, total: Decimal, cost: str) -> None:
@@ -139,12 +155,25 @@ def decide(
         return Decision()
     total = each.amount * count
     cost = _cost_words(each.amount, count)
+    may_ask = budget.members_may_ask and not is_admin
+    ask_words = "ask an admin to approve it" if may_ask else "ask an admin to raise it"
+    reasons: list[str] = []
+    binding = budget.monthly_limit is not None if is_admin else _limits_anything(budget)
+    own_cap = None if is_admin else cap_of(budget, workspace.pk, member_id)
+    if not each.known and (binding or own_cap is not None):
+        # Nothing to check a budget against (no price for these settings, or an input whose
+        # length could not be read): never waved through as free.
+        if not (ask and may_ask):
+            raise OverBudget(
+                "The cost of this request can't be estimated (no price is known for these "
+                "settings, or the length of an input could not be read), so it can't be "
+                f"checked against the budget. Change the settings or the input, or {ask_words}.",
+                may_ask=may_ask,
+            )
+        reasons.append("its cost can't be estimated")
     check_workspace(workspace, budget, total, cost)
     if is_admin:
         return Decision()
-    may_ask = budget.members_may_ask
-    ask_words = "ask an admin to approve it" if may_ask else "ask an admin to raise it"
-    reasons: list[str] = []
     if budget.request_cap is not None and total > budget.request_cap:
         if not (ask and may_ask):
             raise OverBudget(

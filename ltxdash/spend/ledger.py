@@ -28,7 +28,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
+from django.db.models import Q, TextField, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from ltxdash.ltx import catalog
@@ -193,8 +194,11 @@ def follow(
     """Move the clip's entry for its change of state ``old`` -> ``new`` (one UPDATE)."""
     entry = LedgerEntry.objects.filter(generation_id=generation_id)
     if new in _ENDS:
-        took = (at - submitted_at).total_seconds() if new == "ready" and submitted_at else None
-        entry.update(outcome=new, seconds_to_ready=took)
+        entry.update(outcome=new)
+        if new == "ready" and submitted_at:  # the first time only: not a later copy again
+            entry.filter(seconds_to_ready__isnull=True).update(
+                seconds_to_ready=(at - submitted_at).total_seconds()
+            )
     move = _MOVES.get((old, new))
     if move is None:
         return
@@ -207,17 +211,34 @@ def follow(
     elif move == _FLAG:
         entry.filter(status=Status.RESERVED).update(flagged=True)
     elif move == _FAILED:
-        entry.filter(status=Status.CHARGED).update(note=FAILED_NOTE)
+        entry.filter(status=Status.CHARGED).update(
+            note=Concat(Value(FAILED_NOTE + " "), "note", output_field=TextField())
+        )
+
+
+def clip_deleted(generation_id: int, state: str) -> None:
+    """A clip is being deleted (before its row goes, inside the same transaction). Unsent, what
+    it held is released; being sent, LTX may have made it: held and flagged, like an unknown
+    outcome. Anything accepted stays charged."""
+    entry = LedgerEntry.objects.filter(generation_id=generation_id, status=Status.RESERVED)
+    if state in ("queued", "awaiting_approval"):
+        entry.update(status=Status.RELEASED, settled_at=timezone.now(), outcome="canceled")
+    elif state == "submitting":
+        entry.update(flagged=True, note="Deleted while it was being sent: LTX may have made it.")
 
 
 class SettleError(ValueError):
     """An entry that cannot be settled that way (the message is for the admin)."""
 
 
+WAIVABLE = ("failed", "expired")  # outcomes LTX may not have billed
+
+
 def waive(entry: LedgerEntry, by: Any) -> bool:
-    """An admin forgives a charge (LTX did not bill a failed job): it no longer counts."""
+    """An admin forgives the charge of a clip that failed or was lost (LTX did not bill it): it
+    no longer counts. A ready clip's charge cannot be waived."""
     return bool(
-        LedgerEntry.objects.filter(pk=entry.pk, status=Status.CHARGED).update(
+        LedgerEntry.objects.filter(pk=entry.pk, status=Status.CHARGED, outcome__in=WAIVABLE).update(
             status=Status.WAIVED, settled_at=timezone.now(), settled_by=by
         )
     )

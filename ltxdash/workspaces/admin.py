@@ -8,10 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from ltxdash.audit import log as audit
 from ltxdash.workspaces.models import ApiKey, Membership, Workspace
 
 
@@ -120,7 +122,20 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Stop using the selected keys (their workspaces use LTX_API_KEY)")
     def stop_using(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
-        stopped = queryset.filter(retired_at__isnull=True).update(retired_at=timezone.now())
+        stopped = 0
+        for key in queryset.filter(retired_at__isnull=True):
+            with transaction.atomic():
+                if ApiKey.objects.filter(pk=key.pk, retired_at__isnull=True).update(
+                    retired_at=timezone.now()
+                ):
+                    stopped += 1
+                    audit.record(
+                        request.user,
+                        key.workspace_id,
+                        audit.Action.KEY_STOPPED,
+                        key,
+                        "In Django's admin.",
+                    )
         self.message_user(
             request,
             f"{stopped} key{'s' if stopped != 1 else ''} no longer used; "

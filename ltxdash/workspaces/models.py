@@ -238,7 +238,9 @@ class ApiKey(models.Model):
 
         with transaction.atomic():
             # One save at a time per workspace (two at once would both retire, then both insert).
-            Workspace.objects.select_for_update().filter(pk=workspace.pk).values_list("pk").first()
+            Workspace.objects.select_for_update(no_key=True).filter(pk=workspace.pk).values_list(
+                "pk"
+            ).first()
             old = cls.in_use(workspace)
             cls.retire(workspace)
             key = cls.objects.create(

@@ -146,8 +146,11 @@ def remove_member(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         return redirect("workspaces:members")
     with transaction.atomic():
         detail = "They left." if member.user_id == request.user.pk else ""
-        audit.record(request.user, member.workspace_id, audit.Action.MEMBER_REMOVED, member, detail)
-        member.delete()  # after the entry took its id and name
+        # Recorded only by the request that removed them (a double click removes nothing more).
+        if Membership.objects.filter(pk=member.pk).delete()[0]:
+            audit.record(
+                request.user, member.workspace_id, audit.Action.MEMBER_REMOVED, member, detail
+            )
     messages.success(
         request, f"{member.user.get_username()} was removed. Their clips stay in the workspace."
     )

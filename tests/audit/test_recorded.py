@@ -263,3 +263,26 @@ def test_every_action_of_the_issue_has_a_test_here():
         and node.value.id == "Action"
     }
     assert {a.name for a in Action} <= named
+
+
+def test_revoking_in_django_s_admin_is_recorded_too(team, entry):
+    from tests.factories import make_user
+
+    clip = make_clip(team.creator, workspace=team.workspace)
+    link, _ = ShareLink.create_for(clip, None)
+    root = make_user("root", superuser=True)
+    admin = team.client(root)
+    for _ in range(2):  # the second time there is nothing to revoke, and nothing is recorded
+        admin.post(
+            reverse("admin:gallery_sharelink_changelist"),
+            {"action": "revoke", "_selected_action": [link.pk]},
+        )
+    found = entry(Action.SHARE_REVOKED)
+    assert_entry(found, root, team.workspace, "share link", link.pk)
+    assert found.detail == "In Django's admin."
+    budget = Budget.objects.create(workspace=team.workspace)
+    admin.post(
+        reverse("admin:spend_budget_change", args=[budget.pk]),
+        {"workspace": team.workspace.pk, "monthly_limit": "80", "members_may_ask": "on"},
+    )
+    assert "monthly limit none → $80.00" in entry(Action.BUDGET_CHANGED).detail

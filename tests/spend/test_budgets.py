@@ -207,3 +207,30 @@ def test_twenty_submits_at_once_against_a_budget_for_five_queue_exactly_five(tea
     held = LedgerEntry.objects.filter(status=Status.RESERVED)
     assert held.count() == 5
     assert budgets.committed(team.workspace.pk, budgets.month_of(team.workspace)) == CLIP * 5
+
+
+def test_a_request_whose_cost_cannot_be_estimated_is_not_waved_through(team):
+    team.budget(monthly_limit=Decimal("100"))
+    params = {"model": "ltx-2-3-fast", "resolution": "1920x1080", "fps": 24}
+    unpriced = {"endpoint": "audio-to-video", "params": params, "inputs": {}}
+    with pytest.raises(pipeline.PipelineError, match="can't be estimated") as refused:
+        pipeline.create_generations(owner=team.creator, workspace=team.workspace, **unpriced)
+    assert refused.value.may_ask  # type: ignore[attr-defined]
+    made = pipeline.create_generations(
+        owner=team.creator, workspace=team.workspace, ask_approval=True, **unpriced
+    )
+    assert [g.state for g in made] == [State.AWAITING_APPROVAL]
+    with pytest.raises(pipeline.PipelineError, match="ask an admin to raise it"):
+        pipeline.create_generations(owner=team.admin, workspace=team.workspace, **unpriced)
+
+
+def test_without_a_budget_an_unpriced_request_is_queued(team):
+    params = {"model": "ltx-2-3-fast", "resolution": "1920x1080", "fps": 24}
+    made = pipeline.create_generations(
+        owner=team.creator,
+        workspace=team.workspace,
+        endpoint="audio-to-video",
+        params=params,
+        inputs={},
+    )
+    assert [g.state for g in made] == [State.QUEUED]

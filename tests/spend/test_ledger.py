@@ -177,3 +177,32 @@ def test_automatic_duration_is_priced_at_the_longest_clip_it_can_be(owner):
     )
     assert found.amount == exact.amount > 0
     assert "longest" in found.note
+
+
+def test_deleting_a_clip_before_it_is_sent_releases_what_it_held(owner):
+    queued, sending = mine(owner, count=2)
+    sending.transition(State.SUBMITTING)
+    pipeline.delete_generation(queued)
+    pipeline.delete_generation(sending)
+    released = LedgerEntry.objects.get(clip_number=queued.pk)
+    assert released.status == Status.RELEASED and released.generation_id is None
+    held = LedgerEntry.objects.get(clip_number=sending.pk)  # it may have reached LTX
+    assert held.status == Status.RESERVED and held.flagged
+
+
+def test_the_time_to_ready_is_the_first_copy_s_not_a_later_copy_again(ltx_simulator, owner):
+    (clip,) = mine(owner)
+    drive(lambda: states() == [State.READY], timeout=30)
+    first = entry(clip).seconds_to_ready
+    assert first is not None and entry(clip).outcome == State.READY
+    clip.refresh_from_db()
+    assert pipeline.copy_again(clip)
+    drive(lambda: Generation.objects.get(pk=clip.pk).state == State.READY, timeout=30)
+    assert entry(clip).seconds_to_ready == first
+
+
+def test_a_ready_clip_s_charge_cannot_be_waived(ltx_simulator, owner):
+    (clip,) = mine(owner)
+    drive(lambda: states() == [State.READY], timeout=30)
+    assert not ledger.waive(entry(clip), owner)
+    assert entry(clip).status == Status.CHARGED

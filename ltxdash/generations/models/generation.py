@@ -262,7 +262,7 @@ class Generation(models.Model):
             return "Edit and retry"
         if self.state == State.UNKNOWN:
             return "Resubmit"
-        if self.state in (State.EXPIRED, State.CANCELED):
+        if self.state in (State.EXPIRED, State.CANCELED, State.DECLINED):
             return "Generate again"
         return "Try again"
 

@@ -431,7 +431,12 @@ def delete_generation(generation: Generation, *, by: Any = None, detail: str = "
     deleted it, for the audit log; None: the system)."""
     pk = generation.pk
     with transaction.atomic():
+        # Held, so that a second delete (a double click) finds nothing and records nothing.
+        state = Generation.objects.select_for_update().filter(pk=pk).values_list("state").first()
+        if state is None:
+            return
         audit.record(by, generation.workspace_id, audit.Action.DELETED, generation, detail)
+        ledger.clip_deleted(pk, state[0])  # what it held is released, unless it may have been sent
         names: list[str | None] = []
         for output in Output.objects.filter(generation_id=pk):
             names += [output.file.name, output.poster.name]

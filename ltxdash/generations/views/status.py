@@ -11,7 +11,7 @@ from django_htmx.http import trigger_client_event
 from ltxdash import access
 from ltxdash.core.http import AuthedHttpRequest
 from ltxdash.generations import cards, pauses, pipeline
-from ltxdash.generations.models import DispatchState, Generation
+from ltxdash.generations.models import DispatchState, Generation, State
 from ltxdash.generations.views.common import POLL_SECONDS, TEMPLATE
 from ltxdash.workspaces import current
 
@@ -88,10 +88,13 @@ def retry(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(exc))
             return redirect("generations:create")
         return _card_response(request, generation, notice=str(exc), status=409)
+    waits = clone.state == State.AWAITING_APPROVAL
     if not request.htmx:
-        messages.success(request, f"Queued #{clone.pk} (a new try of #{generation.pk}).")
+        what = "Sent for approval" if waits else "Queued"
+        messages.success(request, f"{what} #{clone.pk} (a new try of #{generation.pk}).")
         return redirect("generations:create")
-    return _card_response(request, generation, notice=f"Sent again as #{clone.pk}.", new=[clone])
+    notice = f"Sent again as #{clone.pk}" + (", for an admin's approval." if waits else ".")
+    return _card_response(request, generation, notice=notice, new=[clone])
 
 
 def _card_response(
