@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from tests.factories import make_user
@@ -15,6 +17,28 @@ def _media_in_tmp(settings, tmp_path):
     settings.LTXDASH_TMP_DIR = tmp_path / "tmp"
     # ... and never reads the status file of a `make run` going on in the same checkout.
     settings.LTXDASH_SERVE_STATUS_FILE = tmp_path / "serve-status.json"
+
+
+@pytest.fixture(autouse=True)
+def _live_server_requests_take_turns(request):
+    """On SQLite's in-memory test database, the live server serves one request at a time
+    (tests.support.browser.serialized says why); PostgreSQL serves them as production does."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    from django.db import connection
+
+    from tests.support.browser import serialized
+
+    live = request.getfixturevalue("live_server")
+    if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
+        yield
+        return
+    httpd = live.thread.httpd
+    app = httpd.get_app()
+    httpd.set_app(serialized(app, threading.RLock()))
+    yield
+    httpd.set_app(app)
 
 
 @pytest.fixture

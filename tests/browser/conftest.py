@@ -42,7 +42,7 @@ from ltxdash.core.health import POLLER_LEASE
 from ltxdash.core.models import Lease
 from ltxdash.generations.estimates import forget_typical_durations
 from ltxdash.generations.pipeline import loop
-from tests.support.browser import CHROMIUM, CspWatch, assert_accessible
+from tests.support.browser import CHROMIUM, CspWatch, assert_accessible, serialized
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -119,14 +119,6 @@ class Pipeline:
         return result[0]
 
 
-def _serialized(app: Callable, lock: Any) -> Callable:
-    def locked_app(environ: dict, start_response: Callable) -> Any:
-        with lock:
-            return app(environ, start_response)
-
-    return locked_app
-
-
 @pytest.fixture
 def pipeline(settings, monkeypatch, live_server, ltx_simulator) -> Iterator[Pipeline]:
     """The live server and a pipeline worker, both talking to ``ltx_simulator``."""
@@ -143,7 +135,7 @@ def pipeline(settings, monkeypatch, live_server, ltx_simulator) -> Iterator[Pipe
     httpd = live_server.thread.httpd
     app = httpd.get_app()
     if serialize:
-        httpd.set_app(_serialized(app, worker.lock))
+        httpd.set_app(serialized(app, worker.lock))
     worker.start()
     try:
         yield worker

@@ -70,12 +70,15 @@ def test_it_submits_queued_generations_up_to_the_concurrency_limit(ltx_simulator
     assert outcomes.count("submitted") == 2
     assert sorted(states()) == [State.PENDING] * 2 + [State.QUEUED] * 3
     assert ltx_simulator.stats()["submits"] == 2
+    gaps = []
     for generation in Generation.objects.filter(state=State.PENDING):
         assert generation.remote_id and generation.submit_request_id
         assert generation.post_started_at is not None
         assert generation.request_body["prompt"] == "a lighthouse"
-        gap = (generation.next_poll_at - generation.post_started_at).total_seconds()
-        assert gap == pytest.approx(0.1, abs=0.01)  # first poll one interval after the POST
+        gaps.append((generation.next_poll_at - generation.post_started_at).total_seconds())
+    # The first poll one interval after the POST; with clips waiting and nothing yet known of how
+    # long this kind takes, the other job half an interval later (estimates.first_poll_at).
+    assert sorted(gaps) == [pytest.approx(0.1, abs=0.01), pytest.approx(0.15, abs=0.01)]
 
 
 def test_it_shares_slots_round_robin_across_users(ltx_simulator, owner, settings):

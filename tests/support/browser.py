@@ -4,7 +4,7 @@ the watch that fails them on any Content-Security-Policy violation."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -165,3 +165,15 @@ def db_work(work: Any) -> Any:
     if failure:
         raise failure[0]
     return result[0]
+
+
+def serialized(app: Callable, lock: Any) -> Callable:
+    """A WSGI app that serves one request at a time (``lock``): SQLite's in-memory test database
+    (a shared cache) fails a thread whose statement meets another thread's ("bad parameter or
+    other API misuse", "database table is locked") where a database file would wait its turn."""
+
+    def locked_app(environ: dict, start_response: Callable) -> Any:
+        with lock:
+            return app(environ, start_response)
+
+    return locked_app
