@@ -9,13 +9,19 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from ltxdash.generations.models import IN_FLIGHT, Generation, State
+from ltxdash.generations.models import IN_FLIGHT, POLLED, Generation, State
 from ltxdash.generations.timing import poll_interval
 
 # How many recent finished clips of the same kind the estimate learns from.
 HISTORY = 50
+# How long a process keeps what it learned before asking the database again: a well-known kind
+# for a minute; a kind learned from few clips, or not at all, only briefly, so that a worker
+# process sees the first clips of a kind finish (the poller, in another process, records them)
+# within a second of it happening.
 _CACHE_SECONDS = 60.0
-_duration_cache: dict[tuple[str, str, str, str], tuple[float, float | None]] = {}
+_CACHE_SECONDS_FEW = 1.0
+_FEW = 5
+_duration_cache: dict[tuple[str, str, str, str], tuple[float, float, float | None]] = {}
 
 
 def _kind(generation: Generation) -> tuple[str, str, str, str]:
@@ -28,37 +34,63 @@ def _kind(generation: Generation) -> tuple[str, str, str, str]:
     )
 
 
+def robust_typical(samples: list[float]) -> float | None:
+    """The duration to aim at, from recent ones: sane with few samples and with outliers.
+
+    Aiming early costs nothing (the poll finds the job still running and the next one comes an
+    interval later, as without an estimate); aiming late delays the clip. So with one or two
+    samples the shorter is taken, and with more the median of those within a factor of two of
+    the median (a job stuck for ten minutes, or one that failed fast, does not move it).
+    """
+    if not samples:
+        return None
+    if len(samples) < 3:
+        return min(samples)
+    middle = statistics.median(samples)
+    sane = [s for s in samples if middle / 2 <= s <= middle * 2]
+    return statistics.median(sane) if sane else middle
+
+
 def typical_seconds(generation: Generation, *, cached: bool = True) -> float | None:
-    """Median of (completed_at - submitted_at) over recent ready clips of the same endpoint,
-    model, resolution and duration; None without history. The API reports no progress."""
+    """How long LTX takes for clips of this kind (endpoint, model, resolution, duration), on
+    LTX's own clock (its created_at to its completed_at, so a skew between its clock and ours
+    does not count), from the most recent ones it finished; None without history."""
     kind = _kind(generation)
     hit = _duration_cache.get(kind)
-    if cached and hit and time.monotonic() - hit[0] < _CACHE_SECONDS:
-        return hit[1]
+    if cached and hit and time.monotonic() - hit[0] < hit[1]:
+        return hit[2]
     endpoint, model, resolution, duration = kind
     recent = (
         Generation.objects.filter(
             endpoint=endpoint,
             model=model,
-            state=State.READY,
-            submitted_at__isnull=False,
+            state__in=(State.REHOSTING, State.READY),
             completed_at__isnull=False,
         )
+        .exclude(submitted_at__isnull=True, remote_created_at__isnull=True)
         .order_by("-completed_at")
-        .values_list("params", "submitted_at", "completed_at")[: HISTORY * 4]
+        .values_list("params", "remote_created_at", "submitted_at", "completed_at")[: HISTORY * 4]
     )
-    samples = [
-        (done - sent).total_seconds()
-        for params, sent, done in recent
-        if sent is not None
-        and done is not None
-        and str((params or {}).get("resolution", "")) == resolution
-        and str((params or {}).get("duration", "")) == duration
-        and done >= sent
-    ][:HISTORY]
-    value = statistics.median(samples) if samples else None
-    _duration_cache[kind] = (time.monotonic(), value)
+    samples: list[float] = []
+    for params, created, sent, done in recent:
+        start = created or sent
+        if start is None or done is None or done < start:
+            continue
+        values = params or {}
+        if str(values.get("resolution", "")) == resolution and (
+            str(values.get("duration", "")) == duration
+        ):
+            samples.append((done - start).total_seconds())
+    samples = samples[:HISTORY]
+    value = robust_typical(samples)
+    keep = _CACHE_SECONDS if len(samples) >= _FEW else _CACHE_SECONDS_FEW
+    _duration_cache[kind] = (time.monotonic(), keep, value)
     return value
+
+
+def learned(generation: Generation) -> None:
+    """A clip of this kind just finished at LTX: the next estimate reads it (this process)."""
+    _duration_cache.pop(_kind(generation), None)
 
 
 def forget_typical_durations() -> None:
@@ -107,7 +139,15 @@ def next_poll_after(generation: Generation, sent_at: datetime) -> datetime:
 
 
 def first_poll_at(generation: Generation, posted_at: datetime) -> datetime:
-    """The first poll of a job whose submit POST left at ``posted_at``."""
+    """The first poll of a job whose submit POST left at ``posted_at``: just after the moment
+    past clips of its kind say it should finish, if that falls within the second interval;
+    otherwise one interval on.
+
+    A kind with no history yet, sent while clips wait for this key's slots: every other job of
+    it in flight is polled half an interval later, so that two jobs sent together are not seen
+    finishing on the same beat, up to an interval late. The first to be seen finished teaches
+    the kind's length, and the dispatcher then fills the slot of the other one too, as soon as
+    it should be done (``predicted_free``)."""
     interval = timedelta(seconds=poll_interval())
     base = posted_at + interval
     typical = typical_seconds(generation)
@@ -115,4 +155,45 @@ def first_poll_at(generation: Generation, posted_at: datetime) -> datetime:
         expected = posted_at + timedelta(seconds=typical) + _AFTER_EXPECTED
         if base < expected < base + interval:
             return expected
+        return base
+    if _slots_matter(generation) and _peers_in_flight(generation) % 2:
+        return base + interval / 2
     return base
+
+
+def _slots_matter(generation: Generation) -> bool:
+    return Generation.objects.filter(state=State.QUEUED, api_key=generation.api_key_id).exists()
+
+
+def _peers_in_flight(generation: Generation) -> int:
+    """Jobs of the same mode and model sent with the same key that LTX has now."""
+    return (
+        Generation.objects.filter(
+            state__in=POLLED,
+            endpoint=generation.endpoint,
+            model=generation.model,
+            api_key=generation.api_key_id,
+        )
+        .exclude(pk=generation.pk)
+        .count()
+    )
+
+
+def predicted_free(key: int | None, now: datetime) -> int:
+    """How many of the key's jobs at LTX should have finished by ``now``, by their kind's
+    learned length, but will not be polled in the next moment: slots the dispatcher may fill
+    before a poll confirms it. A guess that is early costs one submit answered 429
+    (``concurrency_limit_error``), which creates nothing: the clip goes back to the queue
+    silently and the key waits for its next poll."""
+    soon = now + timedelta(seconds=poll_interval() / 10)
+    count = 0
+    for generation in Generation.objects.filter(state__in=POLLED, api_key=key).only(
+        "endpoint", "model", "params", "submitted_at", "next_poll_at"
+    ):
+        expected = expected_completion(generation)
+        if expected is None or expected + _AFTER_EXPECTED > now:
+            continue
+        if generation.next_poll_at is not None and generation.next_poll_at <= soon:
+            continue  # its own poll comes first
+        count += 1
+    return count

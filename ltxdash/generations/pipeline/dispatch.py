@@ -23,9 +23,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ltxdash.core.crypto import Undecryptable
-from ltxdash.generations.estimates import first_poll_at
+from ltxdash.generations.estimates import first_poll_at, predicted_free
 from ltxdash.generations.models import (
     IN_FLIGHT,
+    POLLED,
     DispatchState,
     ErrorType,
     Generation,
@@ -102,6 +103,11 @@ def claim_slots(
                 return []
             in_flight = Generation.objects.filter(state__in=IN_FLIGHT, api_key=key).count()
             free = concurrency_of(key) - in_flight
+            if free <= 0:
+                # No slot by our count, but a job should have finished by now: its poll is not
+                # due yet, so send the next clip into its slot rather than wait for the poll
+                # (answered 429 if LTX is not done yet: harmless, see _refused).
+                free = predicted_free(key, now)
         if free <= 0:
             return []
         claimed: list[tuple[int, int]] = []
@@ -392,7 +398,18 @@ def _refused(generation: Generation, mine: dict, error: LTXError, *, phase: str)
         "error_type": error.error_type,
         "error_message": error.message,
     }
-    if isinstance(error, (ConcurrencyLimitError, RateLimitError)):
+    if isinstance(error, ConcurrencyLimitError) and _sent_early(generation):
+        # A clip sent into a slot that should have been free (predicted_free): LTX had not
+        # finished yet. Nothing was created and nothing is wrong with the clip: back to the
+        # queue, first in line as before, without a word on its card; the key sends nothing
+        # more until its next poll says what is done.
+        requeue |= {"error_type": "", "error_message": ""}
+        until = None
+        hold = _next_poll_of(generation.api_key_id) or later(now, poll_interval())
+        DispatchState.hold(hold, key=generation.api_key_id)
+        detail = "Sent a moment early (LTX was still finishing a job); waiting for the slot."
+        outcome = "early"
+    elif isinstance(error, (ConcurrencyLimitError, RateLimitError)):
         wait = error.retry_after if error.retry_after is not None else max(poll_interval(), 2.0)
         until = later(now, wait)
         DispatchState.hold(until, key=generation.api_key_id)
@@ -429,6 +446,23 @@ def _refused(generation: Generation, mine: dict, error: LTXError, *, phase: str)
     if outcome == "backoff":
         nudge_dispatcher()  # the slot is free for another clip meanwhile
     return outcome
+
+
+def _sent_early(generation: Generation) -> bool:
+    """Was this clip sent into a slot our own count did not show free (a speculative send)?
+    Then the key's own jobs at LTX already fill its limit. A 429 with fewer of them means
+    someone else's job holds the slot: an ordinary hold."""
+    accepted = Generation.objects.filter(state__in=POLLED, api_key=generation.api_key_id).count()
+    return accepted >= concurrency_of(generation.api_key_id)
+
+
+def _next_poll_of(key: int | None) -> datetime | None:
+    return (
+        Generation.objects.filter(state__in=POLLED, api_key=key, next_poll_at__isnull=False)
+        .order_by("next_poll_at")
+        .values_list("next_poll_at", flat=True)
+        .first()
+    )
 
 
 def _transient(error: LTXError, phase: str) -> bool:

@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ltxdash.core.crypto import Undecryptable
-from ltxdash.generations.estimates import next_poll_after
+from ltxdash.generations.estimates import learned, next_poll_after
 from ltxdash.generations.models import (
     ACCOUNT_FAILURES,
     POLLED,
@@ -159,6 +159,7 @@ def _apply_status(generation: Generation, status: JobStatus, sent_at: datetime) 
         )
         if moved:
             enqueue("rehost_generation", generation.pk)
+            learned(generation)  # the next polls and sends of its kind know how long it took
         return "completed"
     if status.status == "failed":
         failure = status.error

@@ -1,0 +1,137 @@
+"""When freed slots are filled (issue: no slot left idle whatever the job length): learned
+durations that stay sane, polls aimed just after the predicted end, the cold start spread, and
+a clip sent into a slot predicted free that LTX answers 429 going back to the queue silently."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from ltxdash.generations import estimates, explain, pipeline
+from ltxdash.generations.models import DispatchState, Generation, State
+from ltxdash.generations.pipeline import dispatch
+from tests.factories import T2V, ago, make_generation
+from tests.support.pipeline import drive, queued_tasks_now, run_tasks, states
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("pipeline_settings"),
+]
+
+
+def test_a_typical_length_is_none_without_history_the_shorter_of_two_and_robust_to_outliers():
+    assert estimates.robust_typical([]) is None
+    assert estimates.robust_typical([7.3]) == 7.3
+    assert estimates.robust_typical([9.0, 7.3]) == 7.3  # aiming early costs nothing
+    # A job stuck for ten minutes and one that failed at once do not move it.
+    assert estimates.robust_typical([7.2, 7.4, 600.0, 7.3, 0.4]) == pytest.approx(7.3)
+
+
+def test_it_learns_from_clips_still_being_copied_on_ltx_s_own_clock(owner):
+    created = timezone.now() - timedelta(seconds=100)
+    for _ in range(3):
+        make_generation(  # finished at LTX 7.3 s after LTX made the job; our clock 40 s ahead
+            owner,
+            State.REHOSTING,
+            remote_created_at=created,
+            submitted_at=created + timedelta(seconds=40),
+            completed_at=created + timedelta(seconds=7.3),
+        )
+    running = make_generation(owner, State.PROCESSING, remote_id="x", submitted_at=ago(1))
+    assert estimates.typical_seconds(running, cached=False) == pytest.approx(7.3)
+
+
+def test_a_kind_seen_finishing_is_known_at_once_not_a_minute_later(owner):
+    running = make_generation(owner, State.PROCESSING, remote_id="x", submitted_at=ago(1))
+    assert estimates.typical_seconds(running) is None  # cached, briefly
+    make_generation(owner, State.REHOSTING, submitted_at=ago(20), completed_at=ago(12.7))
+    estimates.learned(running)  # what the poller does when it sees a clip of the kind finish
+    assert estimates.typical_seconds(running) == pytest.approx(7.3, abs=0.05)
+
+
+def test_polls_land_just_after_the_predicted_end_but_never_sooner_than_the_interval(
+    owner, settings
+):
+    settings.LTX_POLL_INTERVAL = interval = 2.0
+    # The kind takes 1.5 intervals: the first poll goes just after that.
+    make_generation(owner, State.READY, submitted_at=ago(20), completed_at=ago(20 - 1.5 * interval))
+    clip = make_generation(owner, State.PENDING, remote_id="y", submitted_at=timezone.now())
+    posted = clip.submitted_at
+    first = estimates.first_poll_at(clip, posted)
+    assert (first - posted).total_seconds() == pytest.approx(1.5 * interval + 0.1, abs=0.01)
+
+
+def test_a_long_job_is_polled_on_the_interval_then_just_after_its_end(owner, settings):
+    settings.LTX_POLL_INTERVAL = interval = 2.0
+    make_generation(owner, State.READY, submitted_at=ago(20), completed_at=ago(20 - 2.5 * interval))
+    clip = make_generation(owner, State.PENDING, remote_id="y", submitted_at=timezone.now())
+    posted = clip.submitted_at
+    assert (estimates.first_poll_at(clip, posted) - posted).total_seconds() == interval
+    after = estimates.next_poll_after(clip, posted + timedelta(seconds=interval))
+    assert (after - posted).total_seconds() == pytest.approx(2.5 * interval + 0.1, abs=0.01)
+    # Polled late (a busy loop): never again sooner than an interval after that poll.
+    late = estimates.next_poll_after(clip, posted + timedelta(seconds=1.8 * interval))
+    assert (late - posted).total_seconds() == pytest.approx(2.8 * interval, abs=0.01)
+
+
+def queue(owner, n: int, prompt: str = "a harbour") -> list[Generation]:
+    return pipeline.create_generations(
+        owner=owner, endpoint="text-to-video", params={**T2V, "prompt": prompt}, inputs={}, count=n
+    )
+
+
+def sends() -> list[str]:
+    results: list[str] = []
+    for _ in range(5):
+        tasks = queued_tasks_now()
+        if not tasks:
+            break
+        results += [r for r in run_tasks(tasks) if isinstance(r, str)]
+    return results
+
+
+def test_a_slot_predicted_free_is_filled_before_its_poll(ltx_simulator, owner, settings):
+    settings.LTX_MAX_CONCURRENCY = 1
+    ltx_simulator.configure(concurrency=1, pending_seconds=0.0, processing_seconds=0.13)
+    # History: this kind takes 0.13 s at LTX.
+    make_generation(owner, State.READY, submitted_at=ago(30), completed_at=ago(30 - 0.13))
+    first, second = queue(owner, 2)
+    assert sends() == ["submitted"]
+    first.refresh_from_db()
+    # Its next poll is an interval away; the job should be done at 0.13 s.
+    first.next_poll_at = timezone.now() + timedelta(seconds=10)
+    Generation.objects.filter(pk=first.pk).update(next_poll_at=first.next_poll_at)
+    estimates.forget_typical_durations()
+    drive(lambda: Generation.objects.get(pk=second.pk).state != State.QUEUED, timeout=10)
+    assert Generation.objects.get(pk=first.pk).state == State.PENDING  # not polled yet
+    assert ltx_simulator.stats()["submits"] == 2  # the second went into its slot
+
+
+def test_a_send_into_a_slot_not_free_yet_goes_back_silently_and_makes_no_job(
+    ltx_simulator, owner, settings
+):
+    settings.LTX_MAX_CONCURRENCY = 1
+    ltx_simulator.configure(concurrency=1, pending_seconds=0.5, processing_seconds=3.0)
+    # History says the kind takes 0.1 s: wrong, the job takes 3.5 s.
+    make_generation(owner, State.READY, submitted_at=ago(30), completed_at=ago(29.9))
+    first, second = queue(owner, 2)
+    assert sends() == ["submitted"]
+    estimates.forget_typical_durations()
+    Generation.objects.filter(pk=first.pk).update(
+        submitted_at=ago(1), next_poll_at=timezone.now() + timedelta(seconds=5)
+    )
+    claimed = dispatch.dispatch()
+    assert [pk for pk, _ in claimed] == [second.pk]
+    assert sends() == ["early"]
+    second.refresh_from_db()
+    assert second.state == State.QUEUED
+    assert second.error_type == "" and explain.reason(second) == ""  # nothing for the card
+    assert not second.events.filter(to_state__in=[State.REJECTED, State.FAILED]).exists()
+    assert ltx_simulator.stats()["submits"] == 1  # no second job
+    # The key waits for its next poll: no storm of early sends meanwhile.
+    assert DispatchState.get().hold_until is not None
+    assert dispatch.dispatch() == []
+    drive(lambda: states() == [State.READY] * 3, timeout=30)  # the history's clip, and both
+    assert ltx_simulator.stats()["submits"] == 2
