@@ -12,7 +12,9 @@ from ltxdash.ltx import catalog
 from .config import SimConfig
 from .render import small_size
 
-_MARKER = re.compile(r"\[(reject|filter|funds|fail|busy|size=(\d+(?:\.\d+)?)\s*([kmg])?i?b?)\]", re.I)
+_MARKER = re.compile(
+    r"\[(reject|filter|funds|fail|busy|size=(\d+(?:\.\d+)?)\s*([kmg])?i?b?)\]", re.I
+)
 _UNITS = {None: 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 _FAILURES = {
     "filter": (

@@ -26,6 +26,7 @@ How to update it when LTX changes models, limits or prices (all of it is data in
 
 from .body import InvalidRequest, build_request
 from .data import (
+    BOOLEAN_FIELDS,
     CAMERA_MOTIONS,
     COMBOS,
     ENDPOINTS,
@@ -62,6 +63,7 @@ from .specs import Choices, Combo, EndpointSpec, Estimate, InputLimit, ModelSpec
 from .validation import validate
 
 __all__ = [
+    "BOOLEAN_FIELDS",
     "CAMERA_MOTIONS",
     "COMBOS",
     "ENDPOINTS",
