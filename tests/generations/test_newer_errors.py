@@ -8,7 +8,7 @@ import pytest
 from ltxdash.generations import explain, pipeline
 from ltxdash.generations.models import DispatchState, State
 from tests.factories import T2V, ago, make_generation
-from tests.support.pipeline import drive, queued_tasks_now, run_tasks, states
+from tests.support.pipeline import drive, run_until_idle, states
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -17,23 +17,13 @@ pytestmark = [
 KEY = "sk-test-key"  # the pipeline settings' LTX_API_KEY
 
 
-def run_all() -> list[str]:
-    results: list[str] = []
-    for _ in range(5):
-        tasks = queued_tasks_now()
-        if not tasks:
-            break
-        results += [r for r in run_tasks(tasks) if isinstance(r, str)]
-    return results
-
-
 def test_a_403_pauses_the_key_like_a_401_and_resumes_once_it_works(ltx_simulator, owner):
     ltx_simulator.configure(forbidden_keys=[KEY])
     pipeline.create_generations(
         owner=owner, endpoint="text-to-video", params=T2V, inputs={}, count=2
     )
 
-    run_all()
+    run_until_idle()
 
     pause = DispatchState.get()
     assert pause.paused and pause.reason_type == "authentication_error"

@@ -94,13 +94,20 @@ def wait_until_terminal(client, endpoint, job_id, timeout=30) -> JobStatus:
 # --- The happy path, every endpoint -----------------------------------------------------------
 
 
+def upload_inputs(client, media) -> tuple[str, str, str]:
+    """The clip, the still and the tone, uploaded: their storage URIs."""
+    return (
+        client.upload_file(media / "clip.mp4", "video/mp4"),
+        client.upload_file(media / "still.png", "image/png"),
+        client.upload_file(media / "tone.wav", "audio/wav"),
+    )
+
+
 def test_it_runs_every_endpoint_through_upload_submit_poll_and_download(
     client, ltx_simulator, media, tmp_path
 ):
     ltx_simulator.configure(concurrency=0)
-    clip = client.upload_file(media / "clip.mp4", "video/mp4")
-    still = client.upload_file(media / "still.png", "image/png")
-    tone = client.upload_file(media / "tone.wav", "audio/wav")
+    clip, still, tone = upload_inputs(client, media)
     bodies = {
         "text-to-video": T2V,
         "image-to-video": {**T2V, "image_uri": still},
@@ -199,9 +206,7 @@ def test_it_sends_the_newer_fields_and_reads_both_hdr_outputs(
     client, ltx_simulator, media, tmp_path
 ):
     ltx_simulator.configure(concurrency=0)
-    clip = client.upload_file(media / "clip.mp4", "video/mp4")
-    still = client.upload_file(media / "still.png", "image/png")
-    tone = client.upload_file(media / "tone.wav", "audio/wav")
+    clip, still, tone = upload_inputs(client, media)
     bodies = {
         "audio-to-video": catalog.build_request(
             "audio-to-video",
