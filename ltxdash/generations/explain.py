@@ -38,8 +38,10 @@ _API_PROBLEMS = {
     "concurrency_limit_error": "LTX was running too many clips for this account at once.",
     "api_error": "LTX had an internal error.",
     "service_unavailable": "LTX was temporarily unavailable.",
-    "overloaded_error": "LTX was overloaded.",
+    "overloaded_error": "LTX is busy.",
 }
+# Failed jobs whose advice is only "again, later": said once, not "Retrying may work" after it.
+_TRY_AGAIN = {"overloaded_error": "LTX is busy, try again in a few minutes."}
 
 
 def _with_message(text: str, message: str) -> str:
@@ -99,6 +101,8 @@ def reason(generation: Generation) -> str:
             )
         if kind in (ErrorType.CONTENT_FILTERED, ErrorType.INSUFFICIENT_FUNDS):
             return _with_message(_API_PROBLEMS[kind], message)
+        if kind in _TRY_AGAIN:
+            return _with_message(_TRY_AGAIN[kind], message)
         base = _API_PROBLEMS.get(kind, "The job failed at LTX.")
         return _with_message(f"{base} Retrying may work.", message)
     if state == State.EXPIRED:

@@ -275,7 +275,8 @@ class LTXClient:
                         f"upload answer: the upload URL points at {exc}"
                     ) from exc
 
-        self._with_retries(put, what=f"PUT {display_url(target.upload_url)}")
+        # The pre-signed URL's host is storage, not the API: its 403 is an expired link, not a key.
+        self._with_retries(put, what=f"PUT {display_url(target.upload_url)}", from_api=False)
         logger.info(
             "Uploaded %s (%d bytes) as %s", path.name, path.stat().st_size, target.storage_uri
         )
@@ -331,7 +332,12 @@ class LTXClient:
     # --- Retrying ---
 
     def _with_retries(
-        self, send: Callable[[], httpx.Response], *, what: str, submit: bool = False
+        self,
+        send: Callable[[], httpx.Response],
+        *,
+        what: str,
+        submit: bool = False,
+        from_api: bool = True,
     ) -> httpx.Response:
         """Send until a 2xx arrives, a non-retryable error occurs or the retry budget is spent."""
         policy = self.retry
@@ -356,7 +362,7 @@ class LTXClient:
             else:
                 if response.is_success:
                     return response
-                error = self._redact(error_from_response(response))
+                error = self._redact(error_from_response(response, from_api=from_api))
                 if submit and response.status_code == 504:
                     # A gateway timeout says nothing about whether the API behind it made the job.
                     raise OutcomeUnknownError(

@@ -85,7 +85,8 @@ class InvalidRequestError(LTXError):
 
 
 class AuthenticationError(LTXError):
-    """401: missing, invalid or expired API key."""
+    """401: missing, invalid or expired API key. A 403 is read the same way (Lightricks' LTX
+    Desktop 1.3 does so): the key is refused, whatever the body calls it."""
 
     error_type = "authentication_error"
     account_level = True
@@ -239,6 +240,7 @@ _BY_STATUS: dict[int, type[LTXError]] = {
     400: InvalidRequestError,
     401: AuthenticationError,
     402: InsufficientFundsError,
+    403: AuthenticationError,
     404: NotFoundError,
     413: RequestTooLargeError,
     422: ContentFilteredError,
@@ -307,8 +309,11 @@ def _type_and_message(body: object) -> tuple[str | None, str | None]:
     )
 
 
-def error_from_response(response: httpx.Response) -> LTXError:
-    """Build the matching exception for an error response whose body has been read."""
+def error_from_response(response: httpx.Response, *, from_api: bool = True) -> LTXError:
+    """Build the matching exception for an error response whose body has been read.
+
+    ``from_api`` False: the answer of another host (an upload's storage), whose 403 says
+    nothing about the API key."""
     status = response.status_code
     request_id = text.request_id(response.headers.get("x-request-id"))
     retry_after = parse_retry_after(response.headers.get("retry-after"))
@@ -320,8 +325,14 @@ def error_from_response(response: httpx.Response) -> LTXError:
 
     if error_type is not None:
         cls = error_class_for(error_type)
-    else:
+    elif from_api or status != 403:
         cls = _BY_STATUS.get(status, UnknownAPIError)
+    else:
+        cls = UnknownAPIError
+    if status == 403 and from_api and cls is UnknownAPIError:
+        # A refused key under a type of its own ("permission_error", ...): it pauses the key
+        # like a 401, and the pause names it the way the rules know (authentication_error).
+        cls, error_type = AuthenticationError, None
     if message is None:  # an HTML page from a proxy, an empty body: never quoted
         try:
             message = f"HTTP {status} {HTTPStatus(status).phrase}"

@@ -34,6 +34,7 @@ Runtime knobs (``GET/POST /_sim/config``, JSON; see config.SimConfig):
     fault_targets                         which of submit/poll/download/upload the above hit
     fault_limit                           how many of those faults may still fire; -1 = no limit
     invalid_key, rejected_keys            everything 401 / these keys 401
+    forbidden_keys                        these keys 403 (type ``permission_error``)
     out_of_credits                        submits answered 402 insufficient_funds_error
     accounts                              keys with their own concurrency, out_of_credits and
                                           invalid_key: {"<key>": {"concurrency": 1}} (below)

@@ -123,6 +123,10 @@ class SimulatorApp:
             )
         elif account.invalid_key or key in config.rejected_keys:
             response = error_response(401, "authentication_error", "Invalid API key.")
+        elif key in config.forbidden_keys:
+            response = error_response(
+                403, "permission_error", "This API key is not allowed to use the API."
+            )
         else:
             response = handler(config, account)
         if fault == faults.RESET:
@@ -207,6 +211,7 @@ class SimulatorApp:
             "result_key": plan.result_key,
             "result_name": plan.result_name,
             "render_spec": json.dumps(plan.spec),
+            "extra_results": json.dumps({k: [n, s] for k, (n, s) in plan.extra.items()}),
             "account": account.id,
         }
         try:
@@ -220,7 +225,8 @@ class SimulatorApp:
                 [("Retry-After", str(exc.retry_after))],
             )
         if plan.outcome == "completed":
-            self.renderer.ensure_in_background(plan.spec)
+            for render in (plan.spec, *(extra for _, extra in plan.extra.values())):
+                self.renderer.ensure_in_background(render)
         return json_response(202, {"id": job_id, "created_at": iso(now)})
 
     def poll(
@@ -244,8 +250,10 @@ class SimulatorApp:
         if state.completed_at is not None:  # set once the job is completed or failed
             body["completed_at"] = iso(state.completed_at)
         if state.status == "completed":
-            url = f"{request.base_url}/_sim/files/{row['id']}/{row['result_name']}"
-            body["result"] = {row["result_key"]: url}
+            files = f"{request.base_url}/_sim/files/{row['id']}"
+            body["result"] = {row["result_key"]: f"{files}/{row['result_name']}"}
+            for key, (name, _) in json.loads(row["extra_results"] or "{}").items():
+                body["result"][key] = f"{files}/{name}"
         elif state.status == "failed":
             body["error"] = {"type": row["error_type"], "message": row["error_message"]}
         return json_response(200, body)

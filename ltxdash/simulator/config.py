@@ -45,6 +45,9 @@ class SimConfig:
     # Account states: of every key, save what an account in ``accounts`` sets for itself.
     invalid_key: bool = False  # every API request is answered 401
     rejected_keys: list[str] = field(default_factory=list)  # these keys are answered 401
+    # These keys are answered 403, with an error type of the simulator's own (the real API's 403
+    # body is not documented; LTX Desktop 1.3 reads any 403 as a refused key).
+    forbidden_keys: list[str] = field(default_factory=list)
     out_of_credits: bool = False  # submits are answered 402
 
     # Outputs.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ltxdash.ltx import catalog
@@ -12,7 +12,9 @@ from ltxdash.ltx import catalog
 from .config import SimConfig
 from .render import small_size
 
-_MARKER = re.compile(r"\[(reject|filter|funds|fail|size=(\d+(?:\.\d+)?)\s*([kmg])?i?b?)\]", re.I)
+_MARKER = re.compile(
+    r"\[(reject|filter|funds|fail|busy|size=(\d+(?:\.\d+)?)\s*([kmg])?i?b?)\]", re.I
+)
 _UNITS = {None: 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 _FAILURES = {
     "filter": (
@@ -24,6 +26,8 @@ _FAILURES = {
         "Your balance ran out before this generation finished. Top up your credits.",
     ),
     "fail": ("api_error", "The generation failed unexpectedly. Please try again."),
+    # LTX Desktop 1.3's fixtures show overloaded_error as a failed job's type.
+    "busy": ("overloaded_error", "The service is overloaded. Please try again later."),
 }
 DEFAULT_SECONDS = 5.0  # for inputs the simulator could not probe (https URLs)
 HDR_MAX_FRAMES = 24
@@ -37,6 +41,8 @@ class Plan:
     result_key: str
     result_name: str
     spec: dict[str, Any]
+    # Outputs beside the first: {result key: (file name, render spec)} (HDR's MP4).
+    extra: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 def _markers(prompt: Any) -> list[re.Match[str]]:
@@ -100,13 +106,25 @@ def plan_job(
         source_width, source_height = source_size or (1920, 1080)
         width, height = small_size(source_width, source_height, long_side=128)
         frames = getattr(media.get("video_uri"), "frames", None) or 12
-        spec = {
-            "kind": "exr",
+        frames = max(1, min(int(frames), HDR_MAX_FRAMES))
+        spec = {"kind": "exr", "width": width, "height": height, "frames": frames}
+        # The HDR MP4 beside the frames (an ordinary MP4 here: only its place in the answer and
+        # its type are the contract), as long as the frames at the source's rate.
+        fps = max(1, min(60, round(getattr(media.get("video_uri"), "fps", None) or 24)))
+        colorspace = params.get("output_colorspace") or "acescg"
+        mp4 = {
+            "kind": "mp4",
             "width": width,
             "height": height,
-            "frames": max(1, min(int(frames), HDR_MAX_FRAMES)),
+            "fps": fps,
+            "seconds": round(max(0.5, min(frames / fps, config.max_clip_seconds or 0.5)), 3),
+            "audio": False,
+            "title": "HDR",
+            "caption": f"{endpoint} · {colorspace}",
+            "pad_to": config.output_pad_bytes,
         }
-        return Plan(outcome, error_type, error_message, result_key, "frames.zip", spec)
+        extra = {"video_url": ("video.mp4", mp4)}
+        return Plan(outcome, error_type, error_message, result_key, "frames.zip", spec, extra)
 
     size = _dimensions(params.get("resolution"))
     if size is None and endpoint == "extend" and source_size:

@@ -50,10 +50,11 @@ def serve(store: Store, renderer: Renderer, request: Request, job_id: str, name:
         return fault
     row = store.job(job_id, count_download=request.method == "GET")
     state = job_state(row, time.time(), config.retention_seconds) if row else None
-    if row is None or state is None or state.status != "completed" or name != row["result_name"]:
+    spec = _spec_of(row, name) if row is not None else None
+    if state is None or state.status != "completed" or spec is None:
         return error_response(404, "not_found_error", "No such file (or it has expired).")
 
-    path = renderer.ensure(json.loads(row["render_spec"]))
+    path = renderer.ensure(spec)
     size = path.stat().st_size
     start, end = 0, size - 1
     status, headers = 200, [("Accept-Ranges", "bytes")]
@@ -71,6 +72,16 @@ def serve(store: Store, renderer: Renderer, request: Request, job_id: str, name:
         ("Content-Length", str(length)),
     ]
     return Response(status, FileBody(path, start, length, truncated), headers)
+
+
+def _spec_of(row: Any, name: str) -> dict[str, Any] | None:
+    """The render spec of the job's output called ``name``, or None when it has none."""
+    if name == row["result_name"]:
+        return dict(json.loads(row["render_spec"]))
+    for file_name, spec in json.loads(row["extra_results"] or "{}").values():
+        if file_name == name:
+            return dict(spec)
+    return None
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | str | None:

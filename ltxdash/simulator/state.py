@@ -79,6 +79,8 @@ _COLUMNS = (
     ("jobs", "account", "TEXT"),
     # Polls of the job by key, {fingerprint: count}, polls answered 404 for a wrong key included.
     ("jobs", "polls_by_account", "TEXT NOT NULL DEFAULT '{}'"),
+    # Outputs beside result_key's: {result key: [file name, render spec]} (HDR's MP4).
+    ("jobs", "extra_results", "TEXT NOT NULL DEFAULT '{}'"),
 )
 # Indexes on those columns (made once the columns exist).
 _INDEXES = """
@@ -88,7 +90,7 @@ CREATE INDEX IF NOT EXISTS jobs_account_terminal_at ON jobs (account, terminal_a
 # Columns the poll needs, in one indexed statement that also counts the poll.
 _POLL_COLUMNS = (
     "id, endpoint, created_at, processing_at, terminal_at, expired_at, outcome, "
-    "error_type, error_message, result_key, result_name, account"
+    "error_type, error_message, result_key, result_name, account, extra_results"
 )
 
 # The poll: counted (in polls only when the job answers to the poller) and read back.

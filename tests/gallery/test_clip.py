@@ -188,3 +188,19 @@ def test_an_hdr_clip_offers_its_frames_for_download_and_says_what_it_was_made_fr
     assert f"HDR of clip #{clip.pk}" in html
     listing = owner_client.get("/gallery/").content.decode()
     assert "(no prompt)" not in listing and f"HDR of clip #{clip.pk}" in listing
+
+
+def test_an_hdr_clip_with_its_mp4_plays_it_and_offers_both_files(owner_client, owner, clip):
+    """HDR answers with an MP4 beside the EXR frames (Comfy Router): both are stored and shown."""
+    hdr = make_generation(owner, State.READY, endpoint="video-to-video-hdr", prompt="", parent=clip)
+    frames = make_output(
+        hdr, label="exr_frames_url", content_type="application/zip", data=b"PK\x03\x04 frames"
+    )
+    video = make_output(hdr, label="video_url", content_type="video/mp4", data=b"....ftyp")
+    html = owner_client.get(f"/gallery/{hdr.pk}/").content.decode()
+    assert f'src="/gallery/files/{video.pk}"' in html  # the player
+    assert f'href="/gallery/files/{video.pk}/download" download>Download</a>' in html
+    assert (
+        f'href="/gallery/files/{frames.pk}/download" download>Download EXR frames (ZIP)</a>' in html
+    )
+    assert html.count(f"/gallery/files/{frames.pk}/download") == 2  # the button and the list

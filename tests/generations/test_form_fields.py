@@ -138,7 +138,13 @@ def test_api_params_and_form_values_are_each_others_way_back():
     spec = catalog.ENDPOINTS["text-to-video"]
     form = {"prompt": "a fox", "fps": "25", "duration": values.AUTO, "generate_audio": True}
     params = values.api_params(spec, form)
-    assert params == {"prompt": "a fox", "fps": 25, "duration": None, "generate_audio": True}
+    assert params == {
+        "prompt": "a fox",
+        "fps": 25,
+        "duration": None,
+        "generate_audio": True,
+        "enhance_prompt": False,  # not in the form: an unticked box
+    }
     assert values.form_values(params)["duration"] == values.AUTO
 
 

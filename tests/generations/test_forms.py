@@ -61,6 +61,7 @@ def test_it_maps_api_names_and_types(owner):
         "fps": 25,
         "duration": None,  # automatic length, sent as null
         "generate_audio": False,  # an unticked box
+        "enhance_prompt": False,  # likewise
     }
     assert f.submission()["count"] == 2
 

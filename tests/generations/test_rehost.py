@@ -366,8 +366,13 @@ def test_it_copies_every_result_label_of_an_hdr_job(ltx_simulator, owner, tmp_pa
 
     drive(lambda: Generation.objects.get(pk=generation.pk).state == State.READY, timeout=60)
 
-    output = generation.outputs.get()
-    assert output.label == "exr_frames_url"
-    assert output.content_type == "application/zip"
-    assert output.file.name.endswith(".zip") and not output.poster
-    assert output.sha256 == sha256(output.file.name)
+    frames, video = generation.outputs.order_by("label")  # exr_frames_url, video_url
+    assert frames.label == "exr_frames_url"
+    assert frames.content_type == "application/zip"
+    assert frames.file.name.endswith(".zip") and not frames.poster
+    assert frames.sha256 == sha256(frames.file.name)
+    # The HDR MP4 beside the frames (Comfy Router): stored as a video, with its poster.
+    assert (video.label, video.content_type) == ("video_url", "video/mp4")
+    assert video.file.name.endswith(".mp4") and video.poster and video.duration
+    assert video.sha256 == sha256(video.file.name)
+    assert Generation.objects.get(pk=generation.pk).video == video

@@ -26,6 +26,7 @@ T2V = {
     "fps": "24",
     "duration": "6",
     "generate_audio": "on",
+    "enhance_prompt": "on",
     "count": "1",
 }
 
@@ -67,18 +68,18 @@ def test_it_renders_the_create_page_with_prompt_and_generate(owner_client):
     [
         (
             "text-to-video",
-            ["prompt", "model", "resolution", "fps", "duration", "camera_motion"],
-            ["image_uri", "audio_uri", "video_uri", "start_time"],
+            ["prompt", "model", "resolution", "fps", "duration", "camera_motion", "enhance_prompt"],
+            ["image_uri", "audio_uri", "video_uri", "start_time", "output_colorspace", "placement"],
         ),
         (
             "image-to-video",
             ["image_uri", "last_frame_uri", "prompt", "fps"],
-            ["audio_uri", "video_uri"],
+            ["audio_uri", "video_uri", "enhance_prompt"],
         ),
         (
             "audio-to-video",
-            ["audio_uri", "image_uri", "prompt", "guidance_scale"],
-            ["fps", "duration", "video_uri"],
+            ["audio_uri", "image_uri", "last_frame_uri", "prompt", "guidance_scale", "fps"],
+            ["duration", "video_uri", "enhance_prompt", "output_colorspace", "placement"],
         ),
         (
             "retake",
@@ -90,11 +91,15 @@ def test_it_renders_the_create_page_with_prompt_and_generate(owner_client):
             ["video_uri", "duration", "edit_mode", "context"],
             ["resolution", "fps", "image_uri"],
         ),
-        ("video-to-video-hdr", ["video_uri"], ["prompt", "model", "resolution", "duration"]),
+        (
+            "video-to-video-hdr",
+            ["video_uri", "output_colorspace"],
+            ["prompt", "model", "resolution", "duration", "placement"],
+        ),
         (
             "video-to-video-reframe",
-            ["video_uri", "model", "resolution"],
-            ["prompt", "fps", "duration"],
+            ["video_uri", "model", "resolution", "placement"],
+            ["prompt", "fps", "duration", "output_colorspace"],
         ),
     ],
 )
@@ -338,6 +343,7 @@ def test_it_queues_three_takes_and_returns_their_cards(owner_client, owner):
         "fps": 24,
         "duration": 6,
         "generate_audio": True,
+        "enhance_prompt": True,
     }
     html = response.content.decode()
     # The form for the next take (same settings), the new cards out of band, polling on.

@@ -349,3 +349,27 @@ def test_an_account_pause_arrives_with_the_refresh_and_leaves_with_it(owner_clie
     ).content.decode()
     assert '<div id="banners" hx-swap-oob="true">' in html and "out of credits" not in html
     assert "Sending to LTX has resumed." in html
+
+
+def test_a_ready_hdr_clip_with_its_mp4_plays_it_and_offers_the_frames(owner_client, owner):
+    generation = make_generation(owner, State.READY, endpoint="video-to-video-hdr", model="")
+    frames = make_output(
+        generation,
+        label="exr_frames_url",
+        file="outputs/frames.zip",
+        size=10,
+        sha256="0" * 64,
+        content_type="application/zip",
+    )
+    video = make_output(
+        generation,
+        label="video_url",
+        file="outputs/hdr.mp4",
+        poster="posters/hdr.jpg",  # rehosting makes one for every MP4
+        size=10,
+        sha256="1" * 64,
+        content_type="video/mp4",
+    )
+    html = owner_client.get(f"/generations/{generation.pk}/card").content.decode()
+    assert f"/gallery/files/{video.pk}" in html  # the clip plays
+    assert "EXR frames (ZIP)" in html and f'href="/gallery/files/{frames.pk}/download"' in html

@@ -88,15 +88,18 @@ def test_it_accepts_every_combination_in_the_table(combo):
                             assert body["fps"] == fps and body["duration"] == duration
             elif endpoint == "audio-to-video":
                 for resolution in combo.resolutions:
-                    params = {"model": model, "prompt": "drums", "resolution": resolution}
-                    assert (
-                        catalog.validate(
-                            endpoint,
-                            params,
-                            {"audio_uri": audio(duration=combo.max_input_seconds or 20)},
+                    for fps in combo.fps:
+                        params = {"model": model, "prompt": "drums", "resolution": resolution}
+                        params["fps"] = fps
+                        longest = audio(duration=combo.max_input_seconds or 20)
+                        assert catalog.validate(endpoint, params, {"audio_uri": longest}) == {}
+                        body = catalog.build_request(endpoint, params, {"audio_uri": "ltx://a"})
+                        assert (body["fps"], body["resolution"]) == (fps, resolution)
+                        cost = catalog.estimate(endpoint, params, {"audio_uri": longest})
+                        price = catalog.price_for(
+                            endpoint, model, catalog.resolution_tier(resolution)
                         )
-                        == {}
-                    )
+                        assert (cost is None) == (price is None)
             elif endpoint == "video-to-video-reframe":
                 for resolution in combo.resolutions:
                     params = {"model": model, "resolution": resolution}
@@ -118,7 +121,7 @@ def test_it_lists_every_endpoint_with_its_ui_label():
         "video-to-video-reframe": "Reframe",
     }
     assert catalog.ENDPOINTS["video-to-video-hdr"].models == ()
-    assert catalog.ENDPOINTS["video-to-video-hdr"].result_keys == ("exr_frames_url",)
+    assert catalog.ENDPOINTS["video-to-video-hdr"].result_keys == ("exr_frames_url", "video_url")
     assert catalog.ENDPOINTS["retake"].models == ("ltx-2-3-pro",)
     assert set(catalog.ENDPOINTS["audio-to-video"].models) == {
         "ltx-2-3-pro",
@@ -172,6 +175,22 @@ KNOWN_GOOD = [
         {"prompt": "", "image_uri": "https://example.com/a.png", "guidance_scale": 9},
     ),
     ("audio-to-video", {"model": "ltx-2-5-fast", "prompt": "x", "resolution": "1080x1920"}),
+    # LTX Desktop 1.3: fps, camera motion and a last frame on audio-to-video; 720p to 4K.
+    (
+        "audio-to-video",
+        {"prompt": "x", "fps": 48, "camera_motion": "jib_up", "last_frame_uri": "ltx://l"},
+    ),
+    ("audio-to-video", {"model": "ltx-2-5-fast", "prompt": "x", "resolution": "2160x3840"}),
+    ("audio-to-video", {"model": "ltx-2-3-pro", "prompt": "x", "resolution": "1280x720"}),
+    ("audio-to-video", {"model": "ltx-2-5-pro", "prompt": "x", "resolution": "720x1280"}),
+    # LTX-2.5's square and 3:2 sizes.
+    ("text-to-video", gen("ltx-2-5-fast", "1620x1080", 24, 20)),
+    ("text-to-video", gen("ltx-2-5-fast", "720x720", 48, 10)),
+    ("image-to-video", gen("ltx-2-5-pro", "1080x1080", 50, 8)),
+    ("image-to-video", gen("ltx-2-5-pro", "1080x720", 25, 6)),
+    ("text-to-video", gen("ltx-2-3-pro", enhance_prompt=False)),
+    ("text-to-video", gen("ltx-2-3-fast", enhance_prompt="true")),
+    ("video-to-video-hdr", {"output_colorspace": "srgb_linear"}),
     (
         "retake",
         {"start_time": 1.5, "duration": 2, "mode": "replace_audio", "prompt": "a cat jumps"},
@@ -185,6 +204,13 @@ KNOWN_GOOD = [
     ("video-to-video-hdr", {}),
     ("video-to-video-reframe", {"model": "ltx-2-3-pro", "resolution": "1080x1350"}),
     ("video-to-video-reframe", {"model": "ltx-2-3-pro", "resolution": "720x720"}),
+    # The Comfy Router's schema: placement, any side from 64 to 4096 px, no model.
+    ("video-to-video-reframe", {"resolution": "1080x1080", "placement": "bottom_right"}),
+    ("video-to-video-reframe", {"resolution": "4096x64"}),
+    (
+        "video-to-video-reframe",
+        {"resolution": "720x720", "placement": {"x": 0, "y": 0.25, "width": 1, "height": "0.5"}},
+    ),
 ]
 
 
@@ -248,8 +274,37 @@ BAD = [
     ("extend", {"duration": 21}, "duration"),
     ("extend", {"duration": 5, "context": 25}, "context"),
     ("extend", {"duration": 5, "mode": "middle"}, "mode"),
-    ("video-to-video-reframe", {"model": "ltx-2-3-pro", "resolution": "3840x2160"}, "resolution"),
+    ("video-to-video-reframe", {"model": "ltx-2-3-pro", "resolution": "4097x2160"}, "resolution"),
+    ("video-to-video-reframe", {"model": "ltx-2-3-pro", "resolution": "720x63"}, "resolution"),
     ("video-to-video-reframe", {"model": "ltx-2-3-pro"}, "resolution"),
+    ("video-to-video-reframe", {"resolution": "720x720", "placement": "middle"}, "placement"),
+    (
+        "video-to-video-reframe",
+        {"resolution": "720x720", "placement": {"x": 0.5, "y": 0, "width": 0.6, "height": 1}},
+        "placement",
+    ),  # sticks out of the frame
+    ("video-to-video-reframe", {"resolution": "720x720", "placement": {"x": 0}}, "placement"),
+    # LTX-2.3 stays 16:9 / 9:16; LTX-2.5 Pro has no 3:2 above 1080p and no 48 fps there either.
+    ("text-to-video", gen("ltx-2-3-pro", "1080x1080"), "resolution"),
+    ("text-to-video", gen("ltx-2-3-fast", "1620x1080"), "resolution"),
+    ("text-to-video", gen("ltx-2-5-pro", "1080x1080", 48, 8), "fps"),
+    ("text-to-video", gen("ltx-2-5-pro", "1620x1080", 24, 12), "duration"),
+    ("text-to-video", gen("ltx-2-3-pro", enhance_prompt="perhaps"), "enhance_prompt"),
+    ("audio-to-video", {"prompt": "x", "fps": 30}, "fps"),
+    ("audio-to-video", {"prompt": "x", "model": "ltx-2-5-pro", "fps": 48}, "fps"),
+    (
+        "audio-to-video",
+        {"prompt": "x", "model": "ltx-2-5-pro", "resolution": "2560x1440"},
+        "resolution",
+    ),
+    ("audio-to-video", {"prompt": "x", "camera_motion": "orbit"}, "camera_motion"),
+    ("video-to-video-hdr", {"output_colorspace": "rec709"}, "output_colorspace"),
+    # Automatic duration and a last frame: refused (LTX Desktop 1.3, changelog summary).
+    (
+        "image-to-video",
+        gen("ltx-2-5-fast", duration="auto", image_uri="ltx://i", last_frame_uri="ltx://l"),
+        "duration",
+    ),
 ]
 
 
@@ -335,6 +390,25 @@ MEDIA_BAD = [
         "audio_uri",
     ),
     ("audio-to-video", {"prompt": "x"}, {"audio_uri": video()}, "audio_uri"),
+    # 10 s at 1440p/4K whatever the model; 20 s at 720p/1080p.
+    (
+        "audio-to-video",
+        {"prompt": "x", "model": "ltx-2-5-fast", "resolution": "1440x2560"},
+        {"audio_uri": audio(10.5)},
+        "audio_uri",
+    ),
+    (
+        "audio-to-video",
+        {"prompt": "x", "resolution": "1280x720"},
+        {"audio_uri": audio(20.5)},
+        "audio_uri",
+    ),
+    (
+        "image-to-video",
+        gen("ltx-2-5-pro", duration=None),
+        {"image_uri": image(), "last_frame_uri": image()},
+        "duration",
+    ),
     ("audio-to-video", {"prompt": "x"}, {}, "audio_uri"),
     ("image-to-video", gen("ltx-2-3-pro"), {}, "image_uri"),
     ("image-to-video", gen("ltx-2-3-pro"), {"image_uri": audio()}, "image_uri"),
@@ -380,6 +454,18 @@ MEDIA_GOOD = [
     ("audio-to-video", {"prompt": "x"}, {"audio_uri": audio(2)}),
     ("audio-to-video", {"prompt": ""}, {"audio_uri": audio(5), "image_uri": image(1080, 1920)}),
     ("image-to-video", gen("ltx-2-5-fast"), {"image_uri": image(), "last_frame_uri": image()}),
+    ("image-to-video", gen("ltx-2-5-fast", duration=None), {"image_uri": image()}),
+    (
+        "audio-to-video",
+        {"prompt": "x", "model": "ltx-2-5-fast", "resolution": "3840x2160"},
+        {"audio_uri": audio(10)},
+    ),
+    ("audio-to-video", {"prompt": "x", "resolution": "720x1280"}, {"audio_uri": audio(20)}),
+    (
+        "audio-to-video",
+        {"prompt": "", "fps": 24},
+        {"audio_uri": audio(6), "image_uri": image(), "last_frame_uri": image()},
+    ),
 ]
 
 
@@ -403,6 +489,9 @@ COSTS = [
     ("text-to-video", gen("ltx-2-3-pro", "2560x1440", 24, 10), {}, "1.60"),
     ("text-to-video", gen("ltx-2-5-fast", "3840x2160", 50, 10), {}, "3.00"),
     ("text-to-video", gen("ltx-2-5-pro", "1920x1080", 24, "6"), {}, "1.02"),
+    # LTX-2.5's square and 3:2 sizes are priced by their short side's tier.
+    ("text-to-video", gen("ltx-2-5-fast", "1620x1080", 24, 10), {}, "1.30"),
+    ("image-to-video", gen("ltx-2-5-pro", "720x720", 24, 10), {}, "1.20"),
     ("audio-to-video", {"prompt": "x"}, {"audio_uri": audio(12.5)}, "1.25"),
     ("audio-to-video", {"prompt": "x", "model": "ltx-2-5-fast"}, {"audio_uri": audio(10)}, "1.30"),
     ("retake", {"start_time": 0, "duration": 2}, {"video_uri": video(duration=7.2)}, "0.72"),
@@ -413,6 +502,12 @@ COSTS = [
     ("extend", {"duration": 5}, {"video_uri": video(duration=4)}, "0.90"),
     ("video-to-video-hdr", {}, {"video_uri": video(1920, 1080, 24, 5)}, "1.00"),
     ("video-to-video-hdr", {}, {"video_uri": video(3840, 2160, 24, 1.5)}, "1.20"),
+    (
+        "video-to-video-hdr",
+        {"output_colorspace": "acescct"},
+        {"video_uri": video(1920, 1080, 24, 5)},
+        "1.00",
+    ),  # the colour space does not change the price
     (
         "video-to-video-reframe",
         {"model": "ltx-2-3-pro", "resolution": "720x1280"},
@@ -454,6 +549,12 @@ UNKNOWN_COSTS = [
     ("retake", {"start_time": 0, "duration": 2}, {}),
     ("video-to-video-hdr", {}, {"video_uri": video(2560, 1440, 24, 3)}),  # 1440p tier price unknown
     ("audio-to-video", {"prompt": "x", "resolution": "1280x720"}, {"audio_uri": audio(5)}),
+    ("audio-to-video", {"prompt": "x", "resolution": "3840x2160"}, {"audio_uri": audio(5)}),
+    (
+        "video-to-video-reframe",
+        {"resolution": "1000x1000"},
+        {"video_uri": video(duration=5)},
+    ),  # an off-list size: no tier, no price
     ("text-to-video", gen("ltx-2-fast"), {}),  # removed
     ("image-to-3d", {}, {}),
 ]
@@ -477,7 +578,12 @@ def test_it_marks_unconfirmed_prices():
 
 def test_it_narrows_the_choices_when_the_model_changes():
     pro25 = catalog.choices("text-to-video", "ltx-2-5-pro")
-    assert pro25.resolutions == ("1280x720", "720x1280", "1920x1080", "1080x1920")
+    assert pro25.resolutions == (
+        *("1280x720", "720x1280", "1080x720", "720x720"),
+        *("1920x1080", "1080x1920", "1080x1080", "1620x1080"),
+    )
+    assert "1080x1080" in pro25.caveats["resolution"]  # LTX Desktop 1.3 only
+    assert "1080x1080" not in catalog.choices("text-to-video", "ltx-2-3-pro").resolutions
     assert pro25.fps == (24, 25, 50)
     assert max(pro25.durations) == 10 and pro25.auto_duration
     fast23 = catalog.choices("text-to-video", "ltx-2-3-fast", "1920x1080", 24)
@@ -552,16 +658,17 @@ def test_it_builds_only_the_endpoints_fields_with_api_types():
 def test_it_always_sends_fps_and_the_model():
     params = gen("ltx-2-5-fast", duration="auto")
     del params["fps"]
+    body = catalog.build_request("image-to-video", params, {"image_uri": "ltx://uploads/a"})
+    assert body["fps"] == 24 and body["duration"] is None
     body = catalog.build_request(
         "image-to-video",
-        params,
+        {**params, "duration": 6},
         {"image_uri": "ltx://uploads/a", "last_frame_uri": "ltx://uploads/b"},
     )
-    assert (
-        body["fps"] == 24
-        and body["duration"] is None
-        and body["last_frame_uri"] == "ltx://uploads/b"
-    )
+    assert body["last_frame_uri"] == "ltx://uploads/b"
+    # Audio-to-video's default is 25 fps: what the OpenAPI says the output runs at.
+    a2v = catalog.build_request("audio-to-video", {"prompt": "x"}, {"audio_uri": "ltx://a"})
+    assert a2v == {"audio_uri": "ltx://a", "prompt": "x", "fps": 25, "model": "ltx-2-3-pro"}
     retake = catalog.build_request(
         "retake",
         {"start_time": "1", "duration": "2.5", "fps": 24},
@@ -591,8 +698,57 @@ def test_it_always_sends_fps_and_the_model():
             {
                 "audio_uri": "ltx://a",
                 "image_uri": "ltx://i",
+                "fps": 25,
                 "guidance_scale": 9.0,
                 "model": "ltx-2-3-pro",
+            },
+        ),
+        (
+            "audio-to-video",
+            {"prompt": "rain", "fps": "48", "camera_motion": "dolly_in", "resolution": "3840x2160"},
+            {"audio_uri": "ltx://a", "last_frame_uri": "ltx://l"},
+            {
+                "audio_uri": "ltx://a",
+                "last_frame_uri": "ltx://l",
+                "prompt": "rain",
+                "resolution": "3840x2160",
+                "fps": 48,
+                "camera_motion": "dolly_in",
+                "model": "ltx-2-3-pro",
+            },
+        ),
+        (
+            "text-to-video",
+            gen("ltx-2-5-fast", "1080x1080", 25, 6, enhance_prompt="false"),
+            {},
+            {**gen("ltx-2-5-fast", "1080x1080", 25, 6), "enhance_prompt": False},
+        ),
+        (
+            "video-to-video-hdr",
+            {"output_colorspace": "aces2065-1"},
+            {"video_uri": "ltx://v"},
+            {"video_uri": "ltx://v", "output_colorspace": "aces2065-1"},
+        ),
+        (
+            "video-to-video-reframe",
+            {"resolution": "720x720", "placement": "top_left"},
+            {"video_uri": "ltx://v"},
+            {
+                "video_uri": "ltx://v",
+                "model": "ltx-2-3-pro",
+                "resolution": "720x720",
+                "placement": "top_left",
+            },
+        ),
+        (
+            "video-to-video-reframe",
+            {"resolution": "720x720", "placement": {"x": "0", "y": 0, "width": 1, "height": 0.5}},
+            {"video_uri": "ltx://v"},
+            {
+                "video_uri": "ltx://v",
+                "model": "ltx-2-3-pro",
+                "resolution": "720x720",
+                "placement": {"x": 0.0, "y": 0.0, "width": 1.0, "height": 0.5},
             },
         ),
         (
@@ -741,3 +897,102 @@ def test_a_reframe_has_no_default_frame():
         "video-to-video-reframe", {"model": "ltx-2-3-pro"}, {"video_uri": video()}
     )
     assert errors["resolution"] == ["Choose the new frame size."]
+
+
+# --- The newer facts (LTX Desktop 1.3, the Comfy Router, the changelog summary) -------------------
+
+
+def test_audio_to_video_offers_frame_rates_camera_motion_and_a_last_frame():
+    c = catalog.choices("audio-to-video")
+    assert (c.fps, c.fps_value, c.resolution) == ((24, 25, 48, 50), 25, None)
+    assert set(c.caveats["fps"]) == {24, 48, 50}  # only 25 fps is in the OpenAPI spec
+    assert c.camera_motions == catalog.CAMERA_MOTIONS
+    assert {"camera_motion", "last_frame_uri"} <= set(c.field_notes)
+    assert catalog.ENDPOINTS["audio-to-video"].input_roles["last_frame_uri"] is False
+    pro25 = catalog.choices("audio-to-video", "ltx-2-5-pro")
+    assert pro25.resolutions == ("1280x720", "720x1280", "1920x1080", "1080x1920")
+    assert pro25.fps == (24, 25, 50)
+    fast25 = catalog.choices("audio-to-video", "ltx-2-5-fast")
+    assert fast25.resolutions[-1] == "2160x3840"
+    assert "3840x2160" in fast25.caveats["resolution"]
+
+
+def test_audio_caps_follow_the_resolution_tier():
+    for resolution, cap in [
+        ("1280x720", 20),
+        ("1920x1080", 20),
+        ("2560x1440", 10),
+        ("3840x2160", 10),
+    ]:
+        params = {"prompt": "x", "resolution": resolution}
+        assert catalog.validate("audio-to-video", params, {"audio_uri": audio(cap)}) == {}
+        errors = catalog.validate("audio-to-video", params, {"audio_uri": audio(cap + 0.5)})
+        assert f"2 to {cap} seconds" in errors["audio_uri"][0]
+
+
+def test_automatic_duration_and_a_last_frame_get_one_clear_message():
+    params = gen("ltx-2-5-fast", duration="auto", last_frame_uri="ltx://l")
+    errors = catalog.validate("image-to-video", {**params, "image_uri": "ltx://i"})
+    assert errors == {
+        "duration": [
+            "Automatic duration can't be combined with a last frame: choose a duration, "
+            "or remove the last frame."
+        ]
+    }
+    # Text-to-video takes no last frame: nothing to combine.
+    assert catalog.validate("text-to-video", gen("ltx-2-5-fast", duration=None)) == {}
+
+
+def test_hdr_and_reframe_offer_their_new_lists():
+    hdr = catalog.choices("video-to-video-hdr")
+    assert hdr.field_choices == {"output_colorspace": catalog.OUTPUT_COLORSPACES}
+    assert catalog.OUTPUT_COLORSPACES[0] == "acescg"  # the API's default comes first
+    assert "output_colorspace" in hdr.field_notes
+    reframe = catalog.choices("video-to-video-reframe")
+    assert reframe.field_choices == {"placement": catalog.PLACEMENT_ANCHORS}
+    assert {"center", "top", "bottom_right"} <= set(catalog.PLACEMENT_ANCHORS)
+    assert catalog.choices("text-to-video").field_choices == {
+        "camera_motion": catalog.CAMERA_MOTIONS
+    }
+    # No body carries a field its endpoint does not take.
+    body = catalog.build_request(
+        "video-to-video-hdr",
+        {"placement": "top", "output_colorspace": ""},
+        {"video_uri": "ltx://v"},
+    )
+    assert body == {"video_uri": "ltx://v"}
+
+
+def test_enhance_prompt_is_text_to_video_only():
+    assert catalog.ENDPOINTS["text-to-video"].takes("enhance_prompt")
+    assert not any(
+        spec.takes("enhance_prompt")
+        for slug, spec in catalog.ENDPOINTS.items()
+        if slug != "text-to-video"
+    )
+    assert "enhance_prompt" in catalog.choices("text-to-video").field_notes
+    body = catalog.build_request(
+        "image-to-video", gen("ltx-2-3-pro", enhance_prompt=True), {"image_uri": "ltx://i"}
+    )
+    assert "enhance_prompt" not in body
+
+
+def test_hdr_and_reframe_take_larger_videos_by_url():
+    for endpoint in ("video-to-video-hdr", "video-to-video-reframe"):
+        assert catalog.upload_limits(endpoint)["url"]["video"] == 200_000_000
+        assert catalog.input_limit("video_uri", "url", endpoint).max_bytes == 200_000_000
+        assert catalog.upload_limits(endpoint)["upload"]["video"] == 100_000_000
+    assert catalog.upload_limits("retake")["url"]["video"] == 32_000_000
+    assert catalog.input_limit("video_uri", "url").max_bytes == 32_000_000
+
+
+@pytest.mark.parametrize(
+    ("resolution", "label"),
+    [
+        ("1620x1080", "1080p landscape 3:2"),
+        ("1080x720", "720p landscape 3:2"),
+        ("1080x1080", "1080p square"),
+    ],
+)
+def test_it_labels_ltx_2_5_sizes(resolution, label):
+    assert catalog.resolution_label(resolution) == label

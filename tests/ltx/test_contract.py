@@ -17,7 +17,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from ltxdash.ltx import errors
+from ltxdash.ltx import catalog, errors
 from ltxdash.ltx.client import ENDPOINTS, JobStatus, LTXClient
 from ltxdash.ltx.retry import RetryPolicy
 from ltxdash.simulator.render import write_mp4
@@ -94,13 +94,20 @@ def wait_until_terminal(client, endpoint, job_id, timeout=30) -> JobStatus:
 # --- The happy path, every endpoint -----------------------------------------------------------
 
 
+def upload_inputs(client, media) -> tuple[str, str, str]:
+    """The clip, the still and the tone, uploaded: their storage URIs."""
+    return (
+        client.upload_file(media / "clip.mp4", "video/mp4"),
+        client.upload_file(media / "still.png", "image/png"),
+        client.upload_file(media / "tone.wav", "audio/wav"),
+    )
+
+
 def test_it_runs_every_endpoint_through_upload_submit_poll_and_download(
     client, ltx_simulator, media, tmp_path
 ):
     ltx_simulator.configure(concurrency=0)
-    clip = client.upload_file(media / "clip.mp4", "video/mp4")
-    still = client.upload_file(media / "still.png", "image/png")
-    tone = client.upload_file(media / "tone.wav", "audio/wav")
+    clip, still, tone = upload_inputs(client, media)
     bodies = {
         "text-to-video": T2V,
         "image-to-video": {**T2V, "image_uri": still},
@@ -149,6 +156,7 @@ def test_it_runs_every_endpoint_through_upload_submit_poll_and_download(
         ("[filter]", "content_filtered_error"),
         ("[funds]", "insufficient_funds_error"),
         ("[fail]", "api_error"),
+        ("[busy]", "overloaded_error"),
     ],
 )
 def test_it_reads_jobs_that_fail_upstream(client, marker, error_type):
@@ -178,6 +186,61 @@ def test_it_maps_authentication_failures(single_shot, ltx_simulator):
         assert caught.value.account_level
         assert caught.value.status == 401 and caught.value.request_id
         assert KEY not in str(caught.value)
+
+
+def test_it_maps_a_forbidden_key_to_an_invalid_key(single_shot, ltx_simulator):
+    """A 403 is a refused key, as for LTX Desktop 1.3: account-level, whatever its type."""
+    ltx_simulator.configure(forbidden_keys=[KEY])
+
+    for call in (
+        lambda: single_shot.submit("text-to-video", T2V),
+        lambda: single_shot.get_status("text-to-video", "some-job"),
+    ):
+        with pytest.raises(errors.AuthenticationError) as caught:
+            call()
+        assert caught.value.account_level and caught.value.status == 403
+        assert caught.value.error_type == "authentication_error"
+
+
+def test_it_sends_the_newer_fields_and_reads_both_hdr_outputs(
+    client, ltx_simulator, media, tmp_path
+):
+    ltx_simulator.configure(concurrency=0)
+    clip, still, tone = upload_inputs(client, media)
+    bodies = {
+        "audio-to-video": catalog.build_request(
+            "audio-to-video",
+            {"prompt": "", "fps": 50, "camera_motion": "jib_down", "resolution": "720x1280"},
+            {"audio_uri": tone, "image_uri": still, "last_frame_uri": still},
+        ),
+        "text-to-video": catalog.build_request(
+            "text-to-video",
+            {**T2V, "model": "ltx-2-5-fast", "resolution": "1620x1080", "enhance_prompt": False},
+            {},
+        ),
+        "video-to-video-hdr": catalog.build_request(
+            "video-to-video-hdr", {"output_colorspace": "srgb_linear"}, {"video_uri": clip}
+        ),
+        "video-to-video-reframe": catalog.build_request(
+            "video-to-video-reframe",
+            {"resolution": "1080x1080", "placement": "top_left"},
+            {"video_uri": clip},
+        ),
+    }
+    jobs = {endpoint: client.submit(endpoint, body) for endpoint, body in bodies.items()}
+    done = {e: wait_until_terminal(client, e, job.id, timeout=60) for e, job in jobs.items()}
+
+    assert all(status.status == "completed" for status in done.values()), done
+    hdr = done["video-to-video-hdr"].result
+    assert set(hdr) == {"exr_frames_url", "video_url"}
+    frames = client.download(
+        hdr["exr_frames_url"], tmp_path / "exr", max_bytes=2**26, deadline_seconds=60
+    )
+    video = client.download(
+        hdr["video_url"], tmp_path / "mp4", max_bytes=2**26, deadline_seconds=60
+    )
+    assert zipfile.is_zipfile(frames.path)
+    assert video.content_type == "video/mp4" and video.path.read_bytes()[4:8] == b"ftyp"
 
 
 def test_it_maps_an_empty_balance(single_shot, ltx_simulator):

@@ -123,7 +123,7 @@ def test_it_classifies_a_non_json_proxy_page_by_status_and_never_quotes_it():
 
 
 @pytest.mark.parametrize(
-    ("status", "retryable"), [(500, True), (502, True), (429, True), (418, False), (403, False)]
+    ("status", "retryable"), [(500, True), (502, True), (429, True), (418, False), (410, False)]
 )
 def test_it_keeps_an_unknown_type_and_decides_retrying_by_status(status, retryable):
     error = error_from_response(
@@ -238,3 +238,37 @@ def test_it_classes_the_client_side_failures():
     assert not errors.OutcomeUnknownError.retryable
     assert not errors.InvalidResponseError.retryable
     assert not errors.APIError.account_level
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"type": "error", "error": {"type": "permission_error", "message": "Key not allowed"}},
+        {"type": "error", "error": {"type": "authentication_error", "message": "Key not allowed"}},
+        {"message": "Key not allowed"},
+    ],
+)
+def test_it_reads_a_403_as_a_refused_key(body):
+    """LTX Desktop 1.3 treats 403 like 401: the key is refused, and it pauses the key."""
+    error = error_from_response(json_response(403, body, **{"x-request-id": "req-9"}))
+
+    assert type(error) is errors.AuthenticationError
+    assert (error.error_type, error.status, error.message) == (
+        "authentication_error",
+        403,
+        "Key not allowed",
+    )
+    assert error.account_level and not error.retryable
+
+
+def test_it_keeps_a_documented_type_on_a_403():
+    body = {"type": "error", "error": {"type": "insufficient_funds_error", "message": "Empty"}}
+    assert type(error_from_response(json_response(403, body))) is errors.InsufficientFundsError
+
+
+def test_a_403_from_storage_is_not_about_the_key():
+    """An upload's pre-signed URL answers 403 when it has expired: no key to pause."""
+    response = httpx.Response(403, text="Request has expired")
+    error = error_from_response(response, from_api=False)
+    assert type(error) is UnknownAPIError and not error.account_level
+    assert error.message == "HTTP 403 Forbidden"

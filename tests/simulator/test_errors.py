@@ -41,6 +41,18 @@ def test_it_answers_401_for_invalid_and_rejected_keys(api, ltx_simulator):
     assert api.get(f"/v2/text-to-video/{other_job}", headers=other).status_code == 200
 
 
+def test_it_answers_403_for_forbidden_keys(api, ltx_simulator):
+    job_id = submit(api)
+    ltx_simulator.configure(forbidden_keys=["sim-test-key"])
+
+    _error(api.post("/v2/text-to-video", json=T2V), 403, "permission_error")
+    _error(api.get(f"/v2/text-to-video/{job_id}"), 403, "permission_error")
+    assert (
+        api.post("/v2/text-to-video", json=T2V, headers={"Authorization": "Bearer b"}).status_code
+        == 202
+    )
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [(b"{not json", "not valid JSON"), (b"[1, 2]", "JSON object"), (b"", "JSON object")],
@@ -59,6 +71,9 @@ def test_it_answers_400_for_a_body_that_is_not_a_json_object(api, content, expec
         ({"duration": 7}, "duration"),
         ({"model": "ltx-9-ultra"}, "model"),
         ({"resolution": "1234x567"}, "resolution"),
+        # The newer rules, enforced here too (the catalog decides for both).
+        ({"resolution": "1080x1080"}, "resolution"),  # 1:1 is LTX-2.5's only
+        ({"enhance_prompt": "sometimes"}, "enhance_prompt"),
     ],
 )
 def test_it_answers_400_naming_the_field_the_catalog_refuses(api, ltx_simulator, changes, field):
@@ -106,6 +121,7 @@ def test_it_rejects_a_prompt_marked_reject_with_422(api, ltx_simulator):
         ("[filter]", "content_filtered_error"),
         ("[funds]", "insufficient_funds_error"),
         ("[fail]", "api_error"),
+        ("[busy]", "overloaded_error"),
     ],
 )
 def test_it_fails_a_marked_job_after_accepting_it(api, marker, error_type):
@@ -147,6 +163,37 @@ def test_it_answers_429_over_the_concurrency_limit(api, ltx_simulator):
 def test_it_frees_a_concurrency_slot_when_a_job_finishes(api):
     wait_for(api, "text-to-video", submit(api))
     assert api.post("/v2/text-to-video", json=T2V).status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "body", "field"),
+    [
+        ("image-to-video", {"model": "ltx-2-5-fast", "duration": None}, "duration"),
+        ("audio-to-video", {"fps": 30}, "fps"),
+        ("audio-to-video", {"model": "ltx-2-5-pro", "resolution": "3840x2160"}, "resolution"),
+        ("video-to-video-hdr", {"output_colorspace": "rec709"}, "output_colorspace"),
+        ("video-to-video-reframe", {"resolution": "8192x720"}, "resolution"),
+        ("video-to-video-reframe", {"resolution": "720x720", "placement": "middle"}, "placement"),
+    ],
+)
+def test_it_refuses_what_the_newer_rules_refuse(api, ltx_simulator, endpoint, body, field):
+    inputs = {
+        "image-to-video": {
+            **T2V,
+            "image_uri": "https://e.com/a.png",
+            "last_frame_uri": "https://e.com/b.png",
+        },
+        "audio-to-video": {"audio_uri": "https://e.com/a.wav", "prompt": "x"},
+        "video-to-video-hdr": {"video_uri": "https://e.com/v.mp4"},
+        "video-to-video-reframe": {"video_uri": "https://e.com/v.mp4"},
+    }[endpoint]
+
+    message = _error(
+        api.post(f"/v2/{endpoint}", json={**inputs, **body}), 400, "invalid_request_error"
+    )
+
+    assert f"{field}: " in message
+    assert ltx_simulator.stats()["jobs"] == 0
 
 
 def test_it_answers_404_and_405_for_other_routes(api):

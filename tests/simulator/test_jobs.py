@@ -95,14 +95,39 @@ def _bodies(media_dir):
             "model": "ltx-2-3-pro",
             "resolution": "720x720",
         },
+        # The newer fields: LTX Desktop 1.3 (audio-to-video), the Comfy Router (reframe).
+        "audio-to-video-newer": {
+            "audio_uri": data_uri(media_dir / "tone.wav", "audio/wav"),
+            "image_uri": data_uri(media_dir / "still.png", "image/png"),
+            "last_frame_uri": data_uri(media_dir / "still.png", "image/png"),
+            "prompt": "",
+            "fps": 48,
+            "camera_motion": "dolly_in",
+            "resolution": "1280x720",
+        },
+        "video-to-video-reframe-newer": {
+            "video_uri": clip,
+            "resolution": "640x640",
+            "placement": "bottom_right",
+        },
     }
 
 
 @pytest.mark.parametrize(
-    "endpoint", ["image-to-video", "audio-to-video", "retake", "extend", "video-to-video-reframe"]
+    "case",
+    [
+        "image-to-video",
+        "audio-to-video",
+        "retake",
+        "extend",
+        "video-to-video-reframe",
+        "audio-to-video-newer",
+        "video-to-video-reframe-newer",
+    ],
 )
-def test_it_completes_every_video_endpoint_with_a_real_mp4(api, media_dir, endpoint):
-    response = api.post(f"/v2/{endpoint}", json=_bodies(media_dir)[endpoint])
+def test_it_completes_every_video_endpoint_with_a_real_mp4(api, media_dir, case):
+    endpoint = case.removesuffix("-newer")
+    response = api.post(f"/v2/{endpoint}", json=_bodies(media_dir)[case])
     assert response.status_code == 202, response.text
 
     completed = wait_for(api, endpoint, response.json()["id"])
@@ -122,13 +147,23 @@ def test_it_follows_the_input_length_for_audio_to_video(api, media_dir):
         assert container.streams.audio
 
 
-def test_it_returns_a_zip_of_exr_frames_for_hdr(api, media_dir):
+def test_it_returns_a_zip_of_exr_frames_and_an_mp4_for_hdr(api, media_dir):
     response = api.post(
-        "/v2/video-to-video-hdr", json={"video_uri": data_uri(media_dir / "clip.mp4", "video/mp4")}
+        "/v2/video-to-video-hdr",
+        json={
+            "video_uri": data_uri(media_dir / "clip.mp4", "video/mp4"),
+            "output_colorspace": "acescct",
+        },
     )
     completed = wait_for(api, "video-to-video-hdr", response.json()["id"])
 
-    assert set(completed["result"]) == {"exr_frames_url"}
+    assert set(completed["result"]) == {"exr_frames_url", "video_url"}
+    video = api.get(completed["result"]["video_url"])
+    assert video.headers["content-type"] == "video/mp4"
+    with _open_mp4(video.content) as container:
+        assert container.streams.video and container.duration > 0
+    name = completed["result"]["video_url"].rsplit("/", 1)[1]
+    assert api.get(completed["result"]["video_url"].replace(name, "other.mp4")).status_code == 404
     download = api.get(completed["result"]["exr_frames_url"])
     assert download.headers["content-type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(download.content)) as archive:

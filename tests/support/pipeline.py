@@ -58,6 +58,17 @@ def run_tasks(tasks: list[dict[str, Any]]) -> list[Any]:
     return results
 
 
+def run_until_idle(rounds: int = 5) -> list[str]:
+    """Run what is queued, and what that queues, as workers would: the tasks' string results."""
+    results: list[str] = []
+    for _ in range(rounds):
+        tasks = queued_tasks_now()
+        if not tasks:
+            break
+        results += [r for r in run_tasks(tasks) if isinstance(r, str)]
+    return results
+
+
 def drain_broker() -> None:
     broker = get_broker()
     broker.purge_queue()

@@ -26,6 +26,28 @@ type Builder = Callable[[Build], forms.Field]
 # Inputs whose change re-renders the settings and the estimate (templates/generations/create.html).
 REFRESH = {"data-refresh": "1"}
 
+# How the page names the values of the catalog's list fields (``catalog.FIELD_CHOICES``); a
+# value without a label here is shown as it is sent.
+CHOICE_LABELS: dict[str, dict[str, str]] = {
+    "output_colorspace": {
+        "acescg": "ACEScg",
+        "acescct": "ACEScct",
+        "srgb_linear": "Linear sRGB",
+        "aces2065-1": "ACES2065-1",
+    },
+    "placement": {
+        "center": "Centre",
+        "top": "Top",
+        "bottom": "Bottom",
+        "left": "Left",
+        "right": "Right",
+        "top_left": "Top left",
+        "top_right": "Top right",
+        "bottom_left": "Bottom left",
+        "bottom_right": "Bottom right",
+    },
+}
+
 EDIT_MODE_LABELS = {
     "replace_audio_and_video": "Picture and sound",
     "replace_audio": "Sound only",
@@ -124,6 +146,7 @@ def settle_initial(
         if spec.slug in row.defaults and initial.get(form_name(name)) in (None, ""):
             initial[form_name(name)] = row.defaults[spec.slug]
     initial.setdefault("generate_audio", True)
+    initial.setdefault("enhance_prompt", True)  # what LTX Desktop sends unless told otherwise
     if c.modes:
         initial.setdefault(form_name("mode"), c.modes[0])
 
@@ -214,7 +237,7 @@ def duration_field(b: Build) -> forms.Field:
 
 
 def checkbox_field(b: Build) -> forms.Field:
-    return forms.BooleanField(label=b.label, required=False)
+    return forms.BooleanField(label=b.label, required=False, help_text=b.help)
 
 
 def file_field(b: Build) -> forms.Field:
@@ -261,6 +284,23 @@ def _durations(c: catalog.Choices) -> list[Option]:
 
 def _camera_motions(c: catalog.Choices) -> list[Option]:
     return [("", "None"), *((m, m.replace("_", " ").capitalize()) for m in c.camera_motions)]
+
+
+def _listed(name: str) -> Callable[[catalog.Choices], list[Option]]:
+    """The values of one list field, its first (the API's default) sent as "" (left out)."""
+
+    def options(c: catalog.Choices) -> list[Option]:
+        values = c.field_choices.get(name, ())
+        labels = CHOICE_LABELS.get(name, {})
+        if not values:
+            return []
+        default, *others = values
+        return [
+            ("", f"{labels.get(default, default)} (default)"),
+            *((v, labels.get(v, v)) for v in others),
+        ]
+
+    return options
 
 
 def _modes(c: catalog.Choices) -> list[Option]:
@@ -331,6 +371,11 @@ FIELDS: dict[str, Row] = {
         attrs={"step": "0.5", "min": "0.5", "placeholder": "auto"},
     ),
     "generate_audio": Row(checkbox_field, label="Generate sound"),
+    "enhance_prompt": Row(checkbox_field, label="Enhance the prompt"),
+    "output_colorspace": Row(
+        choice_field, label="Colour space", options=_listed("output_colorspace")
+    ),
+    "placement": Row(choice_field, label="Place the clip", options=_listed("placement")),
     "camera_motion": Row(choice_field, label="Camera motion", options=_camera_motions),
     "mode": Row(
         choice_field,

@@ -64,7 +64,7 @@ def api_params(spec: catalog.EndpointSpec, values: Mapping[str, Any]) -> dict[st
             value = int_or_none(value) if value not in (None, "") else None
         elif name == "fps":
             value = int_or_none(value)
-        if name == "generate_audio":
+        if name in catalog.BOOLEAN_FIELDS:
             params[name] = bool(value)
         elif value not in (None, ""):
             params[name] = value

@@ -12,17 +12,30 @@ How to update it when LTX changes models, limits or prices (all of it is data in
   replacement.
 - New or changed combination/price: edit the rows. Mark anything only secondary sources
   state with `confirmed=False` and a `note` naming the source; the UI shows it.
+- New field of an existing endpoint: add it to the endpoint's `fields`; a field with a list of
+  values goes in `FIELD_CHOICES`, a true/false one in `BOOLEAN_FIELDS`, and both are then
+  checked and sent like the others. Give it a row in the form's field table
+  (`ltxdash/generations/forms/fields.py`, `FIELDS`) and, if unconfirmed, a `FIELD_NOTES` entry.
+- New operation (a new endpoint path LTX documents): an `EndpointSpec` in `_ENDPOINTS` (its
+  fields, inputs, what it bills on, its result keys), `Combo` and `Price` rows, the media type
+  of any new result key in `RESULT_MEDIA_TYPES`, and form rows for fields the table lacks.
+  Limits beyond the table's go in `validation._CHECKS` under the endpoint's slug. The client,
+  the simulator, the create page's tab and the pipeline follow from the catalog.
 - Then run `pytest tests/ltx/test_catalog.py`: it checks every row and the known-good requests.
 """
 
 from .body import InvalidRequest, build_request
 from .data import (
+    BOOLEAN_FIELDS,
     CAMERA_MOTIONS,
     COMBOS,
     ENDPOINTS,
+    FIELD_CHOICES,
     MODELS,
     MODES,
+    OUTPUT_COLORSPACES,
     OUTPUT_MEDIA_TYPES,
+    PLACEMENT_ANCHORS,
     PRICES,
     RESULT_MEDIA_TYPES,
 )
@@ -50,12 +63,16 @@ from .specs import Choices, Combo, EndpointSpec, Estimate, InputLimit, ModelSpec
 from .validation import validate
 
 __all__ = [
+    "BOOLEAN_FIELDS",
     "CAMERA_MOTIONS",
     "COMBOS",
     "ENDPOINTS",
+    "FIELD_CHOICES",
     "MODELS",
     "MODES",
+    "OUTPUT_COLORSPACES",
     "OUTPUT_MEDIA_TYPES",
+    "PLACEMENT_ANCHORS",
     "PRICES",
     "RESULT_MEDIA_TYPES",
     "Choices",

@@ -44,7 +44,7 @@ def build_request(endpoint: str, params: Mapping[str, Any], uris: Mapping[str, s
             # str() as validate() does: only a known model name gets this far.
             body[name] = str(value).strip() if not blank(value) else spec.default_model
         elif name == "fps":
-            body[name] = data.DEFAULT_FPS if blank(value) else to_int(value)
+            body[name] = spec.default_fps if blank(value) else to_int(value)
         elif name == "duration" and spec.duration_kind == "int":
             # Validation allowed None/"auto" only for models with automatic duration.
             body[name] = None if value is None or str(value).strip() == "auto" else to_int(value)
@@ -52,10 +52,13 @@ def build_request(endpoint: str, params: Mapping[str, Any], uris: Mapping[str, s
             continue  # optional and unset: the API's default applies
         elif name in ("duration", "start_time", "context", "guidance_scale"):
             body[name] = to_float(value)
-        elif name == "generate_audio":
+        elif name in data.BOOLEAN_FIELDS:
             body[name] = to_bool(value)
         elif name == "camera_motion" and str(value).strip().lower() == "none":
             continue
+        elif name == "placement" and isinstance(value, dict):
+            # The fractional form, as numbers (validate() checked its keys and ranges).
+            body[name] = {key: to_float(value[key]) for key in data.PLACEMENT_FRACTIONS}
         else:
             body[name] = str(value).strip()
     return body

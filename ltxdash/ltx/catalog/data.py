@@ -9,7 +9,12 @@ Sources, cited by short name in the `note` / `source` of each row:
 - "pricing page": docs.ltx.io/pricing (third-party transcription, Oct 2026).
 - "LTX Desktop": Lightricks/LTX-Desktop backend/api_model_specs.py + ltx_capabilities.py (2026-08-20),
   Lightricks' own client; the best public source for the LTX-2.3 / LTX-2.5 matrix.
+- "LTX Desktop 1.3": the same client's v1.3.0 (2026-10-09): audio-to-video's fields, tiers and
+  caps, LTX-2.5's square and 3:2 sizes, `enhance_prompt`, 403 as an invalid key.
 - "ComfyUI": ComfyUI's LTX API nodes (nodes_ltxv.py) and the Comfy Router schema.
+- "Comfy Router": docs.comfy.org's LTX model pages, generated from the schema the router checks
+  requests against: HDR's `output_colorspace` and MP4 output, reframe's `placement`, 200 MB URLs.
+- "changelog summary": a third-party summary of LTX's API changelog (2026-08-16 to 09-02).
 - "fal" / "wiki": reseller list prices and a third-party notes wiki (secondary).
 
 `confirmed=False` marks a row that rests only on secondary sources or on sources that disagree;
@@ -80,6 +85,8 @@ R720 = ("1280x720", "720x1280")
 R1080 = ("1920x1080", "1080x1920")
 R1440 = ("2560x1440", "1440x2560")
 R4K = ("3840x2160", "2160x3840")
+# LTX-2.5 only (LTX Desktop 1.3): square and 3:2 landscape, at the sizes that client sends.
+R25_SQUARE_3_2 = ("1080x720", "720x720", "1620x1080", "1080x1080")
 REFRAME_RESOLUTIONS = (
     "1280x720",
     "720x1280",
@@ -110,13 +117,16 @@ _GEN_FIELDS = (
     "generate_audio",
     "camera_motion",
 )
+# True/false fields: validate() checks them and build_request() sends them the same way for
+# every endpoint that takes one (the fields whose value is one of a list: FIELD_CHOICES below).
+BOOLEAN_FIELDS = ("generate_audio", "enhance_prompt")
 
 _ENDPOINTS = (
     EndpointSpec(
         slug="text-to-video",
         label="Text → Video",
         description="Make a clip from a written prompt.",
-        fields=_GEN_FIELDS,
+        fields=(*_GEN_FIELDS, "enhance_prompt"),
         required_fields=("prompt", "model", "duration", "resolution"),
         input_roles={},
         bills_on="output_seconds",
@@ -140,12 +150,23 @@ _ENDPOINTS = (
         slug="audio-to-video",
         label="Audio → Video",
         description="Make a clip that follows a 2 to 20 second soundtrack; the audio sets the length.",
-        fields=("audio_uri", "image_uri", "prompt", "resolution", "guidance_scale", "model"),
+        fields=(
+            "audio_uri",
+            "image_uri",
+            "last_frame_uri",
+            "prompt",
+            "resolution",
+            "fps",
+            "guidance_scale",
+            "camera_motion",
+            "model",
+        ),
         required_fields=("audio_uri",),
-        input_roles={"audio_uri": True, "image_uri": False},
+        input_roles={"audio_uri": True, "image_uri": False, "last_frame_uri": False},
         bills_on="input_audio_seconds",
         result_keys=("video_url",),
         default_model="ltx-2-3-pro",  # the OpenAPI default
+        default_fps=25,  # the OpenAPI's "output is 25 fps", from before the field existed
     ),
     EndpointSpec(
         slug="retake",
@@ -177,20 +198,22 @@ _ENDPOINTS = (
     EndpointSpec(
         slug="video-to-video-hdr",
         label="HDR",
-        description="Convert an SDR clip to HDR; the result is a ZIP of EXR frames.",
-        fields=("video_uri",),
+        description="Convert an SDR clip to HDR: a ZIP of EXR frames and an HDR MP4.",
+        fields=("video_uri", "output_colorspace"),
         required_fields=("video_uri",),
         input_roles={"video_uri": True},
         bills_on="input_video_seconds",
-        result_keys=("exr_frames_url",),
+        # The MP4 (10-bit HEVC, BT.2020/HLG) comes beside the frames: Comfy Router.
+        result_keys=("exr_frames_url", "video_url"),
         default_model=None,
     ),
     EndpointSpec(
         slug="video-to-video-reframe",
         label="Reframe",
         description="Outpaint a clip to a new frame shape (square, 4:5, 9:16, ...).",
-        fields=("video_uri", "model", "resolution"),
-        required_fields=("video_uri", "model", "resolution"),
+        fields=("video_uri", "model", "resolution", "placement"),
+        # The OpenAPI requires `model`, the Comfy Router's example omits it: we always send it.
+        required_fields=("video_uri", "resolution"),
         input_roles={"video_uri": True},
         bills_on="input_video_seconds",
         result_keys=("video_url",),
@@ -212,8 +235,15 @@ _UNSURE_720_23 = (
     "720p on LTX-2.3: LTX Desktop (since 2026-08-20) and 720p price rows; not on the models page."
 )
 _UNSURE_A2V_RES = (
-    "Sources disagree: the OpenAPI spec lists only 1080p for audio-to-video; LTX Desktop also "
+    "Sources disagree: the OpenAPI spec lists only 1080p for audio-to-video; LTX Desktop 1.3 "
     "allows 720p to 4K (audio up to 10 s above 1080p)."
+)
+_UNSURE_A2V_FPS = (
+    "Audio-to-video frame rates other than 25: LTX Desktop 1.3 and a third-party changelog "
+    "summary (2026-08-19); the OpenAPI spec has no fps field and says the output is 25 fps."
+)
+_UNSURE_25_SIZES = (
+    "Square and 3:2 sizes on LTX-2.5: LTX Desktop 1.3 only (2026-10-09); not in LTX's docs."
 )
 
 COMBOS: tuple[Combo, ...] = (
@@ -254,27 +284,69 @@ COMBOS: tuple[Combo, ...] = (
         confirmed=False,
         note=_UNSURE_SHORT,
     ),
-    # Audio-to-video: output is 25 fps and as long as the audio (2 to 20 s). OpenAPI: Pro only, 1080p.
+    # LTX-2.5's square and 3:2 sizes follow the 720p/1080p rules of each tier.
+    Combo(
+        GEN,
+        ("ltx-2-5-fast",),
+        R25_SQUARE_3_2,
+        FPS_ALL,
+        SHORT + STANDARD,
+        confirmed=False,
+        note=_UNSURE_25_SIZES,
+    ),
+    Combo(
+        GEN,
+        ("ltx-2-5-fast",),
+        R25_SQUARE_3_2,
+        (24, 25),
+        LONG,
+        confirmed=False,
+        note=_UNSURE_25_SIZES,
+    ),
+    Combo(
+        GEN,
+        ("ltx-2-5-pro",),
+        R25_SQUARE_3_2,
+        (24, 25, 50),
+        SHORT + STANDARD,
+        confirmed=False,
+        note=_UNSURE_25_SIZES,
+    ),
+    # Audio-to-video: as long as the audio. OpenAPI: Pro only, 1080p, output 25 fps, no fps field.
     # LTX Desktop: 2.5 Fast too ("does not accept ltx-2-3-fast"); ComfyUI also offers 2.5 Pro.
-    Combo(A2V, ("ltx-2-3-pro", "ltx-2-5-fast"), R1080),
+    # LTX Desktop 1.3 + changelog summary: fps 24/25/48/50; 720p to 4K on 2.3 Pro and 2.5 Fast,
+    # with the audio capped at 10 s above 1080p; 2.5 Pro stays 720p/1080p.
+    Combo(A2V, ("ltx-2-3-pro", "ltx-2-5-fast"), R1080, (25,)),
+    Combo(
+        A2V,
+        ("ltx-2-3-pro", "ltx-2-5-fast"),
+        R1080,
+        (24, 48, 50),
+        confirmed=False,
+        note=_UNSURE_A2V_FPS,
+    ),
     Combo(
         A2V,
         ("ltx-2-5-pro",),
-        R1080,
+        R720 + R1080,
+        (24, 25, 50),
         max_input_seconds=10,
         confirmed=False,
-        note="LTX-2.5 Pro audio-to-video: ComfyUI only; audio appears capped at 10 s (LTX Desktop, fal).",
+        note="LTX-2.5 Pro audio-to-video: ComfyUI only; audio appears capped at 10 s (LTX Desktop, "
+        "fal); 720p/1080p only (LTX Desktop 1.3).",
     ),
-    Combo(A2V, ("ltx-2-3-pro", "ltx-2-5-fast"), R720, confirmed=False, note=_UNSURE_A2V_RES),
+    Combo(
+        A2V, ("ltx-2-3-pro", "ltx-2-5-fast"), R720, FPS_ALL, confirmed=False, note=_UNSURE_A2V_RES
+    ),
     Combo(
         A2V,
         ("ltx-2-3-pro", "ltx-2-5-fast"),
         R1440 + R4K,
+        FPS_ALL,
         max_input_seconds=10,
         confirmed=False,
         note=_UNSURE_A2V_RES,
     ),
-    Combo(A2V, ("ltx-2-5-pro",), R720, max_input_seconds=10, confirmed=False, note=_UNSURE_A2V_RES),
     # Edits: Pro 2.3 only (OpenAPI enums; LTX Desktop's RetakeExtendModel; not 2.5).
     Combo(("retake",), ("ltx-2-3-pro",), R1080),
     Combo(("extend",), ("ltx-2-3-pro",)),  # the output keeps the input's resolution
@@ -305,6 +377,30 @@ CAMERA_MOTIONS = (
     "jib_down",
     "focus_shift",
 )
+# HDR's colour space of the EXR frames (Comfy Router); the first is the API's default.
+OUTPUT_COLORSPACES = ("acescg", "acescct", "srgb_linear", "aces2065-1")
+# Reframe's `placement` as an anchor: where the source sits in the new frame (Comfy Router names
+# center, top, bottom_right, ...; the other six anchors follow that pattern). The API also takes
+# fractions {"x", "y", "width", "height"} of the new frame, accepted by validate().
+PLACEMENT_ANCHORS = (
+    "center",
+    "top",
+    "bottom",
+    "left",
+    "right",
+    "top_left",
+    "top_right",
+    "bottom_left",
+    "bottom_right",
+)
+PLACEMENT_FRACTIONS = ("x", "y", "width", "height")
+# Every field whose value is one of a list: validate() and the form use it for any endpoint
+# that takes the field. "" (or "none" for camera motion) leaves the field out of the request.
+FIELD_CHOICES: dict[str, tuple[str, ...]] = {
+    "camera_motion": CAMERA_MOTIONS,
+    "output_colorspace": OUTPUT_COLORSPACES,
+    "placement": PLACEMENT_ANCHORS,
+}
 # LTX Desktop offers camera motion only on Pro ("a named LoRA on the Pro stack"); the OpenAPI
 # spec does not restrict it. Accepted on Fast, with this caveat shown.
 CAMERA_MOTION_FAST_NOTE = (
@@ -323,7 +419,8 @@ MODES: dict[str, tuple[str, ...]] = {
 }
 
 DEFAULT_RESOLUTION = "1920x1080"
-# OpenAPI says fps defaults to 24, the Comfy Router schema says 25: we always send it.
+# OpenAPI says fps defaults to 24, the Comfy Router schema says 25: we always send it, this one
+# unless the endpoint names its own (`EndpointSpec.default_fps`).
 DEFAULT_FPS = 24
 DEFAULT_DURATION = 6
 
@@ -389,11 +486,36 @@ MAX_INPUT_SECONDS = 600.0  # video and audio
 MAX_INPUT_FRAMES = 36_000  # ten minutes at 60 fps
 # Unconfirmed limits, shown to the user but not enforced: {endpoint: {field: note}}.
 FIELD_NOTES: dict[str, dict[str, str]] = {
+    "text-to-video": {
+        "enhance_prompt": "LTX rewrites the prompt in more detail first. Unconfirmed: only LTX "
+        "Desktop 1.3 sends it (on by default); not in LTX's docs.",
+    },
+    "audio-to-video": {
+        "camera_motion": "Unconfirmed on audio-to-video: LTX Desktop 1.3 and a changelog summary "
+        "(2026-08-19); not in the OpenAPI spec.",
+        "last_frame_uri": "Optional: the clip moves towards this frame. Unconfirmed: LTX Desktop "
+        "1.3 and a changelog summary (2026-08-19); not in the OpenAPI spec.",
+    },
     "retake": {
         "video_uri": "An older ComfyUI retake node limits the input to 20 s and 505 frames "
         "(unconfirmed; the OpenAPI spec states no maximum).",
     },
+    "video-to-video-hdr": {
+        "output_colorspace": "The colour space of the EXR frames; ACEScg when left empty. "
+        "Unconfirmed: only the Comfy Router's schema lists it.",
+    },
+    "video-to-video-reframe": {
+        "placement": "Where the clip sits in the new frame; the centre when left empty. "
+        "Unconfirmed: only the Comfy Router's schema lists it.",
+    },
 }
+# Reframe: each side of the new frame (Comfy Router). The form offers the OpenAPI's sizes; an
+# API caller may ask for another size within these bounds (unconfirmed, shown as such).
+REFRAME_SIDE_RANGE = (64, 4096)
+REFRAME_OTHER_SIZE_NOTE = (
+    "Sizes outside the OpenAPI list: the Comfy Router's schema allows each side from 64 to "
+    "4096 px (unconfirmed)."
+)
 
 # Accepted formats (docs "input formats" page). Canonical MIME types, as media.probe() reports them.
 MIME_TYPES: dict[str, tuple[str, ...]] = {
@@ -417,9 +539,16 @@ UPLOAD_LIMITS: dict[str, dict[str, int]] = {
     "url": {"image": 15 * MB, "video": 32 * MB, "audio": 32 * MB},  # public HTTPS URL
     "data_uri": {"image": 7 * MB, "video": 15 * MB, "audio": 15 * MB},  # encoded size
 }
+# Endpoints that take more than UPLOAD_LIMITS through one method: {endpoint: {method: {kind: bytes}}}.
+# "Up to 200 MB via URL" on the HDR and reframe schemas (Comfy Router; unconfirmed by LTX's docs,
+# which say 32 MB for any video by URL).
+ENDPOINT_UPLOAD_LIMITS: dict[str, dict[str, dict[str, int]]] = {
+    "video-to-video-hdr": {"url": {"video": 200 * MB}},
+    "video-to-video-reframe": {"url": {"video": 200 * MB}},
+}
 
 # What each result key holds (the OpenAPI descriptions: `result.video_url` an MP4, HDR's
-# `exr_frames_url` "a ZIP of per-frame EXR" files). An output is kept only when its content, read
+# `exr_frames_url` "a ZIP of per-frame EXR" files; HDR's own `video_url` is an MP4 too). An output is kept only when its content, read
 # by ltxdash.media.sniff(), is its key's type; a key not listed here may hold any of these types.
 RESULT_MEDIA_TYPES: dict[str, str] = {
     "video_url": "video/mp4",

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from . import data
 from .fields import Errors, check_choice, float_field, frame_count, optional_str, or_list
-from .rules import allowed_resolutions, blank, pixel_tier, resolution_label
+from .rules import (
+    allowed_resolutions,
+    blank,
+    parse_resolution,
+    pixel_tier,
+    resolution_label,
+    to_float,
+)
 
 if TYPE_CHECKING:
     from ltxdash.media import MediaInfo
@@ -75,7 +82,10 @@ def check_retake(
 
 
 def check_extend(
-    params: Mapping[str, Any], inputs: Mapping[str, MediaInfo] | None, errors: Errors
+    model: str | None,
+    params: Mapping[str, Any],
+    inputs: Mapping[str, MediaInfo] | None,
+    errors: Errors,
 ) -> None:
     check_choice(params, "mode", data.MODES["extend"], errors)
     low, high = _duration_range("extend")
@@ -109,7 +119,12 @@ def check_extend(
             )
 
 
-def check_hdr(inputs: Mapping[str, MediaInfo] | None, errors: Errors) -> None:
+def check_hdr(
+    model: str | None,
+    params: Mapping[str, Any],
+    inputs: Mapping[str, MediaInfo] | None,
+    errors: Errors,
+) -> None:
     video = (inputs or {}).get("video_uri")
     if video is None or video.kind != "video" or not video.width or not video.height:
         return
@@ -137,10 +152,12 @@ def check_reframe(
     resolution = optional_str(params.get("resolution"))
     if resolution is None:
         errors["resolution"].append("Choose the new frame size.")
-    elif model is not None and resolution not in allowed_resolutions(
-        "video-to-video-reframe", model
-    ):
-        errors["resolution"].append(f"Reframe can't make {resolution} video.")
+    elif model is not None and not reframe_size_ok(model, resolution):
+        low, high = data.REFRAME_SIDE_RANGE
+        errors["resolution"].append(
+            f"Reframe can't make {resolution} video: each side must be {low} to {high} pixels."
+        )
+    _check_placement(params.get("placement"), errors)
     video = (inputs or {}).get("video_uri")
     if video is None or video.kind != "video":
         return
@@ -155,6 +172,36 @@ def check_reframe(
         errors["video_uri"].append(
             f"Reframe takes videos up to {data.REFRAME_MAX_SECONDS:g} s and "
             f"{data.REFRAME_MAX_FRAMES} frames. Trim it first."
+        )
+
+
+def reframe_size_ok(model: str, resolution: str) -> bool:
+    """A size of the table, or any other "WxH" whose sides are within REFRAME_SIDE_RANGE."""
+    if resolution in allowed_resolutions("video-to-video-reframe", model):
+        return True
+    size = parse_resolution(resolution)
+    low, high = data.REFRAME_SIDE_RANGE
+    return size is not None and all(low <= side <= high for side in size)
+
+
+def _check_placement(value: Any, errors: Errors) -> None:
+    """An anchor is checked with the other list fields; here, the fractional form: x, y, width
+    and height, each a fraction of the new frame, the box inside it."""
+    if not isinstance(value, dict):
+        return
+    problem = "Give placement as an anchor, or as x, y, width and height between 0 and 1."
+    if set(value) != set(data.PLACEMENT_FRACTIONS):
+        errors["placement"].append(problem)
+        return
+    try:
+        x, y, width, height = (to_float(value[k]) for k in data.PLACEMENT_FRACTIONS)
+    except (TypeError, ValueError):
+        errors["placement"].append(problem)
+        return
+    inside = min(x, y) >= 0 and min(width, height) > 0
+    if not inside or x + width > 1 or y + height > 1:
+        errors["placement"].append(
+            "The placement must lie inside the new frame: x + width and y + height at most 1."
         )
 
 

@@ -50,7 +50,7 @@ def choices(
     duration: int | None = None
     if spec.takes("fps"):
         fps_options = allowed_fps(endpoint, model, resolution)
-        fps = fps if fps in fps_options else _prefer(fps_options, data.DEFAULT_FPS)
+        fps = fps if fps in fps_options else _prefer(fps_options, spec.default_fps)
         durations = allowed_durations(endpoint, model, resolution, fps)
         duration = _prefer(durations, data.DEFAULT_DURATION)
         _note(caveats, "fps", {f: caveat(endpoint, model, resolution, f) for f in fps_options})
@@ -65,7 +65,7 @@ def choices(
     if spec.takes("camera_motion") and model_spec and model_spec.tier == "fast":
         field_notes["camera_motion"] = data.CAMERA_MOTION_FAST_NOTE
     if spec.takes("last_frame_uri") and model in data.LAST_FRAME_NOTE:
-        field_notes["last_frame_uri"] = data.LAST_FRAME_NOTE[model]
+        field_notes.setdefault("last_frame_uri", data.LAST_FRAME_NOTE[model])
 
     return Choices(
         endpoint=endpoint,
@@ -83,14 +83,19 @@ def choices(
         duration=duration,
         resolution_optional=optional,
         resolution_chosen=chosen,
+        field_choices={n: v for n, v in data.FIELD_CHOICES.items() if spec.takes(n)},
         caveats=caveats,
         field_notes=field_notes,
     )
 
 
-def upload_limits() -> dict[str, dict[str, int]]:
-    """Max bytes per input method ("upload", "url", "data_uri") and media kind."""
-    return {method: dict(limits) for method, limits in data.UPLOAD_LIMITS.items()}
+def upload_limits(endpoint: str | None = None) -> dict[str, dict[str, int]]:
+    """Max bytes per input method ("upload", "url", "data_uri") and media kind; with an
+    endpoint, its own larger limits where it has any (HDR's and reframe's 200 MB URLs)."""
+    own = data.ENDPOINT_UPLOAD_LIMITS.get(endpoint or "", {})
+    return {
+        method: {**limits, **own.get(method, {})} for method, limits in data.UPLOAD_LIMITS.items()
+    }
 
 
 def largest_upload_bytes() -> int:
@@ -104,14 +109,14 @@ def most_inputs() -> int:
     return max(len(spec.input_roles) for spec in data.ENDPOINTS.values())
 
 
-def input_limit(role: str, method: str = "upload") -> InputLimit:
-    """What one role (e.g. "video_uri") accepts through one input method."""
+def input_limit(role: str, method: str = "upload", endpoint: str | None = None) -> InputLimit:
+    """What one role (e.g. "video_uri") accepts through one input method (of one endpoint)."""
     kind = data.ROLE_KINDS[role]
     return InputLimit(
         role=role,
         kind=kind,
         mime_types=data.MIME_TYPES[kind],
-        max_bytes=data.UPLOAD_LIMITS[method][kind],
+        max_bytes=upload_limits(endpoint)[method][kind],
     )
 
 

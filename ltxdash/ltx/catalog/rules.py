@@ -61,7 +61,7 @@ def parse_resolution(value: str) -> tuple[int, int] | None:
 # --- Labels -------------------------------------------------------------------------------------
 
 _TIER_NAMES = {720: "720p", 1080: "1080p", 1440: "1440p", 2160: "4K"}
-_RATIO_NAMES = {(4, 5): "4:5", (5, 4): "5:4"}
+_RATIO_NAMES = {(4, 5): "4:5", (5, 4): "5:4", (3, 2): "3:2", (2, 3): "2:3"}
 
 
 def model_label(model_id: str | None) -> str:
@@ -140,9 +140,11 @@ def allowed_resolutions(endpoint: str, model: str | None) -> tuple[str, ...]:
     return tuple(sorted(found, key=_size_order))
 
 
-def _size_order(resolution: str) -> tuple[int, bool, str]:
+def _size_order(resolution: str) -> tuple[int, bool, bool, str]:
+    """By the short side; at each, 16:9 and 9:16 first (the usual shapes), landscape first."""
     width, height = parse_resolution(resolution) or (0, 0)
-    return min(width, height), width < height, resolution
+    usual = _reduced(width, height) in ((16, 9), (9, 16)) if width and height else False
+    return min(width, height), not usual, width < height, resolution
 
 
 def allowed_fps(endpoint: str, model: str | None, resolution: str | None) -> tuple[int, ...]:

@@ -47,6 +47,9 @@ class EndpointSpec:
     duration_kind: Literal["int", "float", "none"] = "none"
     # For float durations (retake, extend): (min, max) seconds; max None where none is documented.
     duration_range: tuple[float, float | None] | None = None
+    # The fps sent when none is chosen, where the endpoint takes `fps` (always sent: the
+    # documented default is unreliable).
+    default_fps: int = 24
 
     def takes(self, field_name: str) -> bool:
         return field_name in self.fields
@@ -119,6 +122,8 @@ class Choices:
     duration: int | None
     resolution_optional: bool
     resolution_chosen: bool = False  # no default: the person picks one (reframe)
+    # {field: its values} for the endpoint's list fields (`data.FIELD_CHOICES`): placement, ...
+    field_choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # {field: {value: why it is unconfirmed}} for options, and {field: note} for whole fields.
     caveats: dict[str, dict[str | int, str]] = field(default_factory=dict)
     field_notes: dict[str, str] = field(default_factory=dict)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import data
@@ -48,21 +48,28 @@ def validate(
     errors: Errors = defaultdict(list)
     model = _check_model(endpoint, params, errors)
     _check_prompt(endpoint, params, inputs, errors)
-    if endpoint in data.GEN:
-        _check_generation(endpoint, model, params, errors)
-    elif endpoint == "audio-to-video":
-        _check_audio_to_video(model, params, inputs, errors)
-    elif endpoint == "retake":
-        check_retake(model, params, inputs, errors)
-    elif endpoint == "extend":
-        check_extend(params, inputs, errors)
-    elif endpoint == "video-to-video-hdr":
-        check_hdr(inputs, errors)
-    elif endpoint == "video-to-video-reframe":
-        check_reframe(model, params, inputs, errors)
+    _check_simple_fields(endpoint, params, errors)
+    own_checks = _CHECKS.get(endpoint)
+    if own_checks is not None:
+        own_checks(model, params, inputs, errors)
     if inputs is not None:
         check_inputs(endpoint, params, inputs, errors)
     return dict(errors)
+
+
+def _check_simple_fields(endpoint: str, params: Mapping[str, Any], errors: Errors) -> None:
+    """The list fields (`data.FIELD_CHOICES`) and true/false fields the endpoint takes."""
+    spec = data.ENDPOINTS[endpoint]
+    for name, options in data.FIELD_CHOICES.items():
+        if spec.takes(name) and not (name == "placement" and isinstance(params.get(name), dict)):
+            check_choice(params, name, options, errors, allow_none=name == "camera_motion")
+    for name in data.BOOLEAN_FIELDS:
+        if spec.takes(name) and not blank(params.get(name)):
+            try:
+                to_bool(params[name])
+            except ValueError:
+                what = name.replace("_", " ")
+                errors[name].append(f"Choose whether to {what} (yes or no).")
 
 
 def _check_model(endpoint: str, params: Mapping[str, Any], errors: Errors) -> str | None:
@@ -118,15 +125,13 @@ def _check_prompt(
 
 
 def _check_generation(
-    endpoint: str, model: str | None, params: Mapping[str, Any], errors: Errors
+    endpoint: str,
+    model: str | None,
+    params: Mapping[str, Any],
+    inputs: Mapping[str, MediaInfo] | None,
+    errors: Errors,
 ) -> None:
-    """Text/image-to-video: resolution, fps, duration against the table, plus the simple fields."""
-    check_choice(params, "camera_motion", data.CAMERA_MOTIONS, errors, allow_none=True)
-    if not blank(params.get("generate_audio")):
-        try:
-            to_bool(params["generate_audio"])
-        except ValueError:
-            errors["generate_audio"].append("Choose whether to generate audio (yes or no).")
+    """Text/image-to-video: resolution, fps, duration against the table."""
     resolution = optional_str(params.get("resolution"))
     fps = int_field(params, "fps", errors)
     duration_raw = params.get("duration", "")
@@ -146,7 +151,7 @@ def _check_generation(
         return  # durations depend on a valid fps
     fps_options = allowed_fps(endpoint, model, resolution)
     if fps is None:
-        fps = data.DEFAULT_FPS  # what build_request will send
+        fps = data.ENDPOINTS[endpoint].default_fps  # what build_request will send
     if fps not in fps_options:
         errors["fps"].append(
             f"{label} at {resolution_label(resolution)} runs at {or_list(fps_options)} fps, "
@@ -159,6 +164,12 @@ def _check_generation(
             auto_models = or_list([m.label for m in data.MODELS.values() if m.auto_duration])
             errors["duration"].append(
                 f"Choose a duration: automatic duration works only with {auto_models}."
+            )
+        elif has_role("last_frame_uri", params, inputs):
+            # LTX Desktop 1.3 refuses the pair; the changelog summary says the API does too.
+            errors["duration"].append(
+                "Automatic duration can't be combined with a last frame: choose a duration, "
+                "or remove the last frame."
             )
         return
     if blank(duration_raw):
@@ -192,6 +203,16 @@ def _check_audio_to_video(
                 f"{or_list([resolution_label(r) for r in options])} video, or leave it automatic."
             )
             return
+    fps = int_field(params, "fps", errors)
+    if model is not None and "fps" not in errors:
+        # Automatic resolution: the API makes 1080p (portrait or landscape).
+        fps_options = allowed_fps("audio-to-video", model, resolution or data.DEFAULT_RESOLUTION)
+        wanted = data.ENDPOINTS["audio-to-video"].default_fps if fps is None else fps
+        if wanted not in fps_options:
+            errors["fps"].append(
+                f"{model_label(model)} audio-to-video runs at {or_list(fps_options)} fps, "
+                f"not {wanted}."
+            )
     guidance = float_field(params, "guidance_scale", errors)
     if guidance is not None and guidance <= 0:
         errors["guidance_scale"].append("Guidance scale must be a positive number.")
@@ -207,3 +228,35 @@ def _check_audio_to_video(
             f"The audio must be {low:g} to {high:g} seconds long for this model and resolution "
             f"(it is {audio.duration:.1f} s)."
         )
+
+
+def _check_text_to_video(
+    model: str | None,
+    params: Mapping[str, Any],
+    inputs: Mapping[str, MediaInfo] | None,
+    errors: Errors,
+) -> None:
+    _check_generation("text-to-video", model, params, inputs, errors)
+
+
+def _check_image_to_video(
+    model: str | None,
+    params: Mapping[str, Any],
+    inputs: Mapping[str, MediaInfo] | None,
+    errors: Errors,
+) -> None:
+    _check_generation("image-to-video", model, params, inputs, errors)
+
+
+# Each endpoint's own checks, after the model, the prompt and the simple fields; an endpoint
+# not listed has none beyond those and the inputs' (presence, kind, format, size).
+Check = Callable[[str | None, Mapping[str, Any], "Mapping[str, MediaInfo] | None", Errors], None]
+_CHECKS: dict[str, Check] = {
+    "text-to-video": _check_text_to_video,
+    "image-to-video": _check_image_to_video,
+    "audio-to-video": _check_audio_to_video,
+    "retake": check_retake,
+    "extend": check_extend,
+    "video-to-video-hdr": check_hdr,
+    "video-to-video-reframe": check_reframe,
+}
