@@ -23,7 +23,9 @@ def build_request(endpoint: str, params: Mapping[str, Any], uris: Mapping[str, s
 
     Raises InvalidRequest when the values fail validation or a required input URI is missing.
     Fields the endpoint does not take are dropped. `fps` is always sent where the endpoint
-    takes it (the documented default is unreliable), and so is `model` (the default if unset).
+    takes it (the documented default is unreliable), and so is `model` (the default if unset),
+    except a field only secondary sources name, left at the API's default
+    (`data.UNSURE_DEFAULTS`).
     """
     errors = validate(endpoint, {**params, **uris})  # an image URI can stand in for a prompt (A2V)
     spec = data.ENDPOINTS[endpoint]
@@ -61,4 +63,10 @@ def build_request(endpoint: str, params: Mapping[str, Any], uris: Mapping[str, s
             body[name] = {key: to_float(value[key]) for key in data.PLACEMENT_FRACTIONS}
         else:
             body[name] = str(value).strip()
+        unsure = data.UNSURE_DEFAULTS.get((endpoint, name), _SENT)
+        if unsure is not _SENT and body.get(name) == unsure:
+            del body[name]  # the API's own default: left out (data.UNSURE_DEFAULTS says why)
     return body
+
+
+_SENT = object()

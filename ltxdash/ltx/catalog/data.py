@@ -121,6 +121,14 @@ _GEN_FIELDS = (
 # every endpoint that takes one (the fields whose value is one of a list: FIELD_CHOICES below).
 BOOLEAN_FIELDS = ("generate_audio", "enhance_prompt")
 
+# Fields only secondary sources say an endpoint takes, with the value the API applies without
+# them: sent only when a request asks for something else, so a request left at the default is
+# exactly what the OpenAPI documents (should LTX refuse the field, only those requests fail).
+UNSURE_DEFAULTS: dict[tuple[str, str], object] = {
+    ("audio-to-video", "fps"): 25,
+    ("text-to-video", "enhance_prompt"): True,
+}
+
 _ENDPOINTS = (
     EndpointSpec(
         slug="text-to-video",
