@@ -272,14 +272,14 @@ def save_polls(rows: Sequence[PollRow]) -> int:
         ]
     pk, state, next_poll_at, failures, request_id = (quote(f.column) for f in fields)
     count = quote(Generation._meta.get_field("poll_count").column)
-    # Only the model's own names are spliced in; every value is a parameter.
+    # VALUES names its columns column1, column2 ... on both databases. Only the model's own
+    # names are spliced in; every value is a parameter.
     sql = (
-        f"WITH polled (pk, state, next_poll_at, failures, request_id) AS "  # noqa: S608
-        f"(VALUES {', '.join([f'({row})'] * len(rows))}) "
-        f"UPDATE {table} SET {next_poll_at} = polled.next_poll_at, "
-        f"{count} = {table}.{count} + 1, {failures} = polled.failures, "
-        f"{request_id} = COALESCE(polled.request_id, {table}.{request_id}) "
-        f"FROM polled WHERE {table}.{pk} = polled.pk AND {table}.{state} = polled.state"
+        f"UPDATE {table} SET {next_poll_at} = polled.column3, "  # noqa: S608
+        f"{count} = {table}.{count} + 1, {failures} = polled.column4, "
+        f"{request_id} = COALESCE(polled.column5, {table}.{request_id}) "
+        f"FROM (VALUES {', '.join([f'({row})'] * len(rows))}) AS polled "
+        f"WHERE {table}.{pk} = polled.column1 AND {table}.{state} = polled.column2"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
