@@ -126,6 +126,14 @@ class ClientClock:
             return self.cpu, self.calls
 
 
+def thread_cpu(*, name: str = "", ident: int | None = None) -> float:
+    """CPU seconds of one thread (``ident``) or of every thread whose name starts with ``name``."""
+    threads = [
+        t for t in threading.enumerate() if t.ident == ident or (name and t.name.startswith(name))
+    ]
+    return sum(time.clock_gettime(time.pthread_getcpuclockid(t.ident)) for t in threads)
+
+
 def cpu_hog() -> subprocess.Popen:
     """A separate process that keeps one core busy until killed."""
     return subprocess.Popen([sys.executable, "-c", "while True: pass"])
@@ -212,11 +220,14 @@ def _poller_run(jobs: int, interval: float, tmp: Path, sim) -> dict:
     # Steady state: every job submitted, the loop alone at work in this process.
     in_flight = Generation.objects.filter(state__in=[State.PENDING, State.PROCESSING]).count()
     cpu0, client0, sim0 = cpu_seconds(), clock.read(), process_cpu_seconds(sim.process.pid)
+    loop0, senders0 = thread_cpu(ident=looping.ident), thread_cpu(name="ltx-poll")
     wall0 = time.time()
     while Generation.objects.filter(state__in=[State.PENDING, State.PROCESSING]).exists():
         time.sleep(1.0)
     wall = time.time() - wall0
     cpu, client1 = cpu_seconds() - cpu0, clock.read()
+    loop_thread = thread_cpu(ident=looping.ident) - loop0
+    senders = thread_cpu(name="ltx-poll") - senders0
     sim_cpu = process_cpu_seconds(sim.process.pid) - sim0
     stop.set()
     looping.join()
@@ -257,6 +268,8 @@ def _poller_run(jobs: int, interval: float, tmp: Path, sim) -> dict:
         "loop_cpu_ms_per_poll": round(1000 * cpu / polls, 3),
         "client_cpu_ms_per_poll": round(1000 * client_cpu / polls, 3),
         "loop_vs_client_cpu": round(cpu / client_cpu, 2),
+        "of_which_loop_thread_ms_per_poll": round(1000 * loop_thread / polls, 3),
+        "of_which_poll_threads_ms_per_poll": round(1000 * senders / polls, 3),
         "cpu_s_per_minute": round(60 * cpu / wall, 2),
         "simulator_cpu_s_per_minute": round(60 * sim_cpu / wall, 2),
     }

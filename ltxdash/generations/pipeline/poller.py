@@ -7,7 +7,7 @@ pushed to just after it (never earlier than the interval allows), so a finished 
 once instead of up to an interval late. A failed poll backs off that job alone.
 
 A pass costs a fixed number of queries whatever the number of jobs: one SELECT of the jobs due
-within its window, one UPDATE for every poll that moved no state (``save_polls``), and a
+within its window (and one of their keys, where workspaces have keys of their own), one UPDATE for every poll that moved no state (``save_polls``), and a
 ``transition()`` for each job that did move (rare: once or twice in a job's life). Each poll is
 sent at its own due moment by a standing pool of threads (``window``), so a poll is on time
 whatever the size of the batch around it.
@@ -51,14 +51,31 @@ from ltxdash.generations.timing import (
 )
 from ltxdash.ltx.client import JobStatus, LTXClient, job_path
 from ltxdash.ltx.errors import LTXError, NotFoundError, UnusableResultError, error_class_for
+from ltxdash.workspaces.models import ApiKey
 
 logger = logging.getLogger(__name__)
 
 MAX_PER_PASS = 2000
 MAX_CONNECTIONS = 16
 _BACKOFF_CAP = 300.0
-# Never read by a pass (the large fields, shown only by pages and the admin): not loaded.
-_NOT_READ = ("request_body", "result_urls", "prompt", "error_message")
+# What a pass reads of a job (its state machine, its kind for the learned durations, its
+# counters); the rest (prompts, request bodies, results ...) is for pages and the admin.
+_READ = (
+    "id",
+    "state",
+    "version",
+    "endpoint",
+    "model",
+    "params",
+    "remote_id",
+    "api_key",
+    "poll_count",
+    "poll_failures",
+    "next_poll_at",
+    "submitted_at",
+    "processing_at",
+    "completed_at",
+)
 
 
 @dataclass
@@ -102,18 +119,18 @@ def poll_due(
     due = list(
         Generation.objects.filter(state__in=POLLED)
         .filter(Q(next_poll_at__lte=later(now, window)) | Q(next_poll_at__isnull=True))
-        .select_related("api_key")
-        .defer(*_NOT_READ)
+        .only(*_READ)
         .order_by("next_poll_at")[:limit]
     )
     report = PollReport()
     by_key: defaultdict[int | None, list[Generation]] = defaultdict(list)
     for generation in due:
         by_key[generation.api_key_id].append(generation)
+    keys = {} if client else ApiKey.objects.in_bulk([k for k in by_key if k is not None])
     clients: dict[int | None, LTXClient] = {}
-    for key, jobs in by_key.items():
+    for key in by_key:
         try:
-            clients[key] = client or client_for("poll", jobs[0].api_key)
+            clients[key] = client or client_for("poll", None if key is None else keys[key])
         except Undecryptable:
             # This key's jobs wait (their next poll stays due); every other key's go on.
             assert key is not None  # LTX_API_KEY is never stored encrypted
