@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -266,17 +266,14 @@ def save_polls(rows: Sequence[PollRow]) -> int:
     """
     if not rows:
         return 0
-    quote = connection.ops.quote_name
-    table = quote(Generation._meta.db_table)
-    fields = [
-        Generation._meta.get_field(name)
-        for name in ("id", "state", "next_poll_at", "poll_failures", "last_request_id")
-    ]
+    table = connection.ops.quote_name(Generation._meta.db_table)
+    names = ("id", "state", "next_poll_at", "poll_failures", "last_request_id")
+    columns = [_column(name) for name in names]
     if connection.vendor == "postgresql":
         # A literal in VALUES has no type of its own there.
-        row = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)
+        row = ", ".join(f"CAST(%s AS {kind})" for _, kind in columns)
     else:
-        row = ", ".join(["%s"] * len(fields))
+        row = ", ".join(["%s"] * len(columns))
     adapt = connection.ops.adapt_datetimefield_value
     params: list[Any] = []
     for poll in rows:
@@ -287,8 +284,8 @@ def save_polls(rows: Sequence[PollRow]) -> int:
             poll.poll_failures,
             poll.request_id or None,
         ]
-    pk, state, next_poll_at, failures, request_id = (quote(f.column) for f in fields)
-    count = quote(Generation._meta.get_field("poll_count").column)
+    pk, state, next_poll_at, failures, request_id = (column for column, _ in columns)
+    count = _column("poll_count")[0]
     # VALUES names its columns column1, column2 ... on both databases. Only the model's own
     # names are spliced in; every value is a parameter.
     sql = (
@@ -309,6 +306,13 @@ def _account_error(status: JobStatus) -> LTXError:
     return error_class_for(failure.type)(
         failure.message or failure.type, request_id=status.request_id, error_type=failure.type
     )
+
+
+def _column(name: str) -> tuple[str, str]:
+    """A Generation field's column, quoted, and its type in this database."""
+    field = Generation._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column
+    return connection.ops.quote_name(field.column), field.db_type(connection) or ""
 
 
 def _apply_status(

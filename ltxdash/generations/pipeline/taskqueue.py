@@ -24,8 +24,8 @@ def enqueue(task: str, *args: Any) -> None:
         # transaction (django_q's ORM.get_connection), so the next query connects again: about
         # 3 ms a task on SQLite, and the loop enqueues one per finished clip. Inside one it
         # keeps the connection.
-        orm = "orm" in settings.Q_CLUSTER
-        with transaction.atomic(using=settings.Q_CLUSTER["orm"]) if orm else nullcontext():
+        orm = settings.Q_CLUSTER.get("orm")
+        with transaction.atomic(using=str(orm)) if orm else nullcontext():
             async_task(f"{TASKS}.{task}", *args, task_name=f"{task}{list(args)}"[:100])
 
     transaction.on_commit(send)
