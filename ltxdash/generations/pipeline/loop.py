@@ -166,17 +166,22 @@ def run_loop(
     logger.info("Pipeline loop %s started", holder)
     held: bool | None = True
     housekept = -math.inf
+    failed = False
     while True:
         if held:
-            close_old_connections()
             housekeeping = time.monotonic() - housekept >= _housekeeping_every()
+            if housekeeping or failed:
+                # Not every pass: without CONN_MAX_AGE this reconnects (2 ms on SQLite).
+                close_old_connections()
             try:
                 run_pass(client=client, housekeeping=housekeeping, window=poller.send_window())
+                failed = False
                 if housekeeping:
                     housekept = time.monotonic()
             except Exception:
                 # One bad pass (a database hiccup, a bug on one row) must not stop the pipeline.
                 logger.exception("Pipeline pass failed")
+                failed = True
         remaining = deadline - time.monotonic()
         if stop.is_set() or (
             remaining > 0 and stop.wait(min(seconds_until_next_pass(), remaining))
