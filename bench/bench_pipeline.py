@@ -4,7 +4,8 @@
 
 poller    1,000 generations in flight, no concurrency limit, LTX_POLL_INTERVAL=5, jobs of lengths
           off the poll grid (7.3 to 41.7 s, none a multiple of the interval; each batch of 40
-          submits gets one at random, 40 % pending, 60 % processing). Submitted through the real
+          submits gets one, every length in turn in a shuffled order; 40 % pending, 60 %
+          processing). Submitted through the real
           dispatcher (claims, then submit_generation on 16 threads), then polled by the real loop
           (run_loop) in this process until every job has finished. Prints the share of jobs
           whose every poll came within 1.2 x the interval of the previous one (or of the
@@ -207,11 +208,13 @@ def _poller_run(jobs: int, interval: float, tmp: Path, sim) -> dict:
     looping = threading.Thread(target=run)
     looping.start()  # polling runs while clips are being submitted, as in production
     started = time.time()
-    lengths = random.Random(14)
+    # Every length in turn, in a shuffled order: a batch of each, the shortest and longest too.
+    batches = math.ceil(len(claims) / SUBMIT_BATCH)
+    lengths = list(POLLER_JOB_SECONDS) * math.ceil(batches / len(POLLER_JOB_SECONDS))
+    random.Random(14).shuffle(lengths)
     outcomes = []
     with ThreadPoolExecutor(16) as pool:
-        for first in range(0, len(claims), SUBMIT_BATCH):
-            seconds = lengths.choice(POLLER_JOB_SECONDS)
+        for first, seconds in zip(range(0, len(claims), SUBMIT_BATCH), lengths, strict=False):
             sim.configure(pending_seconds=0.4 * seconds, processing_seconds=0.6 * seconds)
             outcomes += pool.map(submit, claims[first : first + SUBMIT_BATCH])
     submit_seconds = time.time() - started
