@@ -1,14 +1,21 @@
 """Benchmarks of the generation pipeline against the simulator (a separate process).
 
-    .venv/bin/python bench/bench_pipeline.py [poller] [makespan] [--jobs 1000]
+    .venv/bin/python bench/bench_pipeline.py [poller] [makespan] [poll-writes] [--jobs 1000] [--hog]
 
-poller    1,000 generations in flight, no concurrency limit, LTX_POLL_INTERVAL=5, jobs of 30 s
-          (10 s pending + 20 s processing). Submitted through the real dispatcher (claims, then
-          submit_generation on 16 threads), then polled by the real loop (run_loop) in this
-          process until every job has finished. Prints the share of jobs whose every poll came
-          within 1.2 x the interval of the previous one (or of the submit), status calls per job
-          against the minimum ceil(job time / interval) + 1, and the loop's CPU seconds per
-          minute (this process: the loop and its poll threads; the simulator is elsewhere).
+poller    1,000 generations in flight, no concurrency limit, LTX_POLL_INTERVAL=5, jobs of lengths
+          off the poll grid (7.3 to 41.7 s, none a multiple of the interval; each batch of 40
+          submits gets one, every length in turn in a shuffled order; 40 % pending, 60 %
+          processing). Submitted through the real
+          dispatcher (claims, then submit_generation on 16 threads), then polled by the real loop
+          (run_loop) in this process until every job has finished. Prints the share of jobs
+          whose every poll came within 1.2 x the interval of the previous one (or of the
+          submit), the gaps' p50/p99/max, status calls per job against the minimum
+          ceil(job time / interval) + 1, and, over the steady state (every job submitted), the
+          loop's CPU per poll (this process: the loop and its poll threads; the simulator is
+          elsewhere) against the client's own CPU per poll (the CPU time of the poll threads
+          inside LTXClient.get_status), both measured in the same run.
+          --hog keeps one core busy with a separate process (a Python busy loop) for the whole
+          run, as a busy web server or a copy would.
 makespan  a sweep of job lengths between 7 and 60 s, none a multiple of the 5 s interval
           (``--lengths``), each a fresh run with no history: 10 generations of that length under
           LTX_MAX_CONCURRENCY=2 (the simulator also allows 2), run by a real `manage.py
@@ -18,8 +25,13 @@ makespan  a sweep of job lengths between 7 and 60 s, none a multiple of the 5 s 
           speculative submit into a slot that was not free yet), how long freed slots stayed
           empty, and the median time from the API finishing a clip to its card's state being
           Ready (all clips, and the last five: by then the kind has history).
+poll-writes  The poller's one statement for a pass's unchanged polls, against a CASE per row
+          (what bulk_update writes) and an UPDATE per row, for --jobs rows (at most 2,000, a
+          pass's limit): wall and CPU of this process, median of 7. On SQLite unless
+          DATABASE_URL names an empty PostgreSQL database (it is migrated).
 
-Each scenario runs in a child process with its own data directory (SQLite, ORM broker).
+Each scenario runs in a child process with its own data directory (SQLite unless DATABASE_URL
+says otherwise for poll-writes, ORM broker).
 """
 
 from __future__ import annotations
@@ -28,7 +40,7 @@ import argparse
 import json
 import math
 import os
-import resource
+import random
 import statistics
 import subprocess
 import sys
@@ -41,7 +53,14 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
-from _support import REPO, run_child, run_simulator_process, setup_django
+from _support import (
+    REPO,
+    cpu_seconds,
+    process_cpu_seconds,
+    run_child,
+    run_simulator_process,
+    setup_django,
+)
 
 T2V = {"model": "ltx-2-3-fast", "duration": 6, "resolution": "1920x1080", "fps": 24}
 
@@ -66,77 +85,161 @@ class RecordingTransport(httpx.BaseTransport):
         return self.inner.handle_request(request)
 
 
-def scenario_poller(jobs: int) -> dict:
-    interval, pending, processing = 5.0, 10.0, 20.0
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp,
-        run_simulator_process(
-            Path(tmp) / "sim",
-            pending_seconds=pending,
-            processing_seconds=processing,
-            concurrency=0,
-        ) as sim,
-    ):
-        setup_django(
-            Path(tmp) / "data",
-            sim_url=sim.url,
-            LTX_POLL_INTERVAL=str(interval),
-            LTX_MAX_CONCURRENCY=str(jobs),
-        )
-        from django.contrib.auth import get_user_model
-        from django.db import connections
-        from django_q.brokers import get_broker
+# Job lengths for the poller scenario: off the 5 s poll grid, as no real job is a round number.
+POLLER_JOB_SECONDS = (
+    7.3,
+    9.4,
+    12.1,
+    13.8,
+    16.6,
+    18.7,
+    21.2,
+    23.9,
+    26.3,
+    28.6,
+    31.7,
+    34.2,
+    36.9,
+    38.8,
+    41.7,
+)
+SUBMIT_BATCH = 40
 
-        from ltxdash.generations import pipeline
-        from ltxdash.generations.models import Generation, State
-        from ltxdash.generations.pipeline import dispatch, loop
-        from ltxdash.generations.pipeline.clients import poll_client
 
-        owner = get_user_model().objects.create_user("bench")
-        pipeline.create_generations(
-            owner=owner,
-            endpoint="text-to-video",
-            params={**T2V, "prompt": "benchmark"},
-            inputs={},
-            count=jobs,
-        )
-        claims = dispatch.claim_slots()
-        get_broker().purge_queue()  # the submit tasks: run here instead, on 16 threads
+class ClientClock:
+    """The client's own CPU per poll: the CPU time of each poll thread inside get_status
+    (request, transport, parsing), summed; the loop around it is not counted."""
 
-        def submit(claim: tuple[int, int]) -> str:
+    def __init__(self, client) -> None:
+        self.lock = threading.Lock()
+        self.cpu, self.calls = 0.0, 0
+        inner = client.get_status
+
+        def get_status(endpoint: str, job_id: str):
+            started = time.thread_time()
             try:
-                return dispatch.submit_generation(*claim)
+                return inner(endpoint, job_id)
             finally:
-                connections.close_all()
+                spent = time.thread_time() - started
+                with self.lock:
+                    self.cpu += spent
+                    self.calls += 1
 
-        transport = RecordingTransport()
-        client = poll_client(transport)
-        stop = threading.Event()
-        outcome: list[str] = []
+        client.get_status = get_status
 
-        def run() -> None:
-            outcome.append(loop.run_loop("bench", stop=stop, budget=600, client=client))
+    def read(self) -> tuple[float, int]:
+        with self.lock:
+            return self.cpu, self.calls
+
+
+def thread_cpu(*, name: str = "", ident: int | None = None) -> float:
+    """CPU seconds of one thread (``ident``) or of every thread whose name starts with ``name``."""
+    threads = [
+        t for t in threading.enumerate() if t.ident == ident or (name and t.name.startswith(name))
+    ]
+    return sum(time.clock_gettime(time.pthread_getcpuclockid(t.ident)) for t in threads)
+
+
+def cpu_hog() -> subprocess.Popen:
+    """A separate process that keeps one core busy until killed."""
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
+def scenario_poller(jobs: int, hog: bool) -> dict:
+    interval = 5.0
+    hogging = cpu_hog() if hog else None
+    load_before = os.getloadavg()
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp,
+            run_simulator_process(Path(tmp) / "sim", concurrency=0) as sim,
+        ):
+            result = _poller_run(jobs, interval, Path(tmp), sim)
+    finally:
+        if hogging is not None:
+            hog_cpu = process_cpu_seconds(hogging.pid)
+            hogging.kill()
+            hogging.wait()
+    if hogging is not None:
+        result["hog_cpu_s"] = round(hog_cpu, 1)
+    result["load_average_before"] = " ".join(f"{x:.2f}" for x in load_before)
+    return result
+
+
+def _poller_run(jobs: int, interval: float, tmp: Path, sim) -> dict:
+    setup_django(
+        tmp / "data",
+        sim_url=sim.url,
+        LTX_POLL_INTERVAL=str(interval),
+        LTX_MAX_CONCURRENCY=str(jobs),
+        LTXDASH_MAX_ACTIVE_PER_USER=str(jobs),
+    )
+    from django.contrib.auth import get_user_model
+    from django.db import connections
+    from django_q.brokers import get_broker
+
+    from ltxdash.generations import pipeline
+    from ltxdash.generations.models import Generation, State
+    from ltxdash.generations.pipeline import dispatch, loop
+    from ltxdash.generations.pipeline.clients import poll_client
+
+    owner = get_user_model().objects.create_user("bench")
+    pipeline.create_generations(
+        owner=owner,
+        endpoint="text-to-video",
+        params={**T2V, "prompt": "benchmark"},
+        inputs={},
+        count=jobs,
+    )
+    claims = dispatch.claim_slots()
+    get_broker().purge_queue()  # the submit tasks: run here instead, on 16 threads
+
+    def submit(claim: tuple[int, int]) -> str:
+        try:
+            return dispatch.submit_generation(*claim)
+        finally:
             connections.close_all()
 
-        looping = threading.Thread(target=run)
-        looping.start()  # polling runs while clips are being submitted, as in production
-        started = time.time()
-        with ThreadPoolExecutor(16) as pool:
-            outcomes = list(pool.map(submit, claims))
-        submit_seconds = time.time() - started
-        assert outcomes.count("submitted") == jobs, outcomes[:5]
+    transport = RecordingTransport()
+    client = poll_client(transport)
+    clock = ClientClock(client)
+    stop = threading.Event()
+    outcome: list[str] = []
 
-        # Steady state: every job submitted, the loop alone at work in this process.
-        cpu0 = resource.getrusage(resource.RUSAGE_SELF)
-        wall0 = time.time()
-        while Generation.objects.filter(state__in=[State.PENDING, State.PROCESSING]).exists():
-            time.sleep(1.0)
-        wall = time.time() - wall0
-        cpu1 = resource.getrusage(resource.RUSAGE_SELF)
-        stop.set()
-        looping.join()
-        cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
-        sim_jobs = {job["id"]: job for job in sim.jobs()}
+    def run() -> None:
+        outcome.append(loop.run_loop("bench", stop=stop, budget=600, client=client))
+        connections.close_all()
+
+    looping = threading.Thread(target=run)
+    looping.start()  # polling runs while clips are being submitted, as in production
+    started = time.time()
+    # Every length in turn, in a shuffled order: a batch of each, the shortest and longest too.
+    batches = math.ceil(len(claims) / SUBMIT_BATCH)
+    lengths = list(POLLER_JOB_SECONDS) * math.ceil(batches / len(POLLER_JOB_SECONDS))
+    random.Random(14).shuffle(lengths)
+    outcomes = []
+    with ThreadPoolExecutor(16) as pool:
+        for first, seconds in zip(range(0, len(claims), SUBMIT_BATCH), lengths, strict=False):
+            sim.configure(pending_seconds=0.4 * seconds, processing_seconds=0.6 * seconds)
+            outcomes += pool.map(submit, claims[first : first + SUBMIT_BATCH])
+    submit_seconds = time.time() - started
+    assert outcomes.count("submitted") == jobs, outcomes[:5]
+
+    # Steady state: every job submitted, the loop alone at work in this process.
+    in_flight = Generation.objects.filter(state__in=[State.PENDING, State.PROCESSING]).count()
+    cpu0, client0, sim0 = cpu_seconds(), clock.read(), process_cpu_seconds(sim.process.pid)
+    loop0, senders0 = thread_cpu(ident=looping.ident), thread_cpu(name="ltx-poll")
+    wall0 = time.time()
+    while Generation.objects.filter(state__in=[State.PENDING, State.PROCESSING]).exists():
+        time.sleep(1.0)
+    wall = time.time() - wall0
+    cpu, client1 = cpu_seconds() - cpu0, clock.read()
+    loop_thread = thread_cpu(ident=looping.ident) - loop0
+    senders = thread_cpu(name="ltx-poll") - senders0
+    sim_cpu = process_cpu_seconds(sim.process.pid) - sim0
+    stop.set()
+    looping.join()
+    sim_jobs = {job["id"]: job for job in sim.jobs()}
 
     within, gaps, between, calls, minimum = 0, [], [], 0, 0
     for job_id, job in sim_jobs.items():
@@ -149,11 +252,13 @@ def scenario_poller(jobs: int) -> dict:
         calls += len(sent)
         minimum += math.ceil((done - created) / interval) + 1
     gaps.sort()
+    client_cpu, polls = client1[0] - client0[0], client1[1] - client0[1]
+    lengths_seen = [epoch(j["completed_at"]) - epoch(j["created_at"]) for j in sim_jobs.values()]
     return {
         "scenario": "poller",
         "jobs": len(sim_jobs),
         "interval_s": interval,
-        "job_seconds": pending + processing,
+        "job_seconds": f"{min(lengths_seen):.1f} to {max(lengths_seen):.1f}",
         "submit_seconds": round(submit_seconds, 1),
         "polled_within_1.2x_interval": f"{100 * within / len(sim_jobs):.1f}%",
         "poll_to_poll_min_s": round(min(between), 3),
@@ -164,10 +269,90 @@ def scenario_poller(jobs: int) -> dict:
         "minimum_calls": minimum,
         "calls_vs_minimum": round(calls / minimum, 3),
         "loop_outcome": outcome[0],
+        "steady_state_in_flight_at_start": in_flight,
         "steady_state_wall_s": round(wall, 1),
-        "steady_state_cpu_s": round(cpu, 1),
+        "steady_state_polls": polls,
+        "steady_state_polls_per_s": round(polls / wall, 1),
+        "loop_cpu_ms_per_poll": round(1000 * cpu / polls, 3),
+        "client_cpu_ms_per_poll": round(1000 * client_cpu / polls, 3),
+        "loop_vs_client_cpu": round(cpu / client_cpu, 2),
+        "of_which_loop_thread_ms_per_poll": round(1000 * loop_thread / polls, 3),
+        "of_which_poll_threads_ms_per_poll": round(1000 * senders / polls, 3),
         "cpu_s_per_minute": round(60 * cpu / wall, 2),
+        "simulator_cpu_s_per_minute": round(60 * sim_cpu / wall, 2),
     }
+
+
+def scenario_poll_writes(rows: int) -> dict:
+    """The poller's one statement for a pass's unchanged polls against the alternatives."""
+    from datetime import timedelta
+
+    setup_django(tempfile.mkdtemp(prefix="bench-poll-writes-"))
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.db.models import Case, CharField, DateTimeField, F, IntegerField, Q, Value, When
+    from django.utils import timezone
+
+    from ltxdash.generations.models import Generation, State
+    from ltxdash.generations.pipeline.poller import MAX_PER_PASS, PollRow, save_polls
+    from tests.factories import make_generation
+
+    rows = min(rows, MAX_PER_PASS)
+    owner = get_user_model().objects.create_user("bench")
+    pks = [make_generation(owner, State.PENDING, remote_id=f"job-{n}").pk for n in range(rows)]
+
+    def polls() -> list[PollRow]:
+        now = timezone.now()
+        return [
+            PollRow(pk, State.PENDING, now + timedelta(seconds=5 + n / 1000), n % 3, f"r{n}")
+            for n, pk in enumerate(pks)
+        ]
+
+    def per_row(batch: list[PollRow]) -> None:
+        for poll in batch:
+            Generation.objects.filter(pk=poll.pk, state=poll.state).update(
+                next_poll_at=poll.next_poll_at,
+                poll_count=F("poll_count") + 1,
+                poll_failures=poll.poll_failures,
+                last_request_id=poll.request_id or F("last_request_id"),
+            )
+
+    def case_per_row(batch: list[PollRow]) -> None:
+        Generation.objects.filter(Q(pk__in=[p.pk for p in batch], state=State.PENDING)).update(
+            next_poll_at=Case(
+                *[When(pk=p.pk, then=Value(p.next_poll_at)) for p in batch],
+                output_field=DateTimeField(),
+            ),
+            poll_count=F("poll_count") + 1,
+            poll_failures=Case(
+                *[When(pk=p.pk, then=Value(p.poll_failures)) for p in batch],
+                output_field=IntegerField(),
+            ),
+            last_request_id=Case(
+                *[When(pk=p.pk, then=Value(p.request_id)) for p in batch if p.request_id],
+                default=F("last_request_id"),
+                output_field=CharField(),
+            ),
+        )
+
+    result: dict = {"scenario": "poll-writes", "database": connection.vendor, "rows": rows}
+    for name, write in [
+        ("update_from_values", save_polls),
+        ("case_per_row", case_per_row),
+        ("update_per_row", per_row),
+    ]:
+        walls, cpus = [], []
+        for _ in range(7):
+            batch = polls()
+            wall, cpu = time.perf_counter(), time.process_time()
+            with transaction.atomic():
+                write(batch)
+            walls.append(time.perf_counter() - wall)
+            cpus.append(time.process_time() - cpu)
+        result[f"{name}_wall_ms"] = round(1000 * statistics.median(walls), 1)
+        result[f"{name}_cpu_ms"] = round(1000 * statistics.median(cpus), 1)
+    assert Generation.objects.filter(poll_count=21).count() == rows  # every write landed
+    return result
 
 
 # Job lengths (s) for the makespan sweep: 7 to 60 s, none a multiple of the 5 s interval, and
@@ -289,6 +474,7 @@ def main() -> None:
     parser.add_argument(
         "--lengths", default=",".join(map(str, SWEEP)), help="makespan: job lengths (s)"
     )
+    parser.add_argument("--hog", action="store_true", help="poller: keep one core busy")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--sim", help=argparse.SUPPRESS)
@@ -299,14 +485,17 @@ def main() -> None:
         if name == "makespan-run":
             result = makespan_child(Path(args.data), args.sim, args.job_seconds)
         elif name == "poller":
-            result = scenario_poller(args.jobs)
+            result = scenario_poller(args.jobs, args.hog)
+        elif name == "poll-writes":
+            result = scenario_poll_writes(args.jobs)
         else:
             result = scenario_makespan(tuple(float(v) for v in args.lengths.split(",")))
         print(json.dumps(result))
         return
     for name in args.scenarios:
+        hog = ["--hog"] if args.hog else []
         result = run_child(
-            __file__, name, "--child", "--jobs", str(args.jobs), "--lengths", args.lengths
+            __file__, name, "--child", "--jobs", str(args.jobs), "--lengths", args.lengths, *hog
         )
         print(f"== {result.pop('scenario')}")
         for key, value in result.items():

@@ -1,9 +1,10 @@
 """The pipeline's heartbeat: one loop, under the "poller" lease, that keeps everything moving.
 
 Each pass: recover submits whose worker died, poll what is due, re-enqueue or expire copies,
-remove temp folders of killed copies, probe a paused account, fill free slots. Between passes
-it sleeps until the next poll is due (at most one interval, so a freed slot is used within an
-interval).
+remove temp folders of killed copies, probe a paused account, fill free slots. A pass of the
+loop polls what falls due within a short window (``poller.send_window``), each poll leaving at
+its own due moment; between passes it sleeps until the next poll is due (at most one interval,
+so a freed slot is used within an interval).
 
 Exactly one loop runs across every cluster: the lease is taken with a conditional UPDATE and
 renewed each pass (``/healthz`` reads that renewal as the workers' heartbeat). A loop task runs
@@ -56,16 +57,21 @@ def new_holder() -> str:
 
 
 def run_pass(
-    *, client: LTXClient | None = None, now: datetime | None = None, housekeeping: bool = True
+    *,
+    client: LTXClient | None = None,
+    now: datetime | None = None,
+    housekeeping: bool = True,
+    window: float = 0.0,
 ) -> PassReport:
     """One pass of everything the loop does; safe to call from tests or a shell.
 
     Without ``housekeeping`` only the polls run, plus the dispatcher if a poll freed a slot:
-    the loop polls in fine steps and does the rest a few times per interval.
+    the loop polls in fine steps and does the rest a few times per interval. ``window``: also
+    poll what falls due within that many seconds, each poll at its moment.
     """
     now = now or timezone.now()
     report = PassReport()
-    polled = poller.poll_due(now, client=client)
+    polled = poller.poll_due(now, client=client, window=window)
     report.polled, report.poll_changes = polled.polled, polled.changed
     freed = any(polled.changed.get(kind) for kind in ("completed", "failed", "expired"))
     if housekeeping:
@@ -160,17 +166,22 @@ def run_loop(
     logger.info("Pipeline loop %s started", holder)
     held: bool | None = True
     housekept = -math.inf
+    failed = False
     while True:
         if held:
-            close_old_connections()
             housekeeping = time.monotonic() - housekept >= _housekeeping_every()
+            if housekeeping or failed:
+                # Not every pass: without CONN_MAX_AGE this reconnects (2 ms on SQLite).
+                close_old_connections()
             try:
-                run_pass(client=client, housekeeping=housekeeping)
+                run_pass(client=client, housekeeping=housekeeping, window=poller.send_window())
+                failed = False
                 if housekeeping:
                     housekept = time.monotonic()
             except Exception:
                 # One bad pass (a database hiccup, a bug on one row) must not stop the pipeline.
                 logger.exception("Pipeline pass failed")
+                failed = True
         remaining = deadline - time.monotonic()
         if stop.is_set() or (
             remaining > 0 and stop.wait(min(seconds_until_next_pass(), remaining))

@@ -5,18 +5,29 @@ to (the moment that poll's request left) + the interval. Where past clips of
 the same kind say when this one should finish, a poll that would land shortly before that is
 pushed to just after it (never earlier than the interval allows), so a finished clip is seen at
 once instead of up to an interval late. A failed poll backs off that job alone.
+
+A pass costs a fixed number of queries whatever the number of jobs: one SELECT of the jobs due
+within its window (and one of their keys, where workspaces have keys of their own), one UPDATE for every poll that moved no state (``save_polls``), and a
+``transition()`` for each job that did move (rare: once or twice in a job's life). Each poll is
+sent at its own due moment by a standing pool of threads (``window``), so a poll is on time
+whatever the size of the batch around it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
 from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ltxdash.core.crypto import Undecryptable
@@ -38,14 +49,33 @@ from ltxdash.generations.timing import (
     pickup_grace_seconds,
     poll_interval,
 )
-from ltxdash.ltx.client import JobStatus, LTXClient
+from ltxdash.ltx.client import JobStatus, LTXClient, job_path
 from ltxdash.ltx.errors import LTXError, NotFoundError, UnusableResultError, error_class_for
+from ltxdash.workspaces.models import ApiKey
 
 logger = logging.getLogger(__name__)
 
 MAX_PER_PASS = 2000
 MAX_CONNECTIONS = 16
 _BACKOFF_CAP = 300.0
+# What a pass reads of a job (its state machine, its kind for the learned durations, its
+# counters); the rest (prompts, request bodies, results ...) is for pages and the admin.
+_READ = (
+    "id",
+    "state",
+    "version",
+    "endpoint",
+    "model",
+    "params",
+    "remote_id",
+    "api_key",
+    "poll_count",
+    "poll_failures",
+    "next_poll_at",
+    "submitted_at",
+    "processing_at",
+    "completed_at",
+)
 
 
 @dataclass
@@ -55,81 +85,219 @@ class PollReport:
     changed: dict[str, int] = field(default_factory=dict)
 
 
+class PollRow(NamedTuple):
+    """A poll that moved no state, as ``save_polls`` writes it."""
+
+    pk: int
+    state: str  # the state it was read in: the row is written only while it still holds
+    next_poll_at: datetime
+    poll_failures: int
+    request_id: str  # "" keeps the last one
+
+
+Job = tuple[int | None, str, str]  # (key, endpoint, remote id): one status request
+
+
+def send_window() -> float:
+    """How far ahead a pass of the loop reads the due jobs; each poll still leaves at its own
+    due moment. Short, because the pass writes its answers (and sees finished clips) once its
+    window is over."""
+    return min(0.25, poll_interval() / 20)
+
+
 def poll_due(
-    now: datetime | None = None, *, client: LTXClient | None = None, limit: int = MAX_PER_PASS
+    now: datetime | None = None,
+    *,
+    client: LTXClient | None = None,
+    limit: int = MAX_PER_PASS,
+    window: float = 0.0,
 ) -> PollReport:
-    """Poll every PENDING/PROCESSING generation whose next poll is due, concurrently, each with
-    the key that submitted it (``client``, when given, for all of them)."""
+    """Poll every PENDING/PROCESSING generation whose next poll is due by ``now`` + ``window``
+    seconds, each at its due moment, concurrently, each with the key that submitted it
+    (``client``, when given, for all of them). Returns once every answer is written."""
     now = now or timezone.now()
     due = list(
         Generation.objects.filter(state__in=POLLED)
-        .filter(Q(next_poll_at__lte=now) | Q(next_poll_at__isnull=True))
-        .select_related("api_key")
+        .filter(Q(next_poll_at__lte=later(now, window)) | Q(next_poll_at__isnull=True))
+        .only(*_READ)
         .order_by("next_poll_at")[:limit]
     )
     report = PollReport()
     by_key: defaultdict[int | None, list[Generation]] = defaultdict(list)
     for generation in due:
         by_key[generation.api_key_id].append(generation)
-    for key, jobs in by_key.items():
+    keys = {} if client else ApiKey.objects.in_bulk([k for k in by_key if k is not None])
+    clients: dict[int | None, LTXClient] = {}
+    for key in by_key:
         try:
-            key_client = client or client_for("poll", jobs[0].api_key)
+            clients[key] = client or client_for("poll", None if key is None else keys[key])
         except Undecryptable:
             # This key's jobs wait (their next poll stays due); every other key's go on.
             assert key is not None  # LTX_API_KEY is never stored encrypted
             DispatchState.pause_unreadable(key)
-            continue
-        _poll_jobs(jobs, key_client, report, key=key)
+    polled = [g for g in due if g.api_key_id in clients]
+    outcomes = _send_on_time(polled, clients, now)
+    _apply(polled, outcomes, clients, report)
     return report
 
 
-def _poll_jobs(
-    due: list[Generation], client: LTXClient, report: PollReport, *, key: int | None
+def _job(generation: Generation) -> Job:
+    return (generation.api_key_id, generation.endpoint, generation.remote_id)
+
+
+def _send_on_time(
+    due: Sequence[Generation], clients: dict[int | None, LTXClient], now: datetime
+) -> dict[Job, JobStatus | LTXError]:
+    """Send each job's poll at its due moment, on the standing poll threads, then wait for
+    every answer: a poll leaves on time however many others are due around it."""
+    moments: dict[Job, datetime] = {}
+    for generation in due:
+        job_path(generation.endpoint, generation.remote_id)  # a bad id raises before any request
+        moments.setdefault(_job(generation), generation.next_poll_at or now)
+    pool = _senders()
+    sent: dict[Job, Future[JobStatus | LTXError]] = {}
+    for job, moment in sorted(moments.items(), key=lambda item: item[1]):
+        wait = (moment - timezone.now()).total_seconds()
+        if wait > 0:
+            time.sleep(wait)
+        sent[job] = pool.submit(_poll_one, clients[job[0]], job[1], job[2])
+    return {job: answer.result() for job, answer in sent.items()}
+
+
+def _poll_one(client: LTXClient, endpoint: str, remote_id: str) -> JobStatus | LTXError:
+    try:
+        return client.get_status(endpoint, remote_id)
+    except LTXError as error:
+        return error
+
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+
+
+def _senders() -> ThreadPoolExecutor:
+    """The poll threads: started once per process (a forked worker starts its own), so a pass
+    starts no thread."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid():
+            threads = ThreadPoolExecutor(MAX_CONNECTIONS, thread_name_prefix="ltx-poll")
+            _pool = (os.getpid(), threads)
+        return _pool[1]
+
+
+def _apply(
+    due: Sequence[Generation],
+    outcomes: dict[Job, JobStatus | LTXError],
+    clients: dict[int | None, LTXClient],
+    report: PollReport,
 ) -> None:
-    outcomes = client.poll_many(
-        [(g.endpoint, g.remote_id) for g in due], max_connections=MAX_CONNECTIONS
-    )
+    """Write a pass's answers: a transition for each job that moved, one UPDATE for the rest."""
     # A job's next poll counts from the moment its request left. Without that moment (a client
     # built elsewhere), from now: every request of the pass has left by now, so it is safe.
-    times = send_times(client)
     now = timezone.now()
     report.polled += len(due)
-    account_errors = [e for e in outcomes.values() if isinstance(e, LTXError) and e.account_level]
+    paused = {key for key in clients if _pause_for_account(key, outcomes)}
+    completed: defaultdict[int | None, list[Generation]] = defaultdict(list)
+    rows: list[PollRow] = []
+    failed: list[tuple[str, LTXError | None]] = []
+    with transaction.atomic():
+        for generation in due:
+            outcome = outcomes.get(_job(generation))
+            times = send_times(clients[generation.api_key_id])
+            sent = (
+                times.pop_poll(generation.endpoint, generation.remote_id) if times else None
+            ) or now
+            if isinstance(outcome, JobStatus):
+                kind = _apply_status(generation, outcome, sent, rows)
+            else:
+                kind = _apply_failure(generation, outcome, sent, rows)
+                if kind == "backoff":
+                    failed.append((generation.remote_id, outcome))
+            report.changed[kind] = report.changed.get(kind, 0) + 1
+            if kind == "completed":
+                completed[generation.api_key_id].append(generation)
+        save_polls(rows)
+    report.failures += len(failed)
+    if failed:
+        # One line a pass, not one a job: an API that is down fails every poll at once.
+        logger.warning(
+            "%d of %d polls failed (first: job %s, %s); each job backs off",
+            len(failed),
+            len(due),
+            *failed[0],
+        )
+    for key, jobs in completed.items():
+        if key not in paused and DispatchState.resume_after_completions(
+            (g.submitted_at for g in jobs), key=key
+        ):
+            nudge_dispatcher()
+
+
+def _pause_for_account(key: int | None, outcomes: dict[Job, JobStatus | LTXError]) -> bool:
+    """Pause submitting with ``key`` (once per pass, not once per job) when its polls say the
+    account is the problem; True if they did."""
+    mine = [outcome for job, outcome in outcomes.items() if job[0] == key]
+    account_errors = [e for e in mine if isinstance(e, LTXError) and e.account_level]
     # A job that failed upstream because of the account (no credits, key revoked) says the same
-    # as a 402/401 at submit: pause the key, once per pass, instead of failing its queue one by
-    # one.
+    # as a 402/401 at submit: pause the key instead of failing its queue one by one.
     account_errors += [
         _account_error(outcome)
-        for outcome in outcomes.values()
+        for outcome in mine
         if isinstance(outcome, JobStatus)
         and outcome.status == "failed"
         and outcome.error
         and outcome.error.type in ACCOUNT_FAILURES
     ]
     if account_errors:
-        # A revoked key shows on every poll: pause submitting once, not once per job.
         DispatchState.pause_for(account_errors[0], key=key)
-    completed = []
-    with transaction.atomic():
-        for generation in due:
-            outcome = outcomes.get(generation.remote_id)
-            sent = (
-                times.pop_poll(generation.endpoint, generation.remote_id) if times else None
-            ) or now
-            if isinstance(outcome, JobStatus):
-                kind = _apply_status(generation, outcome, sent)
-            else:
-                kind = _apply_failure(generation, outcome, sent)
-                report.failures += kind == "backoff"
-            report.changed[kind] = report.changed.get(kind, 0) + 1
-            if kind == "completed":
-                completed.append(generation)
-    if (
-        completed
-        and not account_errors
-        and DispatchState.resume_after_completions((g.submitted_at for g in completed), key=key)
-    ):
-        nudge_dispatcher()
+    return bool(account_errors)
+
+
+def save_polls(rows: Sequence[PollRow]) -> int:
+    """Write every poll of a pass that moved no state in one ``UPDATE ... FROM (VALUES ...)``:
+    its next poll, poll_count + 1, its failures in a row and its request id, each row only while
+    it is still in the state it was read in. Nothing a card shows changes: no version bump, no
+    event. Returns the number of rows written.
+
+    One statement whatever the number of rows; a CASE per row (what ``bulk_update`` writes)
+    costs about 30x more on SQLite and 10x the CPU on PostgreSQL (bench/bench_pipeline.py
+    poll-writes). UPDATE ... FROM needs SQLite 3.33 or later.
+    """
+    if not rows:
+        return 0
+    table = connection.ops.quote_name(Generation._meta.db_table)
+    names = ("id", "state", "next_poll_at", "poll_failures", "last_request_id")
+    columns = [_column(name) for name in names]
+    if connection.vendor == "postgresql":
+        # A literal in VALUES has no type of its own there.
+        row = ", ".join(f"CAST(%s AS {kind})" for _, kind in columns)
+    else:
+        row = ", ".join(["%s"] * len(columns))
+    adapt = connection.ops.adapt_datetimefield_value
+    params: list[Any] = []
+    for poll in rows:
+        params += [
+            poll.pk,
+            poll.state,
+            adapt(poll.next_poll_at),
+            poll.poll_failures,
+            poll.request_id or None,
+        ]
+    pk, state, next_poll_at, failures, request_id = (column for column, _ in columns)
+    count = _column("poll_count")[0]
+    # VALUES names its columns column1, column2 ... on both databases. Only the model's own
+    # names are spliced in; every value is a parameter.
+    sql = (
+        f"UPDATE {table} SET {next_poll_at} = polled.column3, "  # noqa: S608
+        f"{count} = {table}.{count} + 1, {failures} = polled.column4, "
+        f"{request_id} = COALESCE(polled.column5, {table}.{request_id}) "
+        f"FROM (VALUES {', '.join([f'({row})'] * len(rows))}) AS polled "
+        f"WHERE {table}.{pk} = polled.column1 AND {table}.{state} = polled.column2"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def _account_error(status: JobStatus) -> LTXError:
@@ -140,7 +308,16 @@ def _account_error(status: JobStatus) -> LTXError:
     )
 
 
-def _apply_status(generation: Generation, status: JobStatus, sent_at: datetime) -> str:
+def _column(name: str) -> tuple[str, str]:
+    """A Generation field's column, quoted, and its type in this database."""
+    field = Generation._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column
+    return connection.ops.quote_name(field.column), field.db_type(connection) or ""
+
+
+def _apply_status(
+    generation: Generation, status: JobStatus, sent_at: datetime, rows: list[PollRow]
+) -> str:
     request_id = status.request_id or ""
     counted: dict[str, Any] = {"poll_count": generation.poll_count + 1, "poll_failures": 0}
     if status.status == "completed":
@@ -181,17 +358,14 @@ def _apply_status(generation: Generation, status: JobStatus, sent_at: datetime) 
         return "processing"
     if status.status not in ("pending", "processing"):
         logger.warning("LTX job %s has an unknown status %r", generation.remote_id, status.status)
-    # Nothing a card shows has changed: no version bump, no event.
-    Generation.objects.filter(pk=generation.pk, state=generation.state).update(
-        next_poll_at=next_poll,
-        poll_count=F("poll_count") + 1,
-        poll_failures=0,
-        last_request_id=request_id or F("last_request_id"),
-    )
+    # Nothing a card shows has changed: written with the pass's other such polls (save_polls).
+    rows.append(PollRow(generation.pk, generation.state, next_poll, 0, request_id))
     return "unchanged"
 
 
-def _apply_failure(generation: Generation, error: LTXError | None, sent_at: datetime) -> str:
+def _apply_failure(
+    generation: Generation, error: LTXError | None, sent_at: datetime, rows: list[PollRow]
+) -> str:
     if isinstance(error, NotFoundError):
         generation.transition(
             State.EXPIRED,
@@ -215,7 +389,7 @@ def _apply_failure(generation: Generation, error: LTXError | None, sent_at: date
         return "failed"
     failures = generation.poll_failures + 1
     wait = backoff(failures, base=poll_interval(), cap=max(_BACKOFF_CAP, poll_interval()))
-    logger.warning(
+    logger.debug(
         "Poll of LTX job %s failed (%s); next try in %.1f s", generation.remote_id, error, wait
     )
     next_poll = later(sent_at, max(wait, poll_interval()))
@@ -223,12 +397,8 @@ def _apply_failure(generation: Generation, error: LTXError | None, sent_at: date
         # The server said when to come back (429/503 with Retry-After): never sooner. It counts
         # from its answer, which came after the request left.
         next_poll = max(next_poll, later(timezone.now(), error.retry_after))
-    Generation.objects.filter(pk=generation.pk, state=generation.state).update(
-        poll_failures=failures,
-        poll_count=F("poll_count") + 1,
-        next_poll_at=next_poll,
-        last_request_id=(error.request_id if error and error.request_id else F("last_request_id")),
-    )
+    request_id = error.request_id if error and error.request_id else ""
+    rows.append(PollRow(generation.pk, generation.state, next_poll, failures, request_id))
     return "backoff"
 
 

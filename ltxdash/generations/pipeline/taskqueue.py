@@ -7,8 +7,10 @@ row it cannot see yet.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 TASKS = "ltxdash.generations.tasks"
@@ -18,7 +20,13 @@ def enqueue(task: str, *args: Any) -> None:
     def send() -> None:
         from django_q.tasks import async_task
 
-        async_task(f"{TASKS}.{task}", *args, task_name=f"{task}{list(args)}"[:100])
+        # The ORM broker closes the database connection before an enqueue made outside a
+        # transaction (django_q's ORM.get_connection), so the next query connects again: about
+        # 3 ms a task on SQLite, and the loop enqueues one per finished clip. Inside one it
+        # keeps the connection.
+        orm = settings.Q_CLUSTER.get("orm")
+        with transaction.atomic(using=str(orm)) if orm else nullcontext():
+            async_task(f"{TASKS}.{task}", *args, task_name=f"{task}{list(args)}"[:100])
 
     transaction.on_commit(send)
 
