@@ -28,7 +28,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, TextField, Value
+from django.db.models import Case, Q, TextField, Value, When
 from django.db.models.functions import Concat
 from django.utils import timezone
 
@@ -211,8 +211,13 @@ def follow(
     elif move == _FLAG:
         entry.filter(status=Status.RESERVED).update(flagged=True)
     elif move == _FAILED:
+        earlier = Case(
+            When(note="", then=Value("")),
+            default=Concat(Value(" "), "note", output_field=TextField()),
+            output_field=TextField(),
+        )
         entry.filter(status=Status.CHARGED).update(
-            note=Concat(Value(FAILED_NOTE + " "), "note", output_field=TextField())
+            note=Concat(Value(FAILED_NOTE), earlier, output_field=TextField())
         )
 
 
