@@ -4,14 +4,12 @@ links listed with their status and views, revocable. Tokens are never shown: onl
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
-from ltxdash.audit import log as audit
 from ltxdash.boards.models import Board, BoardItem, BoardLink
-from ltxdash.gallery.admin import StatusFilter, status_pill
+from ltxdash.gallery.admin import StatusFilter, revoke_links, status_pill
 
 
 class BoardItemInline(admin.TabularInline):
@@ -98,16 +96,6 @@ class BoardLinkAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected board links")
     def revoke(self, request: HttpRequest, queryset: QuerySet[BoardLink]) -> None:
-        count = 0
-        for link in queryset.filter(revoked_at__isnull=True).select_related("board"):
-            with transaction.atomic():
-                if link.revoke():
-                    count += 1
-                    audit.record(
-                        request.user,
-                        link.board.workspace_id,
-                        audit.Action.BOARD_LINK_REVOKED,
-                        link,
-                        "In Django's admin.",
-                    )
+        links = queryset.select_related("board")
+        count = revoke_links(request, links, lambda link: link.board.workspace_id)
         self.message_user(request, f"Revoked {count} board link(s).", messages.SUCCESS)

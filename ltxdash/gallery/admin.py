@@ -3,6 +3,7 @@ expired, revoked), filtered by status, revocable. The token hash is read-only (i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -17,7 +18,25 @@ from django.utils.safestring import SafeString
 from ltxdash.audit import log as audit
 from ltxdash.gallery.models import PublicLink, ShareLink
 
+
 # A link's status and the colour of its pill (the product's tones).
+def revoke_links(
+    request: HttpRequest, links: QuerySet[Any], workspace_of: Callable[[Any], int]
+) -> int:
+    """Revoke public links from Django's admin, each with its audit entry (share and board
+    links alike); how many were live."""
+    action = (
+        audit.Action.SHARE_REVOKED if links.model is ShareLink else audit.Action.BOARD_LINK_REVOKED
+    )
+    count = 0
+    for link in links.filter(revoked_at__isnull=True):
+        with transaction.atomic():
+            if link.revoke():
+                count += 1
+                audit.record(request.user, workspace_of(link), action, link, "In Django's admin.")
+    return count
+
+
 STATUS_TONES = {"live": "ok", "expired": "muted", "revoked": "bad"}
 
 
@@ -116,16 +135,6 @@ class ShareLinkAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected share links")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ShareLink]) -> None:
-        count = 0
-        for link in queryset.filter(revoked_at__isnull=True).select_related("generation"):
-            with transaction.atomic():
-                if link.revoke():
-                    count += 1
-                    audit.record(
-                        request.user,
-                        link.generation.workspace_id,
-                        audit.Action.SHARE_REVOKED,
-                        link,
-                        "In Django's admin.",
-                    )
+        links = queryset.select_related("generation")
+        count = revoke_links(request, links, lambda link: link.generation.workspace_id)
         self.message_user(request, f"Revoked {count} share link(s).", messages.SUCCESS)

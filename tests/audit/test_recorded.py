@@ -280,6 +280,16 @@ def test_revoking_in_django_s_admin_is_recorded_too(team, entry):
     found = entry(Action.SHARE_REVOKED)
     assert_entry(found, root, team.workspace, "share link", link.pk)
     assert found.detail == "In Django's admin."
+    board = Board.objects.create(workspace=team.workspace, name="Picks", created_by=team.creator)
+    board_link, _ = BoardLink.create_for(board, None, by=team.creator)
+    admin.post(
+        reverse("admin:boards_boardlink_changelist"),
+        {"action": "revoke", "_selected_action": [board_link.pk]},
+    )
+    assert_entry(
+        entry(Action.BOARD_LINK_REVOKED), root, team.workspace, "board link", board_link.pk
+    )
+    assert BoardLink.objects.get(pk=board_link.pk).revoked_at is not None
     budget = Budget.objects.create(workspace=team.workspace)
     admin.post(
         reverse("admin:spend_budget_change", args=[budget.pk]),

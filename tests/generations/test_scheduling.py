@@ -13,7 +13,7 @@ from ltxdash.generations import estimates, explain, pipeline
 from ltxdash.generations.models import DispatchState, Generation, State
 from ltxdash.generations.pipeline import dispatch
 from tests.factories import T2V, ago, make_generation
-from tests.support.pipeline import drive, queued_tasks_now, run_tasks, states
+from tests.support.pipeline import drive, run_until_idle, states
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -82,23 +82,13 @@ def queue(owner, n: int, prompt: str = "a harbour") -> list[Generation]:
     )
 
 
-def sends() -> list[str]:
-    results: list[str] = []
-    for _ in range(5):
-        tasks = queued_tasks_now()
-        if not tasks:
-            break
-        results += [r for r in run_tasks(tasks) if isinstance(r, str)]
-    return results
-
-
 def test_a_slot_predicted_free_is_filled_before_its_poll(ltx_simulator, owner, settings):
     settings.LTX_MAX_CONCURRENCY = 1
     ltx_simulator.configure(concurrency=1, pending_seconds=0.0, processing_seconds=0.13)
     # History: this kind takes 0.13 s at LTX.
     make_generation(owner, State.READY, submitted_at=ago(30), completed_at=ago(30 - 0.13))
     first, second = queue(owner, 2)
-    assert sends() == ["submitted"]
+    assert run_until_idle() == ["submitted"]
     first.refresh_from_db()
     # Its next poll is an interval away; the job should be done at 0.13 s.
     first.next_poll_at = timezone.now() + timedelta(seconds=10)
@@ -117,14 +107,14 @@ def test_a_send_into_a_slot_not_free_yet_goes_back_silently_and_makes_no_job(
     # History says the kind takes 0.1 s: wrong, the job takes 3.5 s.
     make_generation(owner, State.READY, submitted_at=ago(30), completed_at=ago(29.9))
     first, second = queue(owner, 2)
-    assert sends() == ["submitted"]
+    assert run_until_idle() == ["submitted"]
     estimates.forget_typical_durations()
     Generation.objects.filter(pk=first.pk).update(
         submitted_at=ago(1), next_poll_at=timezone.now() + timedelta(seconds=5)
     )
     claimed = dispatch.dispatch()
     assert [pk for pk, _ in claimed] == [second.pk]
-    assert sends() == ["early"]
+    assert run_until_idle() == ["early"]
     second.refresh_from_db()
     assert second.state == State.QUEUED
     assert second.error_type == "" and explain.reason(second) == ""  # nothing for the card

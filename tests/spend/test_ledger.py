@@ -12,23 +12,13 @@ from ltxdash.generations.models import Generation, State
 from ltxdash.spend import budgets, ledger
 from ltxdash.spend.models import LedgerEntry, Status
 from tests.factories import workspace_of
-from tests.support.pipeline import drive, queued_tasks_now, run_tasks, states
+from tests.support.pipeline import drive, run_until_idle, states
 from tests.support.spend import CLIP, queue
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("pipeline_settings"),
 ]
-
-
-def sends() -> list[str]:
-    results: list[str] = []
-    for _ in range(5):
-        tasks = queued_tasks_now()
-        if not tasks:
-            break
-        results += [r for r in run_tasks(tasks) if isinstance(r, str)]
-    return results
 
 
 def entry(generation: Generation) -> LedgerEntry:
@@ -54,7 +44,7 @@ def test_queueing_reserves_the_estimate_with_what_it_is_priced_on(owner):
 
 def test_it_is_charged_once_when_ltx_accepts_and_copy_again_charges_nothing(ltx_simulator, owner):
     (clip,) = mine(owner)
-    assert sends() == ["submitted"]
+    assert run_until_idle() == ["submitted"]
     assert entry(clip).status == Status.CHARGED
     assert entry(clip).charged_at is not None
 
@@ -72,7 +62,7 @@ def test_a_429_put_back_keeps_the_one_reservation_and_charges_once(ltx_simulator
     ltx_simulator.configure(concurrency=1)  # another job holds the only upstream slot
     mine(owner, count=2)
 
-    assert sorted(sends()) == ["held", "submitted"]
+    assert sorted(run_until_idle()) == ["held", "submitted"]
     held = Generation.objects.get(state=State.QUEUED)
     assert entry(held).status == Status.RESERVED  # held, not released: it will be sent
     assert budgets.committed(held.workspace_id, entry(held).month) == 2 * CLIP
@@ -84,7 +74,7 @@ def test_a_429_put_back_keeps_the_one_reservation_and_charges_once(ltx_simulator
 
 def test_a_refused_submit_releases_it(ltx_simulator, owner):
     (clip,) = mine(owner, prompt="a storm [reject]")
-    assert sends() == ["rejected"]
+    assert run_until_idle() == ["rejected"]
     found = entry(clip)
     assert found.status == Status.RELEASED and found.settled_at is not None
     assert budgets.committed(clip.workspace_id, found.month) == 0
@@ -101,7 +91,7 @@ def test_an_unknown_outcome_stays_reserved_and_flagged_until_an_admin_settles_it
 ):
     ltx_simulator.configure(reset_rate=1.0, fault_targets=["submit"], fault_limit=1)
     first, second = mine(owner, count=2)
-    sends()
+    run_until_idle()
     unknown = [g for g in (first, second) if Generation.objects.get(pk=g.pk).state == State.UNKNOWN]
     assert len(unknown) == 1
     found = entry(unknown[0])
