@@ -64,7 +64,7 @@ SEEKS_TO = """async (v, target) => {
 def generate(page, prompt: str) -> str:
     """Type a prompt, press Generate; returns the new card's element id."""
     before = page.locator(".gen-card").count()
-    page.get_by_label("Prompt").fill(prompt)
+    page.get_by_label("Prompt", exact=True).fill(prompt)
     page.get_by_role("button", name="Generate").click()
     page.wait_for_function(f"() => document.querySelectorAll('.gen-card').length === {before + 1}")
     card = page.locator(".gen-card").first

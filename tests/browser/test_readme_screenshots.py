@@ -42,7 +42,7 @@ def snap(page, name: str, *, selector: str | None = None, full_page: bool = Fals
 
 def generate(page, prompt: str, *, takes: int = 1, duration: str | None = None) -> None:
     before = page.locator(".gen-card").count()
-    page.get_by_label("Prompt").fill(prompt)
+    page.get_by_label("Prompt", exact=True).fill(prompt)
     if duration:
         page.select_option("#id_duration", duration)
     page.click(f".segment:nth-child({takes})")

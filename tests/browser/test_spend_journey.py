@@ -40,7 +40,9 @@ def test_over_the_cap_the_member_asks_the_admin_approves_and_the_clip_is_made(
         creator = b.new_page()
         b.log_in(creator, "cam", "cam-pass-123")
         assert "$0.25 left of your monthly cap" in creator.inner_text("#estimate")
-        creator.get_by_label("Prompt").fill("Gulls over the harbour wall at first light")
+        creator.get_by_label("Prompt", exact=True).fill(
+            "Gulls over the harbour wall at first light"
+        )
         creator.get_by_role("button", name="Generate").click()
         error = creator.locator(".form-error")
         error.wait_for()
