@@ -179,6 +179,9 @@ def _peers_in_flight(generation: Generation) -> int:
     )
 
 
+_PREDICT_AT_MOST = 50
+
+
 def predicted_free(key: int | None, now: datetime) -> int:
     """How many of the key's jobs at LTX should have finished by ``now``, by their kind's
     learned length, but will not be polled in the next moment: slots the dispatcher may fill
@@ -187,9 +190,14 @@ def predicted_free(key: int | None, now: datetime) -> int:
     silently and the key waits for its next poll."""
     soon = now + timedelta(seconds=poll_interval() / 10)
     count = 0
-    for generation in Generation.objects.filter(state__in=POLLED, api_key=key).only(
-        "endpoint", "model", "params", "submitted_at", "next_poll_at"
-    ):
+    # The longest-running ones are the likeliest done; a key with a high limit is not read whole
+    # on every pass.
+    oldest = (
+        Generation.objects.filter(state__in=POLLED, api_key=key)
+        .order_by("submitted_at")
+        .only("endpoint", "model", "params", "submitted_at", "next_poll_at")[:_PREDICT_AT_MOST]
+    )
+    for generation in oldest:
         expected = expected_completion(generation)
         if expected is None or expected + _AFTER_EXPECTED > now:
             continue
