@@ -10,6 +10,7 @@ from ltxdash.audit.models import AuditEntry
 from ltxdash.workspaces import current
 from ltxdash.workspaces.models import Membership, Role, Workspace
 from tests.factories import make_user
+from tests.support.spend import studio
 
 
 @dataclass
@@ -31,13 +32,7 @@ class Team:
 
 @pytest.fixture
 def team(db) -> Team:
-    workspace = Workspace.objects.create(name="Studio", slug="studio", time_zone="UTC")
-    people = {}
-    for name, role in (("ann", Role.ADMIN), ("cam", Role.CREATOR), ("vic", Role.VIEWER)):
-        user = make_user(name)
-        Membership.objects.create(workspace=workspace, user=user, role=role)
-        current.choose(user, workspace)
-        people[role] = user
+    workspace, people = studio()
     outsider = make_user("otto")
     current.membership(outsider)  # their own workspace, made on first use
     return Team(workspace, people[Role.ADMIN], people[Role.CREATOR], people[Role.VIEWER], outsider)

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from ltxdash.spend.models import Budget
-from ltxdash.workspaces.models import Membership, Role, Workspace
-from tests.factories import make_user
+from ltxdash.workspaces.models import Role, Workspace
+from tests.support.spend import studio
 
 
 @dataclass
@@ -33,12 +33,7 @@ class Team:
 
 @pytest.fixture
 def team(db) -> Team:
-    workspace = Workspace.objects.create(name="Studio", slug="studio", time_zone="UTC")
-    people = {}
-    for name, role in (("ann", Role.ADMIN), ("cam", Role.CREATOR), ("vic", Role.VIEWER)):
-        user = make_user(name)
-        Membership.objects.create(workspace=workspace, user=user, role=role)
-        people[role] = user
+    workspace, people = studio()
     return Team(workspace, people[Role.ADMIN], people[Role.CREATOR], people[Role.VIEWER])
 
 

@@ -14,6 +14,23 @@ from tests.factories import T2V
 CLIP = Decimal("0.36")
 
 
+def studio() -> tuple[Workspace, dict[str, Any]]:
+    """The workspace "Studio" (UTC) with an admin (ann), a creator (cam) and a viewer (vic),
+    each working in it: the workspace and its people by role."""
+    from ltxdash.workspaces import current
+    from ltxdash.workspaces.models import Membership, Role
+    from tests.factories import make_user
+
+    workspace = Workspace.objects.create(name="Studio", slug="studio", time_zone="UTC")
+    people: dict[str, Any] = {}
+    for name, role in (("ann", Role.ADMIN), ("cam", Role.CREATOR), ("vic", Role.VIEWER)):
+        user = make_user(name)
+        Membership.objects.create(workspace=workspace, user=user, role=role)
+        current.choose(user, workspace)
+        people[role] = user
+    return workspace, people
+
+
 def queue(
     owner: Any, workspace: Workspace, count: int = 1, ask: bool = False, **params: Any
 ) -> list[Generation]:
