@@ -9,6 +9,9 @@ PY    := $(VENV)/bin/python
 RUN_STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 PYTEST_ARGS ?=
+# `make test` spreads the tests over one process per core (pytest-xdist); TEST_WORKERS=0 runs
+# them in this one process.
+TEST_WORKERS ?= auto
 
 # The first Python >= 3.12 on PATH, else the newest one under ~/.pyenv/versions.
 define find_python
@@ -59,7 +62,7 @@ test: $(TEST_STAMP)
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m mypy ltxdash
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check .

@@ -9,6 +9,21 @@ from tests.support.pipeline import drain_broker
 
 pytest_plugins = ["tests.fixtures.simulator"]
 
+# Tests that must not run beside others of their kind when `make test` spreads the suite over
+# several processes (pytest-xdist, `--dist loadgroup`): the browser tests share one Chromium's
+# worth of CPU and take turns, and the tests that start qcluster or `serve` processes use a
+# database and Redis dbs of fixed names (tests/e2e/clusters.py, tests/core/test_serve.py).
+_TAKE_TURNS = {"browser": "browser", "e2e": "processes"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        group = next((g for mark, g in _TAKE_TURNS.items() if item.get_closest_marker(mark)), None)
+        if group is None and item.path.name == "test_serve.py":
+            group = "processes"
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):

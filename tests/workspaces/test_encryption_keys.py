@@ -94,7 +94,11 @@ def test_env_fernet_keys_reads_a_comma_separated_list_newest_first(tmp_path):
     assert not (tmp_path / "k").exists()
 
 
-@pytest.mark.parametrize(("bad", "which"), [("not-a-key", 1), (A[:-4], 1), (f"{A},{B[:20]}", 2)])
+@pytest.mark.parametrize(
+    ("bad", "which"),
+    [("not-a-key", 1), (A[:-4], 1), (f"{A},{B[:20]}", 2)],
+    ids=["not-a-key", "too-short", "second-cut-off"],  # the keys are random: ids stay the same
+)
 def test_env_fernet_keys_refuses_a_bad_key_naming_the_variable(tmp_path, bad, which):
     with pytest.raises(ImproperlyConfigured) as refused:
         env_fernet_keys(
