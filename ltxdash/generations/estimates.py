@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 import time
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -21,10 +22,20 @@ HISTORY = 50
 _CACHE_SECONDS = 60.0
 _CACHE_SECONDS_FEW = 1.0
 _FEW = 5
-_duration_cache: dict[tuple[str, str, str, str], tuple[float, float, float | None]] = {}
+Kind = tuple[str, str, str, str]
 
 
-def _kind(generation: Generation) -> tuple[str, str, str, str]:
+class _Learned(NamedTuple):
+    read_at: float  # time.monotonic() of the database read it started from
+    keep: float  # seconds until the next read
+    value: float | None
+    samples: tuple[float, ...]  # the recent durations, newest first (at most HISTORY)
+
+
+_duration_cache: dict[Kind, _Learned] = {}
+
+
+def _kind(generation: Generation) -> Kind:
     params = generation.params or {}
     return (
         generation.endpoint,
@@ -57,8 +68,8 @@ def typical_seconds(generation: Generation, *, cached: bool = True) -> float | N
     does not count), from the most recent ones it finished; None without history."""
     kind = _kind(generation)
     hit = _duration_cache.get(kind)
-    if cached and hit and time.monotonic() - hit[0] < hit[1]:
-        return hit[2]
+    if cached and hit and time.monotonic() - hit.read_at < hit.keep:
+        return hit.value
     endpoint, model, resolution, duration = kind
     recent = (
         Generation.objects.filter(
@@ -73,24 +84,42 @@ def typical_seconds(generation: Generation, *, cached: bool = True) -> float | N
     )
     samples: list[float] = []
     for params, created, sent, done in recent:
-        start = created or sent
-        if start is None or done is None or done < start:
-            continue
+        took = _took(created or sent, done)
         values = params or {}
-        if str(values.get("resolution", "")) == resolution and (
-            str(values.get("duration", "")) == duration
+        if took is not None and (
+            str(values.get("resolution", "")) == resolution
+            and str(values.get("duration", "")) == duration
         ):
-            samples.append((done - start).total_seconds())
-    samples = samples[:HISTORY]
-    value = robust_typical(samples)
+            samples.append(took)
+    return _keep(kind, time.monotonic(), tuple(samples[:HISTORY])).value
+
+
+def _took(start: datetime | None, done: datetime | None) -> float | None:
+    if start is None or done is None or done < start:
+        return None
+    return (done - start).total_seconds()
+
+
+def _keep(kind: Kind, read_at: float, samples: tuple[float, ...]) -> _Learned:
     keep = _CACHE_SECONDS if len(samples) >= _FEW else _CACHE_SECONDS_FEW
-    _duration_cache[kind] = (time.monotonic(), keep, value)
-    return value
+    entry = _Learned(read_at, keep, robust_typical(list(samples)), samples)
+    _duration_cache[kind] = entry
+    return entry
 
 
 def learned(generation: Generation) -> None:
-    """A clip of this kind just finished at LTX: the next estimate reads it (this process)."""
-    _duration_cache.pop(_kind(generation), None)
+    """A clip of this kind just finished at LTX: the next estimate knows it (this process).
+
+    Given the finished clip, its duration joins what this process knows without a query (the
+    poller sees tens of clips finish a second); otherwise the next estimate reads the database.
+    """
+    kind = _kind(generation)
+    took = _took(generation.remote_created_at or generation.submitted_at, generation.completed_at)
+    hit = _duration_cache.get(kind)
+    if took is None or hit is None:
+        _duration_cache.pop(kind, None)
+        return
+    _keep(kind, hit.read_at, (took, *hit.samples)[:HISTORY])
 
 
 def forget_typical_durations() -> None:

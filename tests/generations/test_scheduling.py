@@ -51,6 +51,23 @@ def test_a_kind_seen_finishing_is_known_at_once_not_a_minute_later(owner):
     assert estimates.typical_seconds(running) == pytest.approx(7.3, abs=0.05)
 
 
+def test_a_clip_seen_finishing_joins_what_is_known_without_a_query(
+    owner, django_assert_num_queries
+):
+    for took in (7.0, 7.2, 7.4, 7.6, 7.8):  # a well-known kind
+        make_generation(owner, State.READY, submitted_at=ago(40), completed_at=ago(40 - took))
+    running = make_generation(owner, State.PROCESSING, remote_id="x", submitted_at=ago(1))
+    assert estimates.typical_seconds(running) == pytest.approx(7.4, abs=0.05)
+    for _ in range(6):  # six more finish, each a second slower than the last known
+        done = make_generation(owner, State.REHOSTING, submitted_at=ago(30), completed_at=ago(21))
+        with django_assert_num_queries(0):
+            estimates.learned(done)
+            typical = estimates.typical_seconds(running)
+    assert typical == pytest.approx(9.0, abs=0.05)  # the median moved to the new ones
+    # A process that reads afresh (another worker) agrees with what this one learned.
+    assert estimates.typical_seconds(running, cached=False) == pytest.approx(typical)
+
+
 def test_polls_land_just_after_the_predicted_end_but_never_sooner_than_the_interval(
     owner, settings
 ):
