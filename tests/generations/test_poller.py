@@ -22,7 +22,8 @@ from ltxdash.core.models import Lease
 from ltxdash.generations import explain, pipeline, tasks
 from ltxdash.generations.apps import WATCHDOG_SCHEDULE
 from ltxdash.generations.estimates import forget_typical_durations
-from ltxdash.generations.models import Generation, GenerationEvent, State
+from ltxdash.generations.models import Generation, GenerationEvent, IllegalTransition, State
+from ltxdash.generations.models.moves import Move, move_many
 from ltxdash.generations.pipeline import loop, poller
 from ltxdash.generations.pipeline.poller import PollRow, save_polls
 from ltxdash.ltx.client import LTXClient
@@ -347,6 +348,85 @@ def test_it_runs_the_same_queries_for_ten_or_three_hundred_due_jobs(owner, setti
         "SELECT",
         "UPDATE",
     ]
+
+
+@pytest.mark.django_db
+def test_jobs_ltx_started_processing_move_together_in_the_same_queries_for_ten_or_three_hundred(
+    owner, settings
+):
+    settings.LTX_POLL_INTERVAL = 5.0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        job_id = request.url.path.rsplit("/", 1)[1]
+        status = "processing" if int(job_id[-1], 16) % 2 else "pending"
+        return httpx.Response(
+            200,
+            json={"id": job_id, "status": status, "created_at": "2026-01-15T10:00:00.000Z"},
+            headers={"x-request-id": f"req-{job_id[:6]}"},
+        )
+
+    queries = {}
+    for count in (10, 300):
+        Generation.objects.all().delete()
+        jobs = due_jobs(owner, count)
+        started = {g.pk for g in jobs if int(g.remote_id[-1], 16) % 2}
+        versions = {g.pk: g.version for g in jobs}
+        forget_typical_durations()
+        before = timezone.now()
+        with CaptureQueriesContext(connection) as captured:
+            report = poller.poll_due(client=mock_client(handler))
+        assert report.changed.get("processing", 0) == len(started)
+        queries[count] = [q["sql"].split()[0] for q in captured.captured_queries]
+        for job in Generation.objects.filter(pk__in=[g.pk for g in jobs]):
+            moved = job.pk in started
+            assert job.state == (State.PROCESSING if moved else State.PENDING)
+            assert job.version == versions[job.pk] + moved  # a card redraws only what moved
+            assert (job.processing_at is not None and job.processing_at >= before) == moved
+            assert job.poll_count == 1 and job.next_poll_at > before
+            assert job.last_request_id == f"req-{job.remote_id[:6]}"
+        events = GenerationEvent.objects.filter(generation__in=jobs, at__gte=before)
+        assert sorted(e.generation_id for e in events) == sorted(started)
+        assert {(e.from_state, e.to_state) for e in events} == {(State.PENDING, State.PROCESSING)}
+
+    assert queries[10] == queries[300]
+    assert [q for q in queries[300] if q not in ("SAVEPOINT", "RELEASE")] == [
+        "SELECT",  # the due jobs
+        "SELECT",  # the learned durations of their one kind
+        "UPDATE",  # the polls that moved nothing
+        "UPDATE",  # the jobs now processing ...
+        "INSERT",  # ... and their events
+    ]
+
+
+@pytest.mark.django_db
+def test_a_job_canceled_while_its_poll_was_out_is_not_moved_to_processing(owner):
+    started, canceled = due_jobs(owner, 2)
+    Generation.objects.filter(pk=canceled.pk).update(state=State.CANCELED)
+    fields = {"next_poll_at": timezone.now() + timedelta(seconds=5), "poll_count": 1}
+
+    moved = move_many(
+        State.PENDING,
+        State.PROCESSING,
+        [Move(started.pk, fields, "req-a"), Move(canceled.pk, fields, "req-b")],
+    )
+
+    assert moved == [started.pk]
+    assert states() == [State.PROCESSING, State.CANCELED]
+    assert list(
+        GenerationEvent.objects.filter(to_state=State.PROCESSING).values_list(
+            "generation_id", "request_id"
+        )
+    ) == [(started.pk, "req-a")]
+    started.refresh_from_db()
+    assert (started.poll_count, started.last_request_id) == (1, "req-a")
+
+
+@pytest.mark.django_db
+def test_many_move_only_as_the_state_machine_allows_and_never_past_the_ledger(owner):
+    with pytest.raises(IllegalTransition):
+        move_many(State.READY, State.PROCESSING, [])
+    with pytest.raises(ValueError, match="use Generation.transition"):
+        move_many(State.PROCESSING, State.FAILED, [])  # the ledger follows a failure
 
 
 @pytest.mark.django_db

@@ -7,10 +7,13 @@ pushed to just after it (never earlier than the interval allows), so a finished 
 once instead of up to an interval late. A failed poll backs off that job alone.
 
 A pass costs a fixed number of queries whatever the number of jobs: one SELECT of the jobs due
-within its window (and one of their keys, where workspaces have keys of their own), one UPDATE for every poll that moved no state (``save_polls``), and a
-``transition()`` for each job that did move (rare: once or twice in a job's life). Each poll is
-sent at its own due moment by a standing pool of threads (``window``), so a poll is on time
-whatever the size of the batch around it.
+within its window (and one of their keys, where workspaces have keys of their own), one UPDATE
+for every poll that moved no state (``save_polls``), one UPDATE and one INSERT of their events
+for the jobs LTX started processing, and the same for the jobs it finished (``move_many``: the
+moves every job makes, which touch only the row), plus a ``transition()`` for each job that
+failed or expired (the cost ledger follows those). Each finished job's copy is enqueued. Each
+poll is sent at its own due moment by a standing pool of threads (``window``), so a poll is on
+time whatever the size of the batch around it.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -40,6 +43,7 @@ from ltxdash.generations.models import (
     Generation,
     State,
 )
+from ltxdash.generations.models.moves import Move, move_many, update_from_values
 from ltxdash.generations.pipeline.clients import client_for, send_times
 from ltxdash.generations.pipeline.taskqueue import enqueue, nudge_dispatcher
 from ltxdash.generations.timing import (
@@ -73,9 +77,20 @@ _READ = (
     "poll_failures",
     "next_poll_at",
     "submitted_at",
+    "remote_created_at",  # with completed_at, how long it took (estimates.learned)
     "processing_at",
     "completed_at",
 )
+
+
+@dataclass
+class _Moves:
+    """A pass's jobs that moved the way every job does, written together at its end."""
+
+    started: list[Move] = field(default_factory=list)  # PENDING -> PROCESSING
+    finished: defaultdict[str, list[tuple[Generation, Move]]] = field(
+        default_factory=lambda: defaultdict(list)  # (PENDING or PROCESSING) -> REHOSTING
+    )
 
 
 @dataclass
@@ -198,8 +213,8 @@ def _apply(
     now = timezone.now()
     report.polled += len(due)
     paused = {key for key in clients if _pause_for_account(key, outcomes)}
-    completed: defaultdict[int | None, list[Generation]] = defaultdict(list)
     rows: list[PollRow] = []
+    moves = _Moves()
     failed: list[tuple[str, LTXError | None]] = []
     with transaction.atomic():
         for generation in due:
@@ -209,15 +224,14 @@ def _apply(
                 times.pop_poll(generation.endpoint, generation.remote_id) if times else None
             ) or now
             if isinstance(outcome, JobStatus):
-                kind = _apply_status(generation, outcome, sent, rows)
+                kind = _apply_status(generation, outcome, sent, rows, moves)
             else:
                 kind = _apply_failure(generation, outcome, sent, rows)
                 if kind == "backoff":
                     failed.append((generation.remote_id, outcome))
             report.changed[kind] = report.changed.get(kind, 0) + 1
-            if kind == "completed":
-                completed[generation.api_key_id].append(generation)
         save_polls(rows)
+        completed = _save_moves(moves)
     report.failures += len(failed)
     if failed:
         # One line a pass, not one a job: an API that is down fails every poll at once.
@@ -255,49 +269,41 @@ def _pause_for_account(key: int | None, outcomes: dict[Job, JobStatus | LTXError
 
 
 def save_polls(rows: Sequence[PollRow]) -> int:
-    """Write every poll of a pass that moved no state in one ``UPDATE ... FROM (VALUES ...)``:
-    its next poll, poll_count + 1, its failures in a row and its request id, each row only while
-    it is still in the state it was read in. Nothing a card shows changes: no version bump, no
-    event. Returns the number of rows written.
-
-    One statement whatever the number of rows; a CASE per row (what ``bulk_update`` writes)
-    costs about 30x more on SQLite and 10x the CPU on PostgreSQL (bench/bench_pipeline.py
-    poll-writes). UPDATE ... FROM needs SQLite 3.33 or later.
-    """
-    if not rows:
-        return 0
-    table = connection.ops.quote_name(Generation._meta.db_table)
-    names = ("id", "state", "next_poll_at", "poll_failures", "last_request_id")
-    columns = [_column(name) for name in names]
-    if connection.vendor == "postgresql":
-        # A literal in VALUES has no type of its own there.
-        row = ", ".join(f"CAST(%s AS {kind})" for _, kind in columns)
-    else:
-        row = ", ".join(["%s"] * len(columns))
-    adapt = connection.ops.adapt_datetimefield_value
-    params: list[Any] = []
-    for poll in rows:
-        params += [
-            poll.pk,
-            poll.state,
-            adapt(poll.next_poll_at),
-            poll.poll_failures,
-            poll.request_id or None,
-        ]
-    pk, state, next_poll_at, failures, request_id = (column for column, _ in columns)
-    count = _column("poll_count")[0]
-    # VALUES names its columns column1, column2 ... on both databases. Only the model's own
-    # names are spliced in; every value is a parameter.
-    sql = (
-        f"UPDATE {table} SET {next_poll_at} = polled.column3, "  # noqa: S608
-        f"{count} = {table}.{count} + 1, {failures} = polled.column4, "
-        f"{request_id} = COALESCE(polled.column5, {table}.{request_id}) "
-        f"FROM (VALUES {', '.join([f'({row})'] * len(rows))}) AS polled "
-        f"WHERE {table}.{pk} = polled.column1 AND {table}.{state} = polled.column2"
+    """Write every poll of a pass that moved no state in one statement
+    (``moves.update_from_values``): its next poll, poll_count + 1, its failures in a row and its
+    request id, each row only while it is still in the state it was read in. Nothing a card
+    shows changes: no version bump, no event. Returns the number of rows written."""
+    return int(
+        update_from_values(
+            ["id", "state", "next_poll_at", "poll_failures", "last_request_id"],
+            [(p.pk, p.state, p.next_poll_at, p.poll_failures, p.request_id or None) for p in rows],
+            assign=(
+                "{next_poll_at} = {v_next_poll_at}, "
+                "{poll_count} = {table}.{poll_count} + 1, {poll_failures} = {v_poll_failures}, "
+                "{last_request_id} = COALESCE({v_last_request_id}, {table}.{last_request_id})"
+            ),
+        )
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+
+
+def _save_moves(moves: _Moves) -> defaultdict[int | None, list[Generation]]:
+    """Write the pass's started and finished jobs (``move_many``), enqueue each finished job's
+    copy, and return the finished ones by key."""
+    move_many(State.PENDING, State.PROCESSING, moves.started)
+    completed: defaultdict[int | None, list[Generation]] = defaultdict(list)
+    for old, finished in moves.finished.items():
+        moved = set(move_many(old, State.REHOSTING, [m for _, m in finished], detail=FINISHED))
+        for generation, move in finished:
+            if generation.pk in moved:
+                for name, value in move.fields.items():
+                    setattr(generation, name, value)
+                enqueue("rehost_generation", generation.pk)
+                learned(generation)  # the next polls and sends of its kind know how long it took
+                completed[generation.api_key_id].append(generation)
+    return completed
+
+
+FINISHED = "Finished at LTX; copying the output."
 
 
 def _account_error(status: JobStatus) -> LTXError:
@@ -308,35 +314,29 @@ def _account_error(status: JobStatus) -> LTXError:
     )
 
 
-def _column(name: str) -> tuple[str, str]:
-    """A Generation field's column, quoted, and its type in this database."""
-    field = Generation._meta.get_field(name)
-    assert isinstance(field, models.Field) and field.column
-    return connection.ops.quote_name(field.column), field.db_type(connection) or ""
-
-
 def _apply_status(
-    generation: Generation, status: JobStatus, sent_at: datetime, rows: list[PollRow]
+    generation: Generation,
+    status: JobStatus,
+    sent_at: datetime,
+    rows: list[PollRow],
+    moves: _Moves,
 ) -> str:
     request_id = status.request_id or ""
     counted: dict[str, Any] = {"poll_count": generation.poll_count + 1, "poll_failures": 0}
     if status.status == "completed":
         completed = status.completed_at or timezone.now()
-        moved = generation.transition(
-            State.REHOSTING,
-            request_id=request_id,
-            detail="Finished at LTX; copying the output.",
-            completed_at=completed,
-            retention_ends_at=completed + RETENTION,
-            result_urls=dict(status.result),
-            next_poll_at=None,
-            next_attempt_at=later(timezone.now(), pickup_grace_seconds()),
-            claim_until=None,
+        fields = {
+            "completed_at": completed,
+            "retention_ends_at": completed + RETENTION,
+            "result_urls": dict(status.result),
+            "next_poll_at": None,
+            "next_attempt_at": later(timezone.now(), pickup_grace_seconds()),
+            "claim_until": None,
             **counted,
+        }
+        moves.finished[generation.state].append(
+            (generation, Move(generation.pk, fields, request_id))
         )
-        if moved:
-            enqueue("rehost_generation", generation.pk)
-            learned(generation)  # the next polls and sends of its kind know how long it took
         return "completed"
     if status.status == "failed":
         failure = status.error
@@ -352,8 +352,8 @@ def _apply_status(
         return "failed"
     next_poll = next_poll_after(generation, sent_at)
     if status.status == "processing" and generation.state == State.PENDING:
-        generation.transition(
-            State.PROCESSING, request_id=request_id, next_poll_at=next_poll, **counted
+        moves.started.append(
+            Move(generation.pk, {"next_poll_at": next_poll, **counted}, request_id)
         )
         return "processing"
     if status.status not in ("pending", "processing"):
