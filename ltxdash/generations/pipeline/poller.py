@@ -45,7 +45,7 @@ from ltxdash.generations.models import (
 )
 from ltxdash.generations.models.moves import Move, move_many, update_from_values
 from ltxdash.generations.pipeline.clients import client_for, send_times
-from ltxdash.generations.pipeline.taskqueue import enqueue, nudge_dispatcher
+from ltxdash.generations.pipeline.taskqueue import enqueue_each, nudge_dispatcher
 from ltxdash.generations.timing import (
     RETENTION,
     backoff,
@@ -297,9 +297,9 @@ def _save_moves(moves: _Moves) -> defaultdict[int | None, list[Generation]]:
             if generation.pk in moved:
                 for name, value in move.fields.items():
                     setattr(generation, name, value)
-                enqueue("rehost_generation", generation.pk)
                 learned(generation)  # the next polls and sends of its kind know how long it took
                 completed[generation.api_key_id].append(generation)
+    enqueue_each("rehost_generation", [(g.pk,) for jobs in completed.values() for g in jobs])
     return completed
 
 
