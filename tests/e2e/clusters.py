@@ -19,9 +19,15 @@ E2E_DATABASE = "ltxdash_e2e"
 E2E_REDIS_DB = 9  # CI's suite uses db 0
 
 
-def e2e_environment(tmp_path: Path, simulator_url: str) -> dict[str, str]:
+def e2e_environment(
+    tmp_path: Path,
+    simulator_url: str,
+    *,
+    database: str = E2E_DATABASE,
+    redis_db: int = E2E_REDIS_DB,
+) -> dict[str, str]:
     """The environment of every process of the run: SQLite in ``tmp_path`` unless the suite
-    runs on PostgreSQL/Redis, in which case a database and a Redis db of its own."""
+    runs on PostgreSQL/Redis, in which case a database and a Redis db of its own (emptied)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.e2e.settings",
@@ -35,28 +41,28 @@ def e2e_environment(tmp_path: Path, simulator_url: str) -> dict[str, str]:
         "LTXDASH_LOG_LEVEL": "WARNING",
     }
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        env["DATABASE_URL"] = _fresh_postgres_database(os.environ["DATABASE_URL"])
+        env["DATABASE_URL"] = _fresh_postgres_database(os.environ["DATABASE_URL"], database)
     if os.environ.get("REDIS_URL"):
-        env["REDIS_URL"] = _fresh_redis_db(os.environ["REDIS_URL"])
+        env["REDIS_URL"] = _fresh_redis_db(os.environ["REDIS_URL"], redis_db)
     return env
 
 
-def _fresh_postgres_database(url: str) -> str:
+def _fresh_postgres_database(url: str, name: str) -> str:
     import psycopg
 
     parts = urlsplit(url)
     admin = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {E2E_DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {E2E_DATABASE}")
-    return urlunsplit(parts._replace(path=f"/{E2E_DATABASE}"))
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def _fresh_redis_db(url: str) -> str:
+def _fresh_redis_db(url: str, db: int) -> str:
     import redis
 
     parts = urlsplit(url)
-    fresh = urlunsplit(parts._replace(path=f"/{E2E_REDIS_DB}"))
+    fresh = urlunsplit(parts._replace(path=f"/{db}"))
     redis.Redis.from_url(fresh).flushdb()
     return fresh
 

@@ -25,3 +25,11 @@ LTXDASH_PIPELINE_PROBE_SECONDS = 1.0
 LTXDASH_PIPELINE_REHOST_RETRY_SECONDS = 0.5
 LTXDASH_PIPELINE_FASTSTART_WINDOW_SECONDS = 10.0  # a killed rewrite is enqueued again soon
 LTXDASH_PIPELINE_FASTSTART_RETRY_SECONDS = 0.5
+
+# The deployment test's gunicorn processes render pages: static files straight from the source
+# tree (no collectstatic into the checkout), served by whitenoise as in production.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True

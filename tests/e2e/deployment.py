@@ -1,0 +1,220 @@
+"""A deployment beyond one machine, on this one: gunicorn web processes and qcluster processes
+sharing PostgreSQL, Redis and the media storage, against the simulator in a process of its own.
+The multi-process test (tests/e2e/test_deployment.py) and the load test (bench/loadtest.py)
+both stand on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.e2e.clusters import REPO, Cluster, e2e_environment, manage, wait_for
+from tests.fixtures.simulator import SimulatorProcess, free_port, run_simulator_process
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def scale_out_configured() -> str:
+    """Why the deployment cannot run here ("" when it can): it needs PostgreSQL and Redis."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return "needs PostgreSQL: set DATABASE_URL=postgres://..."
+    if not os.environ.get("REDIS_URL"):
+        return "needs Redis: set REDIS_URL=redis://..."
+    return ""
+
+
+class Web:
+    """``gunicorn ltxdash.wsgi`` as the README's production recipe runs it, in its own process
+    group (SIGKILL takes the arbiter and its workers down together)."""
+
+    def __init__(
+        self, name: str, env: dict[str, str], log_dir: Path, workers: int = 2, threads: int = 4
+    ) -> None:
+        self.name, self.env, self.port = name, env, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workers, self.threads = workers, threads
+        self.log_path = log_dir / f"gunicorn-{name}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "ltxdash.wsgi",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(self.threads),
+            "--timeout",
+            "120",
+            "--logger-class",
+            "ltxdash.core.gunicorn_logging.GunicornLogger",
+        ]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command,
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_for(self._answers, timeout=timeout, every=0.2)
+
+    def _answers(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise AssertionError(f"gunicorn {self.name} exited:\n{self.log()[-3000:]}")
+        try:
+            return httpx.get(f"{self.url}/accounts/login/", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def pids(self) -> list[int]:
+        """The arbiter and its workers."""
+        if self.process is None:
+            return []
+        found = subprocess.run(
+            ["pgrep", "-g", str(self.process.pid)], capture_output=True, text=True, check=False
+        )
+        return [int(pid) for pid in found.stdout.split()]
+
+    def kill(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):  # the group is gone already
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=15)
+        self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class Member:
+    """One person in a browser, as far as the server can tell: a session cookie, the CSRF
+    token, and htmx's header on the requests htmx sends."""
+
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=60, follow_redirects=False)
+
+    def use(self, base_url: str) -> None:
+        """Go on with the same session through another web process."""
+        self.http.base_url = httpx.URL(base_url)
+
+    def log_in(self, username: str, password: str) -> None:
+        page = self.http.get("/accounts/login/")
+        token = CSRF.search(page.text)
+        assert token, page.text[:500]
+        answer = self.http.post(
+            "/accounts/login/",
+            data={"username": username, "password": password, "csrfmiddlewaretoken": token[1]},
+        )
+        assert answer.status_code == 302, (answer.status_code, answer.text[:500])
+
+    def generate(self, prompt: str, takes: int = 1) -> httpx.Response:
+        answer = self.http.post(
+            "/",
+            data={
+                "mode": "text-to-video",
+                "prompt": prompt,
+                "model": "ltx-2-3-fast",
+                "resolution": "1920x1080",
+                "fps": "24",
+                "duration": "6",
+                "count": str(takes),
+            },
+            headers={"HX-Request": "true", "X-CSRFToken": self.http.cookies["csrftoken"]},
+        )
+        assert answer.status_code == 200, (answer.status_code, answer.text[:500])
+        return answer
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class Deployment:
+    def __init__(self, tmp_path: Path, env: dict[str, str], sim: SimulatorProcess) -> None:
+        self.tmp_path, self.env, self.sim = tmp_path, env, sim
+        self.webs: list[Web] = []
+        self.clusters: list[Cluster] = []
+
+    def team(self, *args: str | int) -> dict[str, Any]:
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.e2e.team", *map(str, args)],
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if done.returncode:
+            raise AssertionError(f"team {args} failed:\n{done.stdout}\n{done.stderr}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def logs(self) -> str:
+        parts = [f"== {w.name}\n{w.log()[-3000:]}" for w in self.webs]
+        parts += [f"== {c.name}\n{c.log()[-3000:]}" for c in self.clusters]
+        return "\n".join(parts)
+
+
+@contextlib.contextmanager
+def deployment(
+    tmp_path: Path,
+    *,
+    webs: int = 2,
+    clusters: int = 2,
+    database: str = "ltxdash_deploy",
+    redis_db: int = 8,
+    environment: dict[str, str] | None = None,
+    **simulator: Any,
+) -> Iterator[Deployment]:
+    """Start the simulator, migrate a fresh database, then ``webs`` gunicorn processes and
+    ``clusters`` qcluster processes; stop everything on the way out."""
+    with run_simulator_process(tmp_path / "sim", **simulator) as sim:
+        env = e2e_environment(tmp_path, sim.url, database=database, redis_db=redis_db)
+        env |= environment or {}
+        manage(env, "migrate", "--no-input", "-v", "0", timeout=300)
+        running = Deployment(tmp_path, env, sim)
+        try:
+            for n in range(webs):
+                running.webs.append(Web(chr(ord("a") + n), env, tmp_path))
+                running.webs[-1].start()
+            for n in range(clusters):
+                running.clusters.append(Cluster(chr(ord("a") + n), env, tmp_path))
+                running.clusters[-1].start()
+            yield running
+        finally:
+            for cluster in running.clusters:
+                cluster.stop()
+            for web in running.webs:
+                web.stop()
+
+
+def settle(check: Any, *, timeout: float, every: float = 0.5) -> Any:
+    """wait_for, with a little time for the processes to start."""
+    time.sleep(0.1)
+    return wait_for(check, timeout=timeout, every=every)
