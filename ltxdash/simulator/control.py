@@ -82,6 +82,7 @@ def list_jobs(
                 "submits": 1,  # each submit makes its own job: the API has no idempotency key
                 "polls": row["polls"],  # by its own key (the polls it answered)
                 "polls_by_account": json.loads(row["polls_by_account"]),  # by every key
+                "poll_gap_max": round(row["poll_gap_max"], 3),  # longest wait between polls
                 "downloads": row["downloads"],
                 "body": json.loads(row["body"]),
             }

@@ -81,6 +81,10 @@ _COLUMNS = (
     ("jobs", "polls_by_account", "TEXT NOT NULL DEFAULT '{}'"),
     # Outputs beside result_key's: {result key: [file name, render spec]} (HDR's MP4).
     ("jobs", "extra_results", "TEXT NOT NULL DEFAULT '{}'"),
+    # When the job was last polled, and the longest wait between two polls of it (the first
+    # counted from its creation): how well a poller kept time, for the load test.
+    ("jobs", "last_polled_at", "REAL"),
+    ("jobs", "poll_gap_max", "REAL NOT NULL DEFAULT 0"),
 )
 # Indexes on those columns (made once the columns exist).
 _INDEXES = """
@@ -97,7 +101,9 @@ _POLL_COLUMNS = (
 _POLL = (
     f"UPDATE jobs SET polls = polls + (account IS NULL OR account = :account), "  # noqa: S608
     "polls_by_account = json_set(polls_by_account, :path, "
-    "COALESCE(json_extract(polls_by_account, :path), 0) + 1) "
+    "COALESCE(json_extract(polls_by_account, :path), 0) + 1), "
+    "poll_gap_max = MAX(poll_gap_max, :now - COALESCE(last_polled_at, created_at)), "
+    "last_polled_at = :now "
     f"WHERE id = :id AND endpoint = :endpoint RETURNING {_POLL_COLUMNS}"
 )
 
@@ -280,6 +286,7 @@ class Store:
                     "path": f'$."{short(account)}"',
                     "id": job_id,
                     "endpoint": endpoint,
+                    "now": time.time(),
                 },
             )
             .fetchone()

@@ -223,6 +223,19 @@ def test_it_counts_submits_and_polls(api, ltx_simulator):
     assert (stats["jobs"], stats["polls"]) == (1, 3)
 
 
+def test_it_records_the_longest_wait_between_polls_of_a_job(api, ltx_simulator):
+    import time
+
+    job_id = submit(api)
+    api.get(f"/v2/text-to-video/{job_id}")
+    time.sleep(0.6)  # the longest gap, between the first and second poll
+    api.get(f"/v2/text-to-video/{job_id}")
+    api.get(f"/v2/text-to-video/{job_id}")
+
+    [job] = ltx_simulator.jobs()
+    assert 0.6 <= job["poll_gap_max"] < 1.5
+
+
 def test_it_keeps_jobs_across_a_restart(tmp_path):
     first = SimulatorServer(tmp_path, pending_seconds=0, processing_seconds=0).start()
     import httpx
