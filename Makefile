@@ -8,6 +8,8 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 RUN_STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
+LOAD_STAMP := $(VENV)/.installed-load
+LOADTEST_ARGS ?=
 PYTEST_ARGS ?=
 # `make test` spreads the tests over one process per core (pytest-xdist); TEST_WORKERS=0 runs
 # them in this one process.
@@ -24,7 +26,7 @@ for p in $$(ls -d "$$HOME"/.pyenv/versions/3.*/bin/python3 2>/dev/null | sort -r
 done; exit 1
 endef
 
-.PHONY: help run test lint format typecheck bench screenshots clean-venv
+.PHONY: help run test lint format typecheck bench loadtest screenshots clean-venv
 
 help:
 	@echo "make run    start ltxdash on http://127.0.0.1:$${PORT:-8000} (creates .venv on first use)"
@@ -32,6 +34,7 @@ help:
 	@echo "make lint   ruff check + format check"
 	@echo "make typecheck  mypy with django-stubs (also part of make test)"
 	@echo "make bench  run the benchmarks in bench/"
+	@echo "make loadtest  the load test against a multi-process deployment (PostgreSQL + Redis)"
 	@echo "make screenshots  retake the README's screenshots (docs/screenshots/)"
 
 $(PY):
@@ -49,6 +52,10 @@ $(RUN_STAMP): pyproject.toml | $(PY)
 $(TEST_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@ $(RUN_STAMP)
+
+$(LOAD_STAMP): pyproject.toml $(TEST_STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,load]'
+	@touch $@
 
 run: $(RUN_STAMP)
 	@$(PY) manage.py migrate --no-input -v 0
@@ -77,6 +84,9 @@ typecheck: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+loadtest: $(LOAD_STAMP)
+	$(PY) bench/loadtest.py $(LOADTEST_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)
