@@ -84,6 +84,12 @@ def run_pass(
     return report
 
 
+def _renew_every() -> float:
+    """How often a running loop renews its lease: well within the lease's time to live, and
+    often enough for /healthz (``poller_alive``) to see the heartbeat."""
+    return min(1.0, lease_seconds() / 4, poll_interval())
+
+
 def _housekeeping_every() -> float:
     """Recovery, copies and dispatch run this often; polls as often as they fall due."""
     return min(1.0, poll_interval() / 5)
@@ -166,6 +172,7 @@ def run_loop(
     logger.info("Pipeline loop %s started", holder)
     held: bool | None = True
     housekept = -math.inf
+    renewed = time.monotonic()
     failed = False
     while True:
         if held:
@@ -190,7 +197,10 @@ def run_loop(
             return "stopped"
         if remaining <= 0:
             return "handover"  # keep the lease: our successor takes it over by name
+        if time.monotonic() - renewed < _renew_every():
+            continue  # passes come several a second; the lease is renewed about once a second
         held = _renew(holder)
+        renewed = time.monotonic()
         if held is False:
             logger.warning("Pipeline loop %s lost its lease; stopping", holder)
             return "lost"
