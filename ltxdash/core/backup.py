@@ -594,14 +594,39 @@ def restore(
 
     ``known_migrations`` (app, name) are those this code has: a backup with others was made by a
     newer ltxdash and is refused. Every file is checked against the manifest as it is copied;
-    on any problem nothing is left in ``data_dir`` beyond what was there."""
+    on any problem nothing is left in ``data_dir`` beyond what was there, and what this process
+    generated there at start-up is removed too (so the next attempt finds the folder empty)."""
     src = Path(os.path.abspath(src))
     data_dir = Path(os.path.abspath(data_dir))
+    fresh = {Path(os.path.abspath(p)) for p in replaceable}
+    try:
+        return _restore(src, data_dir, fresh, known_migrations, say)
+    except BaseException:
+        _undo_startup(data_dir, fresh)
+        raise
+
+
+def _undo_startup(data_dir: Path, fresh: set[Path]) -> None:
+    for path in sorted(fresh, reverse=True):
+        if path.parent == data_dir and path.is_file() and not path.is_symlink():
+            _remove(path)
+    if data_dir in fresh:
+        with contextlib.suppress(OSError):
+            data_dir.rmdir()  # only if empty
+
+
+def _restore(
+    src: Path,
+    data_dir: Path,
+    fresh: set[Path],
+    known_migrations: set[tuple[str, str]] | None,
+    say: Say,
+) -> dict[str, Any]:
     manifest = read_manifest(src)
     files: list[dict[str, Any]] = manifest["files"]
     if _inside(data_dir.resolve(), src.resolve()) or _inside(src.resolve(), data_dir.resolve()):
         raise BackupError(f"The backup {src} and the data folder {data_dir} overlap.")
-    leftovers = _check_target(data_dir, {Path(os.path.abspath(p)) for p in replaceable})
+    leftovers = _check_target(data_dir, fresh)
     _check_present(src, files)
     if known_migrations is not None:
         _check_migrations(src / DATABASE, manifest, known_migrations)

@@ -57,4 +57,4 @@ class Command(BaseCommand):
                 )
             )
         for item in manifest["not_included"]:
-            self.stdout.write(f"Not included: {item['path']} ({item['why']}).")
+            self.stdout.write(f"Not included: {item['path']}: {item['why']}.")
