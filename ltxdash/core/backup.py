@@ -129,9 +129,6 @@ def source_from_settings() -> Source:
             "`manage.py backup` cannot snapshot it. Back up PostgreSQL with "
             "`pg_dump -Fc` and restore with `pg_restore` (" + SEE_README + ")."
         )
-    name = str(db["NAME"])
-    if name == ":memory:" or name.startswith("file:") or "mode=memory" in name:
-        raise BackupError("The database is in memory: there is no file to back up.")
     storage = storages["default"]
     if not isinstance(storage, FileSystemStorage):
         raise BackupError(
@@ -139,6 +136,9 @@ def source_from_settings() -> Source:
             "`manage.py backup` cannot copy them. Keep them with the object store's own "
             "versioning or replication (" + SEE_README + ")."
         )
+    name = str(db["NAME"])
+    if name == ":memory:" or name.startswith("file:") or "mode=memory" in name:
+        raise BackupError("The database is in memory: there is no file to back up.")
     data_dir = Path(settings.DATA_DIR).resolve()
     database = Path(name).resolve()
     media = Path(storage.location).resolve()
@@ -236,13 +236,15 @@ def _backup(source: Source, dest: Path, say: Say) -> dict[str, Any]:
         snapshot_database(source.database, dest / DATABASE)
         referenced = referenced_files(dest / DATABASE)
         copied = _copy_media(source, media_dest, media)
-        missing = {name for name in referenced if f"{MEDIA}/{name}" not in media}
+        previous, missing = missing, {n for n in referenced if f"{MEDIA}/{n}" not in media}
         say(
             f"Round {rounds}: database snapshot taken, {copied} media file"
             f"{'' if copied == 1 else 's'} copied"
-            + (f", {len(missing)} referenced file(s) gone meanwhile" if missing else "")
+            + (f", {len(missing)} referenced file(s) not found" if missing else "")
         )
-        if not missing:
+        # Done when every referenced file is here, or when two snapshots in a row refer to the
+        # same absent files: those are missing from the live data itself, not deleted meanwhile.
+        if not missing or missing == previous:
             break
     _prune(source, media_dest, media, referenced)
 
@@ -608,7 +610,7 @@ def restore(
 
 def _undo_startup(data_dir: Path, fresh: set[Path]) -> None:
     for path in sorted(fresh, reverse=True):
-        if path.parent == data_dir and path.is_file() and not path.is_symlink():
+        if path.parent == data_dir and _still_fresh(path, fresh):
             _remove(path)
     if data_dir in fresh:
         with contextlib.suppress(OSError):
@@ -631,10 +633,11 @@ def _restore(
     if known_migrations is not None:
         _check_migrations(src / DATABASE, manifest, known_migrations)
 
+    made_it = not data_dir.exists()
     _private_dir(data_dir)
     staging = data_dir / f".ltxdash-restore-{secrets.token_hex(4)}"
-    _private_dir(staging)
     try:
+        _private_dir(staging)
         for item in files:
             target = staging / item["path"]
             _private_dir(target.parent)
@@ -659,6 +662,9 @@ def _restore(
         staging.rmdir()
     except BaseException:
         _remove(staging)
+        if made_it:
+            with contextlib.suppress(OSError):
+                data_dir.rmdir()
         raise
     say(
         f"Restored {len(files)} files ({size_words(_total(files))}) from {src} into {data_dir}, "
@@ -676,10 +682,7 @@ def _check_target(data_dir: Path, replaceable: set[Path]) -> list[Path]:
     if not data_dir.is_dir():
         return leftovers
     for entry in sorted(data_dir.iterdir()):
-        fresh = entry in replaceable and entry.is_file() and not entry.is_symlink()
-        if fresh and entry.name == DATABASE and entry.stat().st_size != 0:
-            fresh = False  # something wrote to it: a database, not the empty file of start-up
-        if not fresh:
+        if not _still_fresh(entry, replaceable):
             raise BackupError(
                 f"The data folder {data_dir} is not empty ({entry.name} is there). Restore only "
                 "goes into an empty folder, so nothing is overwritten: set LTXDASH_DATA_DIR (or "
@@ -687,6 +690,15 @@ def _check_target(data_dir: Path, replaceable: set[Path]) -> list[Path]:
             )
         leftovers.append(entry)
     return leftovers
+
+
+def _still_fresh(path: Path, fresh: set[Path]) -> bool:
+    """``path`` is a file this process generated at start-up and nothing has written to since
+    (as far as can be told: the database file start-up makes is empty)."""
+    if path not in fresh or path.is_symlink() or not path.is_file():
+        return False
+    # Something wrote to it: a database now, not the empty file of start-up.
+    return not (path.name == DATABASE and path.stat().st_size != 0)
 
 
 def _check_migrations(
