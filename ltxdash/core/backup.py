@@ -604,11 +604,15 @@ def restore(
     try:
         return _restore(src, data_dir, fresh, known_migrations, say)
     except BaseException:
-        _undo_startup(data_dir, fresh)
+        undo_startup(data_dir, fresh)
         raise
 
 
-def _undo_startup(data_dir: Path, fresh: set[Path]) -> None:
+def undo_startup(data_dir: Path, fresh: Iterable[Path]) -> None:
+    """Remove from ``data_dir`` the files this process generated there at start-up and nothing
+    used since (and the folder, if it made it and it is empty now)."""
+    fresh = {Path(os.path.abspath(p)) for p in fresh}
+    data_dir = Path(os.path.abspath(data_dir))
     for path in sorted(fresh, reverse=True):
         if path.parent == data_dir and _still_fresh(path, fresh):
             _remove(path)

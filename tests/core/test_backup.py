@@ -151,12 +151,14 @@ def test_a_backup_restores_into_a_fresh_data_folder_that_starts_from_it(live, tm
     for name in ("secret_key", "encryption_key"):
         assert (live / name).read_text().strip() not in made.stdout + made.stderr
 
-    checked = manage(live, "restore", "--check", str(dest))
+    # Checking it leaves no data folder behind (start-up makes one), so a restore can follow.
+    fresh = tmp_path / "restored"
+    checked = manage(fresh, "restore", "--check", str(dest))
     assert checked.returncode == 0 and "all 7 files match" in checked.stdout, checked
+    assert not fresh.exists()
 
     # Restore into a folder that does not exist yet (its start-up makes it, and generates a
     # secret key and an empty database there, which the backup's replace).
-    fresh = tmp_path / "restored"
     restored = manage(fresh, "restore", str(dest))
     assert restored.returncode == 0, restored.stderr
     assert {k: v for k, v in files_of(fresh).items()} == {

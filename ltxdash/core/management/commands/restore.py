@@ -36,17 +36,22 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, src: str, data_dir: str | None, check: bool, **options: Any):
+        default = Path(settings.DATA_DIR)
+        target = Path(data_dir).resolve() if data_dir else default
         try:
             if check:
                 backup.verify(Path(src), say=self.stdout.write)
-                return
-            self._restore(Path(src), data_dir)
+            else:
+                self._restore(Path(src), target, default)
         except backup.BackupError as error:
             raise CommandError(str(error)) from None
+        finally:
+            if check or target != default:
+                # This run needed no data folder of its own: leave none behind (a restore into
+                # it later would find it not empty).
+                backup.undo_startup(default, env.created_at_startup())
 
-    def _restore(self, src: Path, data_dir: str | None) -> None:
-        default = Path(settings.DATA_DIR)
-        target = Path(data_dir).resolve() if data_dir else default
+    def _restore(self, src: Path, target: Path, default: Path) -> None:
         if target == default:
             database = settings.DATABASES["default"]
             embedded = database["ENGINE"] == "django.db.backends.sqlite3" and (
