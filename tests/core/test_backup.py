@@ -384,3 +384,15 @@ def test_the_running_settings_name_their_secrets_and_what_is_left_out(settings, 
     left_out = {path for path, _why in source.left_out}
     assert Path(settings.LTXDASH_TMP_DIR).resolve() in left_out
     assert Path(settings.LTXDASH_SERVE_STATUS_FILE).resolve() in left_out
+
+
+def test_restore_into_another_folder_with_data_dir(live, tmp_path):
+    dest = tmp_path / "backup"
+    backup.backup(source_of(live), dest)
+    elsewhere = tmp_path / "elsewhere"
+    unused = tmp_path / "unused"  # this run's LTXDASH_DATA_DIR
+    restored = manage(unused, "restore", str(dest), "--data-dir", str(elsewhere))
+    assert restored.returncode == 0, restored.stderr
+    assert f"Start ltxdash with LTXDASH_DATA_DIR={elsewhere}" in restored.stdout
+    assert files_of(elsewhere) == {k: v for k, v in files_of(dest).items() if k != "manifest.json"}
+    assert not unused.exists()  # what its start-up generated there is gone again
