@@ -359,7 +359,19 @@ def test_backup_refuses_postgresql_and_points_at_pg_dump(live, tmp_path):
     assert not (tmp_path / "backup").exists()
 
 
-def test_backup_refuses_media_that_are_not_on_the_local_disk(settings):
+@pytest.fixture
+def file_database(settings, tmp_path):
+    """Settings whose database is a SQLite file, whatever the suite runs on (only read here:
+    nothing connects to it)."""
+    settings.DATABASES = {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "db.sqlite3")}
+    }
+    return settings
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_backup_refuses_media_that_are_not_on_the_local_disk(file_database):
+    settings = file_database
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
@@ -369,10 +381,8 @@ def test_backup_refuses_media_that_are_not_on_the_local_disk(settings):
 
 
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
-def test_the_running_settings_name_their_secrets_and_what_is_left_out(settings, tmp_path):
-    settings.DATABASES = {
-        "default": {**settings.DATABASES["default"], "NAME": str(tmp_path / "db.sqlite3")}
-    }
+def test_the_running_settings_name_their_secrets_and_what_is_left_out(file_database, tmp_path):
+    settings = file_database
     settings.DATA_DIR = tmp_path
     settings.LTXDASH_SECRET_KEY_FILE = tmp_path / "secret_key"
     settings.LTXDASH_ENCRYPTION_KEY_FILE = tmp_path / "encryption_key"
