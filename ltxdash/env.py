@@ -208,6 +208,18 @@ def _check_range(name: str, number: float, low: float | None, high: float | None
         raise ImproperlyConfigured(f"{name} must be at most {high}; got {number}")
 
 
+# Paths this process created while reading its settings (the data folder, an empty database
+# file, generated secrets): ``manage.py restore`` may restore into a data folder that holds only
+# these, since starting the command made them.
+_CREATED: list[Path] = []
+
+
+def created_at_startup() -> tuple[Path, ...]:
+    """The folders and files that private_dir(), private_file() and secret_from_file() created
+    in this process (not those they found)."""
+    return tuple(_CREATED)
+
+
 def private_dir(path: Path) -> Path:
     """Create ``path`` (and missing parents) readable by this user only (0700) if it is missing.
 
@@ -216,6 +228,7 @@ def private_dir(path: Path) -> Path:
     if not path.is_dir():
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(path, 0o700)  # mkdir's mode goes through the umask; say it exactly
+        _CREATED.append(path)
     return path
 
 
@@ -229,6 +242,7 @@ def private_file(path: Path) -> Path:
     private_dir(path.parent)
     with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        _CREATED.append(path)
     return path
 
 
@@ -246,6 +260,7 @@ def secret_from_file(path: Path, make: Callable[[], str] | None = None) -> str:
         return path.read_text().strip()
     with os.fdopen(fd, "w") as handle:
         handle.write(secret + "\n")
+    _CREATED.append(path)
     return secret
 
 

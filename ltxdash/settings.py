@@ -36,9 +36,14 @@ from ltxdash.ltx import catalog
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = private_dir(Path(env_str("LTXDASH_DATA_DIR", str(BASE_DIR / "data"))).resolve())
 
+# Secrets generated into the data folder when their variables are unset (`manage.py backup`
+# copies them with the database and the media).
+LTXDASH_SECRET_KEY_FILE = DATA_DIR / "secret_key"
+LTXDASH_ENCRYPTION_KEY_FILE = DATA_DIR / "encryption_key"
+
 # --- Core -------------------------------------------------------------------------------------
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = env_str("DJANGO_SECRET_KEY") or secret_from_file(DATA_DIR / "secret_key")
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or secret_from_file(LTXDASH_SECRET_KEY_FILE)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -314,7 +319,7 @@ LTX_MAX_CONCURRENCY = env_int("LTX_MAX_CONCURRENCY", 2, min_value=1, max_value=1
 # "The workspace's own LTX key").
 # Unset, a key is generated into the data folder: set it outside, so a copy of the data folder
 # alone does not carry what decrypts the workspaces' keys.
-LTXDASH_ENCRYPTION_KEYS = env_fernet_keys("LTXDASH_ENCRYPTION_KEYS", DATA_DIR / "encryption_key")
+LTXDASH_ENCRYPTION_KEYS = env_fernet_keys("LTXDASH_ENCRYPTION_KEYS", LTXDASH_ENCRYPTION_KEY_FILE)
 LTX_POLL_INTERVAL = env_float("LTX_POLL_INTERVAL", 5.0, min_value=0.05, max_value=3600)
 # Largest output we copy into our storage (a safety valve, not an API limit).
 LTXDASH_MAX_OUTPUT_BYTES = env_int("LTXDASH_MAX_OUTPUT_BYTES", 2 * 1024**3, min_value=1024)

@@ -17,22 +17,27 @@ from urllib.parse import urlsplit, urlunsplit
 REPO = Path(__file__).resolve().parents[2]
 E2E_DATABASE = "ltxdash_e2e"
 E2E_REDIS_DB = 9  # CI's suite uses db 0
+_SERVERS = ("DATABASE_URL", "REDIS_URL")
 
 
 def e2e_environment(
     tmp_path: Path,
     simulator_url: str,
     *,
+    embedded: bool = False,
+    data: str = "data",
     database: str = E2E_DATABASE,
     redis_db: int = E2E_REDIS_DB,
 ) -> dict[str, str]:
-    """The environment of every process of the run: SQLite in ``tmp_path`` unless the suite
-    runs on PostgreSQL/Redis, in which case a database and a Redis db of its own (emptied)."""
+    """The environment of every process of the run: SQLite in ``tmp_path / data`` unless the
+    suite runs on PostgreSQL/Redis, in which case a database and a Redis db of its own
+    (``database``, ``redis_db``; emptied). ``embedded``: the embedded default whatever the
+    suite runs on (SQLite, the ORM broker)."""
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not (embedded and k in _SERVERS)},
         "DJANGO_SETTINGS_MODULE": "tests.e2e.settings",
         "PYTHONUNBUFFERED": "1",
-        "LTXDASH_DATA_DIR": str(tmp_path / "data"),
+        "LTXDASH_DATA_DIR": str(tmp_path / data),
         "LTX_API_KEY": "sk-e2e",
         "LTX_API_BASE_URL": simulator_url,
         "LTX_POLL_INTERVAL": "0.2",
@@ -40,6 +45,8 @@ def e2e_environment(
         "LTXDASH_WORKERS": "2",
         "LTXDASH_LOG_LEVEL": "WARNING",
     }
+    if embedded:
+        return env
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         env["DATABASE_URL"] = _fresh_postgres_database(os.environ["DATABASE_URL"], database)
     if os.environ.get("REDIS_URL"):
@@ -81,9 +88,9 @@ def manage(env: dict[str, str], *args: str, timeout: float = 120) -> str:
     return done.stdout
 
 
-def scenario(env: dict[str, str], command: str) -> dict[str, Any]:
+def scenario(env: dict[str, str], command: str, *args: str) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-m", "tests.e2e.scenario", command],
+        [sys.executable, "-m", "tests.e2e.scenario", command, *args],
         cwd=REPO,
         env=env,
         capture_output=True,

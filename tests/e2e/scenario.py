@@ -1,6 +1,6 @@
 """What the end-to-end test asks of the application, run as its own process:
 
-    python -m tests.e2e.scenario create-first|create-second|snapshot
+    python -m tests.e2e.scenario create-first|create-second|create-more|snapshot|...
 
 with ``DJANGO_SETTINGS_MODULE=tests.e2e.settings`` and the test's environment. It makes clips
 the way the web views do (``pipeline.create_generations``) and prints JSON.
@@ -163,13 +163,75 @@ def snapshot() -> dict:
     }
 
 
+def create_more(count: str = "3") -> dict:
+    """More text-to-video clips of alice's (made by create-first), queued now."""
+    from django.contrib.auth import get_user_model
+
+    from ltxdash.generations import pipeline
+
+    alice = get_user_model().objects.get(username="alice")
+    t2v = {"model": "ltx-2-3-fast", "duration": 6, "resolution": "1920x1080", "fps": 24}
+    made = []
+    for n in range(int(count)):
+        made += pipeline.create_generations(
+            owner=alice,
+            endpoint="text-to-video",
+            params={**t2v, "prompt": f"alice later t2v {n}"},
+            inputs={},
+        )
+    return {"created": [g.pk for g in made]}
+
+
+SECRET_KEY_OF_CAROL = "sk-carol-own-key-0123456789"
+
+
+def secrets_setup() -> dict:
+    """What needs the secret key and the encryption key: a logged-in session of alice's, and a
+    workspace (carol's, with no clips) with its own LTX key, stored encrypted."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from ltxdash.workspaces import current
+    from ltxdash.workspaces.models import ApiKey
+
+    users = get_user_model().objects
+    carol = users.create_user("carol", password="carol-pass-123")
+    membership = current.membership(carol)
+    assert membership is not None
+    ApiKey.store(membership.workspace, SECRET_KEY_OF_CAROL, by=carol)
+    session = SessionStore()
+    session["_auth_user_id"] = str(users.get(username="alice").pk)
+    session.create()
+    return {"session": session.session_key}
+
+
+def secrets_check(session_key: str) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from ltxdash.workspaces.models import ApiKey
+
+    carol = get_user_model().objects.get(username="carol")
+    key = ApiKey.objects.get(workspace__memberships__user=carol, retired_at__isnull=True)
+    alice_id = SessionStore(session_key=session_key).load().get("_auth_user_id")
+    return {
+        "api_key_decrypts": key.secret() == SECRET_KEY_OF_CAROL,
+        "session_user": get_user_model().objects.get(pk=alice_id).username if alice_id else None,
+    }
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.e2e.settings")
     django.setup()
-    command = sys.argv[1]
-    result = {"create-first": create_first, "create-second": create_second, "snapshot": snapshot}[
-        command
-    ]()
+    command, args = sys.argv[1], sys.argv[2:]
+    result = {
+        "create-first": create_first,
+        "create-second": create_second,
+        "create-more": create_more,
+        "snapshot": snapshot,
+        "secrets-setup": secrets_setup,
+        "secrets-check": secrets_check,
+    }[command](*args)
     print(json.dumps(result))
 
 
