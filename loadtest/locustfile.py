@@ -35,7 +35,7 @@ class Member(HttpUser):
             self.client.base_url = HOSTS[number % len(HOSTS)]
         page = self.client.get("/accounts/login/", name="login page")
         token = CSRF.search(page.text)
-        self.client.post(
+        with self.client.post(
             "/accounts/login/",
             data={
                 "username": f"member{number}",
@@ -43,43 +43,58 @@ class Member(HttpUser):
                 "csrfmiddlewaretoken": token[1] if token else "",
             },
             name="log in",
-        )
+            allow_redirects=False,
+            catch_response=True,
+        ) as answer:
+            if answer.status_code != 302:  # the form again: not logged in
+                answer.failure(f"login as member{number} answered {answer.status_code}")
+
+    def _get(self, path: str, name: str, ok: tuple[int, ...] = (200,), **kwargs) -> None:
+        """A request that counts as an error unless answered ``ok``: a redirect to the login
+        page (a lost session) is an error, not a page."""
+        with self.client.get(
+            path, name=name, allow_redirects=False, catch_response=True, **kwargs
+        ) as answer:
+            if answer.status_code not in ok:
+                answer.failure(f"{answer.status_code} {answer.headers.get('Location', '')}")
 
     def _csrf(self) -> dict[str, str]:
         return {**HTMX, "X-CSRFToken": self.client.cookies.get("csrftoken", "")}
 
     @task(5)
     def gallery(self) -> None:
-        self.client.get("/gallery/", name="gallery")
+        self._get("/gallery/", "gallery")
 
     @task(3)
     def open_clip(self) -> None:
         if CLIPS:
             clip, _, _ = random.choice(CLIPS)
-            self.client.get(f"/gallery/{clip}/", name="clip page")
+            self._get(f"/gallery/{clip}/", "clip page")
 
     @task(3)
     def seek(self) -> None:
         if CLIPS:
             _, output, size = random.choice(CLIPS)
             start = random.randrange(0, max(1, size - 65536))
-            self.client.get(
+            # 206 from Django (or nginx); with media on S3, a presigned redirect to the bucket.
+            self._get(
                 f"/gallery/files/{output}",
+                "video seek (Range)",
+                ok=(206, 302),
                 headers={"Range": f"bytes={start}-{start + 65535}"},
-                name="video seek (Range)",
             )
 
     @task(6)
     def refresh(self) -> None:
-        self.client.get("/generations/refresh", headers=HTMX, name="status refresh")
+        self._get("/generations/refresh", "status refresh", ok=(200, 204), headers=HTMX)
 
     @task(1)
     def create_page(self) -> None:
-        self.client.get("/", name="create page")
+        self._get("/", "create page")
 
     @task(1)
     def generate(self) -> None:
-        self.client.post(
+        with self.client.post(
             "/",
             data={
                 "mode": "text-to-video",
@@ -92,4 +107,8 @@ class Member(HttpUser):
             },
             headers=self._csrf(),
             name="generate",
-        )
+            allow_redirects=False,
+            catch_response=True,
+        ) as answer:
+            if answer.status_code != 200:
+                answer.failure(f"{answer.status_code}")

@@ -46,7 +46,7 @@ def pickup_grace_seconds() -> float:
 
 
 def lease_seconds() -> float:
-    """The poller lease's time to live: renewed every pass, so a few intervals."""
+    """The poller lease's time to live: renewed about once a second, so a few intervals."""
     default = max(15.0, 4 * poll_interval())
     return tunable("LTXDASH_POLLER_LEASE_SECONDS", default)
 

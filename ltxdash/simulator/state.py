@@ -102,8 +102,12 @@ _POLL = (
     f"UPDATE jobs SET polls = polls + (account IS NULL OR account = :account), "  # noqa: S608
     "polls_by_account = json_set(polls_by_account, :path, "
     "COALESCE(json_extract(polls_by_account, :path), 0) + 1), "
-    "poll_gap_max = MAX(poll_gap_max, :now - COALESCE(last_polled_at, created_at)), "
-    "last_polled_at = :now "
+    # Only the job's own poller's polls, up to the first one after the job ended: its cadence.
+    "poll_gap_max = CASE WHEN (account IS NULL OR account = :account) "
+    "AND COALESCE(last_polled_at, created_at) < terminal_at "
+    "THEN MAX(poll_gap_max, :now - COALESCE(last_polled_at, created_at)) ELSE poll_gap_max END, "
+    "last_polled_at = CASE WHEN account IS NULL OR account = :account "
+    "THEN :now ELSE last_polled_at END "
     f"WHERE id = :id AND endpoint = :endpoint RETURNING {_POLL_COLUMNS}"
 )
 

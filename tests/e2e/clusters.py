@@ -124,14 +124,16 @@ class Cluster:
     def kill(self) -> None:
         """SIGKILL the whole cluster: sentinel, workers, pusher and monitor, mid-whatever."""
         if self.process is not None:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # the whole group is gone already
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
             self.process = None
 
     def stop(self) -> None:
         if self.process is None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # it died on its own
+            os.killpg(self.process.pid, signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=10)
         self.kill()

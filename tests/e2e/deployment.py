@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import signal
@@ -105,7 +106,8 @@ class Web:
     def stop(self) -> None:
         if self.process is None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # it died on its own
+            os.killpg(self.process.pid, signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=15)
         self.kill()
@@ -208,10 +210,11 @@ def deployment(
                 running.clusters[-1].start()
             yield running
         finally:
-            for cluster in running.clusters:
-                cluster.stop()
-            for web in running.webs:
-                web.stop()
+            for process in [*running.clusters, *running.webs]:
+                try:
+                    process.stop()
+                except Exception:  # stop the others all the same
+                    logging.getLogger(__name__).exception("Could not stop %s", process.name)
 
 
 def settle(check: Any, *, timeout: float, every: float = 0.5) -> Any:

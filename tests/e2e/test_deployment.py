@@ -31,7 +31,9 @@ def test_two_web_and_two_worker_processes_share_everything_and_survive_sigkill(t
         tmp_path,
         pending_seconds=0.4,
         processing_seconds=1.3,
-        concurrency=LIMIT,
+        # Room at the simulator beyond the account's limit: the limit measured is ltxdash's own,
+        # shared by both clusters through the database.
+        concurrency=LIMIT + 2,
         environment={"LTX_MAX_CONCURRENCY": str(LIMIT), "LTX_POLL_INTERVAL": "0.3"},
     ) as running:
         a, b = running.webs
@@ -74,15 +76,23 @@ def test_two_web_and_two_worker_processes_share_everything_and_survive_sigkill(t
             final = settle(settled, timeout=180)
             jobs = running.sim.jobs()
 
-            # Every clip ready, each with exactly one upstream job.
+            # Every clip ready, each with exactly one upstream job; except that one clip caught
+            # by the SIGKILL with its submit on the wire may only be "unknown" (it may or may not
+            # have made a job: the API has no idempotency key).
             generations = final["generations"]
-            assert len(generations) == 9
-            assert [g["state"] for g in generations] == ["ready"] * 9, running.logs()
-            assert sorted(g["remote_id"] for g in generations) == sorted(j["id"] for j in jobs)
-            assert len(jobs) == 9
-            # The account's limit held across both clusters: never more than LIMIT running.
-            assert _most_at_once(jobs) <= LIMIT
-            assert max(at_the_api) <= LIMIT
+            states = [g["state"] for g in generations]
+            unknown = states.count("unknown")
+            assert len(generations) == 9 and unknown <= 1, running.logs()
+            assert states.count("ready") == 9 - unknown, (states, running.logs())
+            ready_jobs = [g["remote_id"] for g in generations if g["state"] == "ready"]
+            assert len(set(ready_jobs)) == len(ready_jobs)
+            assert set(ready_jobs) <= {j["id"] for j in jobs}
+            assert len(ready_jobs) <= len(jobs) <= 9
+            # The account's limit held across both clusters: before the first job finished
+            # (before any history, so before any send into a slot predicted free), exactly LIMIT
+            # jobs ran at once at the simulator, which would have taken LIMIT + 2; two clusters
+            # keeping a limit each would have sent 2 x LIMIT.
+            assert _most_at_once_before_the_first_finished(jobs) == LIMIT
             # Exactly one poller: one loop holds the lease, and the jobs were polled as often
             # as one loop polls them (two loops would poll each job about twice as often).
             assert final["poller"]
@@ -115,14 +125,19 @@ def _polls_one_loop_needs(job: dict, *, interval: float) -> int:
     return int(took.total_seconds() // interval) + 2
 
 
-def _most_at_once(jobs: list[dict]) -> int:
-    """The most jobs the simulator was running at one moment (created to completed)."""
+def _most_at_once_before_the_first_finished(jobs: list[dict]) -> int:
+    """The most jobs the simulator was running at one moment before the first one finished."""
     from datetime import datetime
 
+    def at(iso: str) -> float:
+        return datetime.fromisoformat(iso).timestamp()
+
+    first_done = min(at(job["completed_at"]) for job in jobs)
     moments = []
     for job in jobs:
-        moments.append((datetime.fromisoformat(job["created_at"]).timestamp(), 1))
-        moments.append((datetime.fromisoformat(job["completed_at"]).timestamp(), -1))
+        if at(job["created_at"]) < first_done:
+            moments.append((at(job["created_at"]), 1))
+            moments.append((min(at(job["completed_at"]), first_done), -1))
     running = most = 0
     for _, change in sorted(moments, key=lambda m: (m[0], m[1])):
         running += change

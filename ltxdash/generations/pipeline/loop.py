@@ -7,7 +7,7 @@ its own due moment; between passes it sleeps until the next poll is due (at most
 so a freed slot is used within an interval).
 
 Exactly one loop runs across every cluster: the lease is taken with a conditional UPDATE and
-renewed each pass (``/healthz`` reads that renewal as the workers' heartbeat). A loop task runs
+renewed about once a second (``/healthz`` reads that renewal as the workers' heartbeat). A loop task runs
 for a few minutes, then enqueues its successor and hands the lease to it by name; a loop that
 dies (SIGKILL) stops renewing, and the next one (started by a worker starting, or by the
 once-a-minute watchdog schedule) takes over when the lease expires.
