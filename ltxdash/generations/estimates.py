@@ -30,6 +30,7 @@ class _Learned(NamedTuple):
     keep: float  # seconds until the next read
     value: float | None
     samples: tuple[float, ...]  # the recent durations, newest first (at most HISTORY)
+    spread: float | None  # how far apart they are (robust_spread)
 
 
 _duration_cache: dict[Kind, _Learned] = {}
@@ -60,6 +61,21 @@ def robust_typical(samples: list[float]) -> float | None:
     middle = statistics.median(samples)
     sane = [s for s in samples if middle / 2 <= s <= middle * 2]
     return statistics.median(sane) if sane else middle
+
+
+def robust_spread(samples: list[float]) -> float | None:
+    """How far apart recent durations of a kind are: the range of one or two, the
+    interquartile range of those ``robust_typical`` keeps of more; None without any."""
+    if not samples:
+        return None
+    if len(samples) < 3:
+        return max(samples) - min(samples)
+    middle = statistics.median(samples)
+    sane = [s for s in samples if middle / 2 <= s <= middle * 2] or samples
+    if len(sane) < 2:
+        return 0.0
+    first, _, third = statistics.quantiles(sane, n=4, method="inclusive")
+    return third - first
 
 
 def typical_seconds(generation: Generation, *, cached: bool = True) -> float | None:
@@ -102,9 +118,18 @@ def _took(start: datetime | None, done: datetime | None) -> float | None:
 
 def _keep(kind: Kind, read_at: float, samples: tuple[float, ...]) -> _Learned:
     keep = _CACHE_SECONDS if len(samples) >= _FEW else _CACHE_SECONDS_FEW
-    entry = _Learned(read_at, keep, robust_typical(list(samples)), samples)
+    entry = _Learned(
+        read_at, keep, robust_typical(list(samples)), samples, robust_spread(list(samples))
+    )
     _duration_cache[kind] = entry
     return entry
+
+
+def typical_spread(generation: Generation) -> float | None:
+    """``robust_spread`` of the durations ``typical_seconds`` learned from (this process)."""
+    typical_seconds(generation)
+    hit = _duration_cache.get(_kind(generation))
+    return hit.spread if hit else None
 
 
 def learned(generation: Generation) -> None:
@@ -153,27 +178,46 @@ def estimate_seconds_left(generation: Generation, now: datetime | None = None) -
 # --- When to poll ------------------------------------------------------------------------------
 # Landing this long after the expected finish absorbs small clock and scheduling jitter.
 _AFTER_EXPECTED = timedelta(milliseconds=100)
+# A job is polled within this many intervals of its last poll, except as next_poll_after says.
+_CADENCE = 1.2
 
 
 def next_poll_after(generation: Generation, sent_at: datetime) -> datetime:
     """When to poll next, given that the last poll left at ``sent_at``: one interval later, or,
-    where past clips say this one should finish within that interval, just after that moment
-    (never sooner than the interval allows)."""
-    interval = timedelta(seconds=poll_interval())
-    base = sent_at + interval
+    where past clips say this one should finish within the interval after that, just after
+    that moment (never sooner than the interval allows).
+
+    A poll moves past 1.2 intervals (the cadence a job is otherwise polled at) only when the
+    kind's recent clips agree on their length to within an interval (``robust_spread``): then
+    the poll lands just after the end instead of up to an interval after it. Where they do not
+    (clips of one kind lasting 7 s or 40 s), most jobs would not be done at the predicted end,
+    and a later poll would only leave them waiting longer."""
     expected = expected_completion(generation)
-    if expected is not None and base < expected + _AFTER_EXPECTED < base + interval:
-        return expected + _AFTER_EXPECTED
-    return base
+    return _aim(generation, sent_at, None if expected is None else expected + _AFTER_EXPECTED)
+
+
+def _aim(generation: Generation, last: datetime, target: datetime | None) -> datetime:
+    """One interval after ``last``, or ``target`` (just after the predicted end) where it falls
+    within the interval after that, by the rule of ``next_poll_after``."""
+    seconds = poll_interval()
+    interval = timedelta(seconds=seconds)
+    base = last + interval
+    if target is None or not base < target < base + interval:
+        return base
+    if target <= last + _CADENCE * interval:
+        return target
+    spread = typical_spread(generation)
+    return target if spread is not None and spread <= seconds else base
 
 
 def first_poll_at(generation: Generation, posted_at: datetime) -> datetime:
     """The first poll of a job whose submit POST left at ``posted_at``: just after the moment
-    past clips of its kind say it should finish, if that falls within the second interval;
-    otherwise one interval on.
+    past clips of its kind say it should finish, if that falls within the second interval (and
+    within 1.2 intervals, unless they agree on their length: ``next_poll_after``); otherwise
+    one interval on.
 
     A kind with no history yet, sent while clips wait for this key's slots: every other job of
-    it in flight is polled half an interval later, so that two jobs sent together are not seen
+    it in flight is polled a fifth of an interval later (the most its cadence allows), so that two jobs sent together are not seen
     finishing on the same beat, up to an interval late. The first to be seen finished teaches
     the kind's length, and the dispatcher then fills the slot of the other one too, as soon as
     it should be done (``predicted_free``)."""
@@ -181,12 +225,9 @@ def first_poll_at(generation: Generation, posted_at: datetime) -> datetime:
     base = posted_at + interval
     typical = typical_seconds(generation)
     if typical is not None:
-        expected = posted_at + timedelta(seconds=typical) + _AFTER_EXPECTED
-        if base < expected < base + interval:
-            return expected
-        return base
+        return _aim(generation, posted_at, posted_at + timedelta(seconds=typical) + _AFTER_EXPECTED)
     if _slots_matter(generation) and _peers_in_flight(generation) % 2:
-        return base + interval / 2
+        return base + interval * (_CADENCE - 1)
     return base
 
 

@@ -80,6 +80,34 @@ def test_polls_land_just_after_the_predicted_end_but_never_sooner_than_the_inter
     assert (first - posted).total_seconds() == pytest.approx(1.5 * interval + 0.1, abs=0.01)
 
 
+def test_a_spread_is_robust_to_outliers_and_zero_for_clips_that_agree():
+    assert estimates.robust_spread([]) is None
+    assert estimates.robust_spread([7.3]) == 0.0
+    assert estimates.robust_spread([7.3, 9.0]) == pytest.approx(1.7)
+    assert estimates.robust_spread([7.3, 7.4, 600.0, 7.3, 0.4, 7.2]) == pytest.approx(0.05)
+    assert estimates.robust_spread([7.3, 11.8, 18.6, 26.9, 41.7] * 10) == pytest.approx(15.1)
+
+
+@pytest.mark.parametrize(
+    ("lengths", "pushed"),
+    [((13.0, 13.1, 12.9), True), ((8.0, 13.0, 24.0), False)],
+    ids=["clips-agree", "clips-differ"],
+)
+def test_a_poll_waits_past_its_cadence_for_the_end_only_when_the_kind_s_clips_agree(
+    owner, settings, lengths, pushed
+):
+    settings.LTX_POLL_INTERVAL = interval = 5.0
+    for took in lengths:
+        make_generation(owner, State.READY, submitted_at=ago(60), completed_at=ago(60 - took))
+    clip = make_generation(owner, State.PROCESSING, remote_id="z", submitted_at=ago(6.5))
+    sent = timezone.now()  # a poll just left; the clip should end 6.5 s from now (13 s in all)
+    after = (estimates.next_poll_after(clip, sent) - sent).total_seconds()
+    if pushed:  # just after the predicted end, 1.3 intervals after the last poll
+        assert after == pytest.approx(13.0 - 6.5 + 0.1, abs=0.05)
+    else:  # on its cadence: most clips of such a kind would not have ended yet
+        assert after == pytest.approx(interval, abs=0.01)
+
+
 def test_a_long_job_is_polled_on_the_interval_then_just_after_its_end(owner, settings):
     settings.LTX_POLL_INTERVAL = interval = 2.0
     make_generation(owner, State.READY, submitted_at=ago(20), completed_at=ago(20 - 2.5 * interval))
