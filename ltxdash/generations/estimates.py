@@ -149,6 +149,7 @@ def learned(generation: Generation) -> None:
 
 def forget_typical_durations() -> None:
     _duration_cache.clear()
+    _overdue_cache.clear()
 
 
 def expected_completion(generation: Generation) -> datetime | None:
@@ -207,7 +208,37 @@ def _aim(generation: Generation, last: datetime, target: datetime | None) -> dat
     if target <= last + _CADENCE * interval:
         return target
     spread = typical_spread(generation)
-    return target if spread is not None and spread <= seconds else base
+    if spread is None or spread > seconds or _kind_overdue(generation):
+        return base
+    return target
+
+
+_overdue_cache: dict[Kind, tuple[float, bool]] = {}
+
+
+def _kind_overdue(generation: Generation) -> bool:
+    """Whether a job of this kind still at LTX has run an interval past the kind's typical
+    length: then the clips seen so far were not the whole story (the short ones finish first),
+    and the typical length is no moment to wait for. Read at most once a second per kind."""
+    kind = _kind(generation)
+    hit = _overdue_cache.get(kind)
+    if hit and time.monotonic() - hit[0] < _CACHE_SECONDS_FEW:
+        return hit[1]
+    typical = typical_seconds(generation)
+    overdue = False
+    if typical is not None:
+        endpoint, model, resolution, duration = kind
+        since = timezone.now() - timedelta(seconds=typical + poll_interval())
+        running = Generation.objects.filter(
+            state__in=POLLED, endpoint=endpoint, model=model, submitted_at__lt=since
+        ).values_list("params", flat=True)[: HISTORY * 4]
+        overdue = any(
+            str((params or {}).get("resolution", "")) == resolution
+            and str((params or {}).get("duration", "")) == duration
+            for params in running
+        )
+    _overdue_cache[kind] = (time.monotonic(), overdue)
+    return overdue
 
 
 def first_poll_at(generation: Generation, posted_at: datetime) -> datetime:

@@ -89,16 +89,22 @@ def test_a_spread_is_robust_to_outliers_and_zero_for_clips_that_agree():
 
 
 @pytest.mark.parametrize(
-    ("lengths", "pushed"),
-    [((13.0, 13.1, 12.9), True), ((8.0, 13.0, 24.0), False)],
-    ids=["clips-agree", "clips-differ"],
+    ("lengths", "straggler", "pushed"),
+    [
+        ((13.0, 13.1, 12.9), False, True),
+        ((8.0, 13.0, 24.0), False, False),
+        ((13.0, 13.1, 12.9), True, False),
+    ],
+    ids=["clips-agree", "clips-differ", "clips-agree-but-one-runs-long"],
 )
 def test_a_poll_waits_past_its_cadence_for_the_end_only_when_the_kind_s_clips_agree(
-    owner, settings, lengths, pushed
+    owner, settings, lengths, straggler, pushed
 ):
     settings.LTX_POLL_INTERVAL = interval = 5.0
     for took in lengths:
         make_generation(owner, State.READY, submitted_at=ago(60), completed_at=ago(60 - took))
+    if straggler:  # still at LTX 30 s after it was sent: the clips seen so far finished first
+        make_generation(owner, State.PROCESSING, remote_id="s", submitted_at=ago(30))
     clip = make_generation(owner, State.PROCESSING, remote_id="z", submitted_at=ago(6.5))
     sent = timezone.now()  # a poll just left; the clip should end 6.5 s from now (13 s in all)
     after = (estimates.next_poll_after(clip, sent) - sent).total_seconds()
