@@ -292,7 +292,7 @@ _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
 
 
 def env_s3(*, environ: Mapping[str, str] | None = None) -> dict[str, Any] | None:
-    """The OPTIONS of ``ltxdash.core.media_storage.S3MediaStorage`` from the LTXDASH_S3_*
+    """The OPTIONS of ``ltxdash.core.s3storage.S3MediaStorage`` from the LTXDASH_S3_*
     variables, plus ``origin`` (where presigned URLs point, for the CSP); None when
     LTXDASH_S3_BUCKET is not set. The secret key is never part of an error message."""
     bucket = env_str("LTXDASH_S3_BUCKET", environ=environ)

@@ -180,7 +180,7 @@ STORAGES: dict[str, dict[str, Any]] = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # Media on S3-compatible object storage once LTXDASH_S3_BUCKET is set (README "Media on S3"):
-# everything else about it is in ltxdash/core/media_storage.py. Presigned media URLs live
+# everything else about it is in ltxdash/core/media_storage.py and s3storage.py. Presigned media URLs live
 # LTXDASH_S3_URL_SECONDS at most (never past a share or board link's expiry).
 _s3 = env_s3()
 LTXDASH_S3 = bool(_s3)
@@ -189,7 +189,7 @@ LTXDASH_S3_URL_SECONDS = 300
 if _s3:
     LTXDASH_S3_ORIGINS = _s3.pop("origins")
     LTXDASH_S3_URL_SECONDS = _s3["querystring_expire"]
-    STORAGES["default"] = {"BACKEND": "ltxdash.core.media_storage.S3MediaStorage", "OPTIONS": _s3}
+    STORAGES["default"] = {"BACKEND": "ltxdash.core.s3storage.S3MediaStorage", "OPTIONS": _s3}
 # nginx deployments: serve media with X-Accel-Redirect from this internal location (README).
 LTXDASH_X_ACCEL_REDIRECT_PREFIX = env_str("LTXDASH_X_ACCEL_REDIRECT_PREFIX")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
