@@ -35,6 +35,11 @@ class Fetched:
         return "no-cache" in control or "no-store" in control
 
 
+def presigned(response: Any) -> str | None:
+    """The presigned URL a media view redirected to (None: not such a redirect)."""
+    return _presigned(response)
+
+
 def _presigned(response: Any) -> str | None:
     location = response.headers.get("Location", "") if response.status_code == 302 else ""
     return location if location.startswith(("http://", "https://")) else None
