@@ -233,19 +233,20 @@ class S3MediaStorage(S3Storage):  # django-storages has no types: Any
             return super().get_modified_time(name)
 
     def ping(self) -> str:
-        """ "" when the bucket answers with these credentials, else what is wrong, in words."""
-        client = self._create_session().client(
-            "s3",
-            region_name=self.region_name,
-            use_ssl=self.use_ssl,
-            endpoint_url=self.endpoint_url,
-            config=self.client_config.merge(PING_CONFIG),
-            verify=self.verify,
-        )
+        """What is wrong with the bucket, in words; empty when it answers with these credentials.
+        Its own client (made once; botocore's clients are thread-safe): short timeouts, one try."""
+        client = getattr(self, "_ping_client", None)
+        if client is None:
+            client = self._ping_client = self._create_session().client(
+                "s3",
+                region_name=self.region_name,
+                use_ssl=self.use_ssl,
+                endpoint_url=self.endpoint_url,
+                config=self.client_config.merge(PING_CONFIG),
+                verify=self.verify,
+            )
         try:
             client.head_bucket(Bucket=self.bucket_name)
         except (ClientError, BotoCoreError) as error:
             return describe(error)
-        finally:
-            client.close()
         return ""
