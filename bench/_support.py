@@ -32,6 +32,8 @@ __all__ = [
     "REPO",
     "cpu_seconds",
     "curl",
+    "measured_rehost",
+    "padded_output_at_rehosting",
     "page_django",
     "process_cpu_seconds",
     "run_child",
@@ -141,3 +143,59 @@ def run_child(*args: str) -> dict:
         print(done.stdout, done.stderr)
         sys.exit(done.returncode)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def padded_output_at_rehosting(mib: int) -> Any:
+    """One text-to-video generation whose MP4 the simulator pads to ``mib`` MiB (the
+    ``[size=...]`` prompt marker), taken through the real dispatcher and poller up to REHOSTING
+    (Django set up on the simulator first); its copy task is dropped from the broker, for a
+    measured child to run. Returns the generation."""
+    from django.contrib.auth import get_user_model
+    from django_q.brokers import get_broker
+
+    from ltxdash.generations import pipeline
+    from ltxdash.generations.models import Generation, State
+    from ltxdash.generations.pipeline import dispatch, poller
+
+    owner = get_user_model().objects.create_user("bench")
+    (generation,) = pipeline.create_generations(
+        owner=owner,
+        endpoint="text-to-video",
+        params={
+            "prompt": f"rehost benchmark [size={mib}MiB]",
+            "model": "ltx-2-3-fast",
+            "duration": 6,
+            "resolution": "1920x1080",
+            "fps": 25,
+        },
+        inputs={},
+    )
+    for claim in dispatch.claim_slots():
+        dispatch.submit_generation(*claim)
+    deadline = time.monotonic() + 300
+    while Generation.objects.get(pk=generation.pk).state != State.REHOSTING:
+        assert time.monotonic() < deadline, "the job did not finish"
+        poller.poll_due()
+        time.sleep(0.2)
+    get_broker().purge_queue()  # the copy runs in the measured child instead
+    generation.refresh_from_db()
+    return generation
+
+
+def measured_rehost(pk: int) -> tuple[str, float, int]:
+    """``rehost_generation(pk)`` in this process as in a warm worker (its storage client built
+    first): (outcome, wall seconds, peak RSS growth in KiB: VmHWM after minus VmRSS before, the
+    peak mark reset just before)."""
+    from django.core.files.storage import default_storage
+
+    from ltxdash.generations.pipeline import rehost
+    from ltxdash.generations.pipeline.clients import client_for
+
+    client_for("transfer")
+    default_storage.exists("warm-up")  # an S3 storage's client and connection, made up front
+    Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+    before = status_kib("VmRSS")
+    started = time.perf_counter()
+    outcome = rehost.rehost_generation(pk)
+    seconds = time.perf_counter() - started
+    return outcome, seconds, status_kib("VmHWM") - before

@@ -26,7 +26,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from _support import curl, run_child, run_simulator_process, setup_django, status_kib
+from _support import (
+    curl,
+    measured_rehost,
+    padded_output_at_rehosting,
+    run_child,
+    run_simulator_process,
+    setup_django,
+)
 
 MIB = 2**20
 
@@ -35,16 +42,9 @@ def child(data_dir: str, sim_url: str, pk: int) -> None:
     """One measured copy, in a process of its own; prints a JSON line."""
     setup_django(data_dir, sim_url=sim_url, migrate=False, LTX_POLL_INTERVAL="0.2")
     from ltxdash.generations.models import Output
-    from ltxdash.generations.pipeline import faststart, rehost
-    from ltxdash.generations.pipeline.clients import client_for
+    from ltxdash.generations.pipeline import faststart
 
-    client_for("transfer")  # built before the measurement, as in a warm worker
-    Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
-    before = status_kib("VmRSS")
-    started = time.perf_counter()
-    outcome = rehost.rehost_generation(pk)
-    seconds = time.perf_counter() - started
-    peak = status_kib("VmHWM")
+    outcome, seconds, growth = measured_rehost(pk)
     output = Output.objects.get(generation_id=pk)
     stored = output.size
     started = time.perf_counter()
@@ -55,7 +55,7 @@ def child(data_dir: str, sim_url: str, pk: int) -> None:
             {
                 "outcome": outcome,
                 "seconds": seconds,
-                "rss_growth_kib": peak - before,
+                "rss_growth_kib": growth,
                 "stored_bytes": stored,
                 "rewrite": rewrite,
                 "rewrite_seconds": rewrite_seconds,
@@ -84,35 +84,12 @@ def main() -> None:
     ):
         data_dir = Path(tmp) / "data"
         setup_django(data_dir, sim_url=sim.url, LTX_POLL_INTERVAL="0.2")
-        from django.contrib.auth import get_user_model
         from django_q.brokers import get_broker
 
         from ltxdash.generations import pipeline
-        from ltxdash.generations.models import Generation, State
-        from ltxdash.generations.pipeline import dispatch, poller
+        from ltxdash.generations.models import Generation
 
-        owner = get_user_model().objects.create_user("bench")
-        (generation,) = pipeline.create_generations(
-            owner=owner,
-            endpoint="text-to-video",
-            params={
-                "prompt": f"rehost benchmark [size={args.mib}MiB]",
-                "model": "ltx-2-3-fast",
-                "duration": 6,
-                "resolution": "1920x1080",
-                "fps": 25,
-            },
-            inputs={},
-        )
-        for claim in dispatch.claim_slots():
-            dispatch.submit_generation(*claim)
-        deadline = time.monotonic() + 300
-        while Generation.objects.get(pk=generation.pk).state != State.REHOSTING:
-            assert time.monotonic() < deadline, "the job did not finish"
-            poller.poll_due()
-            time.sleep(0.2)
-        get_broker().purge_queue()  # the copy runs in the measured child instead
-        generation.refresh_from_db()
+        generation = padded_output_at_rehosting(args.mib)
         url = generation.result_urls["video_url"]
         scratch = Path(tmp) / "curl.mp4"
         warm, _ = curl(url, scratch)  # renders and pads the file, warms the page cache

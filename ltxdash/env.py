@@ -10,10 +10,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -287,3 +289,102 @@ def env_fernet_keys(
                 "print(Fernet.generate_key().decode())'` prints)"
             )
     return keys or [secret_from_file(fallback, new_fernet_key)]
+
+
+# The variables that put media on S3-compatible object storage (README "Media on S3"). Setting
+# the bucket turns it on; each of the others alone is a mistake, reported as one.
+S3_VARIABLES = (
+    "LTXDASH_S3_BUCKET",
+    "LTXDASH_S3_ENDPOINT_URL",
+    "LTXDASH_S3_REGION",
+    "LTXDASH_S3_ACCESS_KEY_ID",
+    "LTXDASH_S3_SECRET_ACCESS_KEY",
+    "LTXDASH_S3_PREFIX",
+    "LTXDASH_S3_ADDRESSING_STYLE",
+    "LTXDASH_S3_URL_SECONDS",
+)
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
+
+
+def env_s3(*, environ: Mapping[str, str] | None = None) -> dict[str, Any] | None:
+    """The OPTIONS of ``ltxdash.core.s3storage.S3MediaStorage`` from the LTXDASH_S3_*
+    variables, plus ``origin`` (where presigned URLs point, for the CSP); None when
+    LTXDASH_S3_BUCKET is not set. The secret key is never part of an error message."""
+    bucket = env_str("LTXDASH_S3_BUCKET", environ=environ)
+    if not bucket:
+        stray = [name for name in S3_VARIABLES[1:] if env_str(name, environ=environ)]
+        if stray:
+            raise ImproperlyConfigured(
+                f"{', '.join(stray)} set without LTXDASH_S3_BUCKET: set the bucket to keep media "
+                "on S3-compatible storage, or unset them to keep it on this disk"
+            )
+        return None
+    if not _BUCKET.match(bucket) or ".." in bucket:
+        raise ImproperlyConfigured(
+            "LTXDASH_S3_BUCKET must be a bucket name (3-63 lower-case letters, digits, dots and "
+            f"hyphens); got {bucket!r}"
+        )
+    endpoint = env_url("LTXDASH_S3_ENDPOINT_URL", "", environ=environ)
+    if endpoint and urlsplit(endpoint).path not in ("", "/"):
+        raise ImproperlyConfigured(
+            f"LTXDASH_S3_ENDPOINT_URL must be the server's address without a path (the bucket "
+            f"is LTXDASH_S3_BUCKET); got {endpoint!r}"
+        )
+    region = env_str("LTXDASH_S3_REGION", environ=environ)
+    if region and not re.fullmatch(r"[a-z0-9-]{2,40}", region):
+        raise ImproperlyConfigured(
+            f"LTXDASH_S3_REGION must be a region name such as eu-west-1; got {region!r}"
+        )
+    access_key = env_str("LTXDASH_S3_ACCESS_KEY_ID", environ=environ)
+    secret_key = env_str("LTXDASH_S3_SECRET_ACCESS_KEY", environ=environ)
+    if bool(access_key) != bool(secret_key):
+        missing = "LTXDASH_S3_SECRET_ACCESS_KEY" if access_key else "LTXDASH_S3_ACCESS_KEY_ID"
+        raise ImproperlyConfigured(
+            f"{missing} is not set: give both LTXDASH_S3_ACCESS_KEY_ID and "
+            "LTXDASH_S3_SECRET_ACCESS_KEY, or neither (boto3's own credentials then: the "
+            "AWS_* variables, ~/.aws, an instance role)"
+        )
+    prefix = env_str("LTXDASH_S3_PREFIX", environ=environ).strip("/")
+    if prefix and (".." in prefix.split("/") or not re.fullmatch(r"[A-Za-z0-9._/\-]+", prefix)):
+        raise ImproperlyConfigured(
+            "LTXDASH_S3_PREFIX must be a key prefix of letters, digits and . _ - / "
+            f"(no '..'); got {prefix!r}"
+        )
+    style = env_choice(
+        "LTXDASH_S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual"), environ=environ
+    )
+    seconds = env_int(
+        "LTXDASH_S3_URL_SECONDS", 300, min_value=1, max_value=7 * 24 * 3600, environ=environ
+    )
+    return {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint or None,
+        "region_name": region or None,
+        "access_key": access_key or None,
+        "secret_key": secret_key or None,
+        "location": prefix,
+        "addressing_style": style,
+        "querystring_expire": seconds,
+        "origins": s3_origins(bucket, endpoint, region, style),
+    }
+
+
+def s3_origins(bucket: str, endpoint: str, region: str, style: str) -> list[str]:
+    """Where the bucket's presigned URLs may point (for the CSP's img-src and media-src):
+    the endpoint itself with path-style addressing, the bucket's host under it with
+    virtual-hosted style, both with "auto" (botocore picks per bucket name and endpoint)."""
+    if endpoint:
+        parts = urlsplit(endpoint)
+        path_style = f"{parts.scheme}://{parts.netloc}"
+        virtual = f"{parts.scheme}://{bucket}.{parts.netloc}"
+    else:  # AWS itself
+        host = f"s3.{region}.amazonaws.com" if region else "s3.amazonaws.com"
+        path_style, virtual = f"https://{host}", f"https://{bucket}.{host}"
+    if style == "path":
+        return [path_style]
+    if style == "virtual":
+        return [virtual]
+    origins = [virtual, path_style]
+    if not endpoint:  # us-east-1 answers on the global name too
+        origins += [f"https://{bucket}.s3.amazonaws.com"] if region else []
+    return list(dict.fromkeys(origins))

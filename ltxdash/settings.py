@@ -2,7 +2,7 @@
 
 The README lists each one. The embedded default (no variables at all) is a complete single-machine
 deployment: SQLite in ``./data``, django-q2's ORM broker, media on the local disk and the built-in
-LTX simulator. ``DATABASE_URL``, ``REDIS_URL`` and ``STORAGES`` move each part off the machine.
+LTX simulator. ``DATABASE_URL``, ``REDIS_URL`` and ``LTXDASH_S3_BUCKET`` move each part off the machine.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ltxdash.env import (
     env_int,
     env_list,
     env_origins,
+    env_s3,
     env_str,
     env_timezone,
     env_url,
@@ -179,10 +180,21 @@ LTXDASH_SERVE_STATUS_FILE = DATA_DIR / "serve-status.json"
 # left are swept after hours (filestore.sweep_scratch).
 LTXDASH_TMP_DIR = DATA_DIR / "tmp"
 MEDIA_URL = "/media/"  # never served directly: media goes through permission-checked views
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Media on S3-compatible object storage once LTXDASH_S3_BUCKET is set (README "Media on S3"):
+# everything else about it is in ltxdash/core/media_storage.py and s3storage.py. Presigned media URLs live
+# LTXDASH_S3_URL_SECONDS at most (never past a share or board link's expiry).
+_s3 = env_s3()
+LTXDASH_S3 = bool(_s3)
+LTXDASH_S3_ORIGINS: list[str] = []
+LTXDASH_S3_URL_SECONDS = 300
+if _s3:
+    LTXDASH_S3_ORIGINS = _s3.pop("origins")
+    LTXDASH_S3_URL_SECONDS = _s3["querystring_expire"]
+    STORAGES["default"] = {"BACKEND": "ltxdash.core.s3storage.S3MediaStorage", "OPTIONS": _s3}
 # nginx deployments: serve media with X-Accel-Redirect from this internal location (README).
 LTXDASH_X_ACCEL_REDIRECT_PREFIX = env_str("LTXDASH_X_ACCEL_REDIRECT_PREFIX")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -258,7 +270,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Content-Security-Policy (Django's own middleware): scripts and styles only from our origin, or
 # inline with this response's nonce; blob: for the preview of a file being uploaded. Media
 # answers get a stricter one (gallery/ranges.py).
-SECURE_CSP = {
+SECURE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
@@ -269,6 +281,9 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+# With media on S3 a video or poster is a redirect to the bucket: the page must let it load.
+SECURE_CSP["img-src"] += LTXDASH_S3_ORIGINS
+SECURE_CSP["media-src"] += LTXDASH_S3_ORIGINS
 # Files (videos, posters, downloads) are never pages: nothing in one may run or load.
 LTXDASH_MEDIA_CSP = (
     "default-src 'none'; img-src 'self'; media-src 'self'; frame-ancestors 'none'; sandbox"

@@ -6,8 +6,9 @@ import pytest
 
 from tests.factories import make_user
 from tests.support.pipeline import drain_broker
+from tests.support.s3server import s3_everywhere
 
-pytest_plugins = ["tests.fixtures.simulator"]
+pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.s3"]
 
 # Tests that must not run beside others of their kind when `make test` spreads the suite over
 # several processes (pytest-xdist, `--dist loadgroup`): the browser tests share one Chromium's
@@ -26,12 +27,16 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    """Every test writes media (and temp files) into its own folder, never into ./data."""
+def _media_in_tmp(request, settings, tmp_path):
+    """Every test writes media (and temp files) into its own folder, never into ./data; with
+    LTXDASH_TEST_S3=1 (CI's scale-out pass), into a bucket of its own on the suite's S3 server
+    instead, unless it is marked ``local_media``."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.LTXDASH_TMP_DIR = tmp_path / "tmp"
     # ... and never reads the status file of a `make run` going on in the same checkout.
     settings.LTXDASH_SERVE_STATUS_FILE = tmp_path / "serve-status.json"
+    if s3_everywhere() and not request.node.get_closest_marker("local_media"):
+        request.getfixturevalue("s3_media")
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
-"""What /healthz reports: can we reach the database and the broker, and is a worker alive?"""
+"""What /healthz reports: can we reach the database, the broker and media storage (the bucket,
+with media on S3), and is a worker alive?"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from ltxdash.core import supervision
+from ltxdash.core import media_storage, supervision
 from ltxdash.core.models import Lease
 
 POLLER_LEASE = "poller"
@@ -70,6 +71,7 @@ def health_report() -> tuple[bool, dict[str, Any]]:
     report = {
         "database": check_database(),
         "broker": check_broker(),
+        "media": media_storage.check(),
         "workers": check_workers(),
     }
     healthy = all(part["ok"] for part in report.values())

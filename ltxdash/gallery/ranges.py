@@ -5,6 +5,14 @@ The body is streamed from ``storage.open()`` in chunks, so this works with any D
 (local disk, S3 ...) and never holds a whole file in memory. Behind nginx, setting
 ``LTXDASH_X_ACCEL_REDIRECT_PREFIX`` hands the transfer (Range included) to nginx instead.
 
+With media on S3 (``LTXDASH_S3_BUCKET``) the answer, once the view has checked permission, is a
+302 to a presigned GET URL of the object (``core.media_storage.presigned_redirect``): the object
+store serves the bytes, Range and seeking included. The URL lives ``LTXDASH_S3_URL_SECONDS`` at
+most, never past ``expires_at`` (a share or board link's expiry), and carries the type and
+disposition chosen here (the store answers with them), so the rules below hold there too. The
+redirect itself is never cached: each play asks again, so a revoked link stops at once; a URL
+already handed out works until its own expiry.
+
 Every stored file came from somewhere we do not control (the API, an upload), and it is served
 from our own origin, so every answer here carries ``X-Content-Type-Options: nosniff`` and
 ``Content-Security-Policy: sandbox``, and its type comes from :data:`INLINE_TYPES` (media a
@@ -23,9 +31,17 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.files.storage import Storage
 from django.db.models.fields.files import FieldFile
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, parse_http_date_safe
+
+from ltxdash.core import media_storage
 
 CHUNK_SIZE = 64 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -146,10 +162,12 @@ def serve_file(
     attachment: bool = False,
     etag: str | None = None,
     cache_control: str = "private, max-age=3600",
+    expires_at: datetime | None = None,
 ) -> HttpResponse | StreamingHttpResponse:
     """Answer GET/HEAD for a stored file, honouring Range, If-Range and conditional headers.
     ``content_type`` is served only when it is in INLINE_TYPES or DOWNLOAD_TYPES; anything else
-    becomes a download of ``application/octet-stream``."""
+    becomes a download of ``application/octet-stream``. From an object store: a redirect to a
+    presigned URL that expires by ``expires_at`` at the latest."""
     if not field or not field.name:
         raise Http404("No file")
     kind = content_type.split(";", 1)[0].strip().lower()
@@ -163,6 +181,19 @@ def serve_file(
         "Cache-Control": cache_control,
         **SAFETY_HEADERS,
     }
+    if media_storage.is_remote(field.storage):
+        url = media_storage.presigned_redirect(
+            field.storage,
+            field.name,
+            content_type=headers["Content-Type"],
+            disposition=headers["Content-Disposition"],
+            expires_at=expires_at,
+        )
+        if url is None:
+            raise Http404("Link expired")
+        return HttpResponseRedirect(
+            url, headers={"Cache-Control": "private, no-store", **SAFETY_HEADERS}
+        )
     prefix = settings.LTXDASH_X_ACCEL_REDIRECT_PREFIX
     if prefix:
         # nginx serves the file (Range, conditionals, sendfile) from its internal location.

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import IO, Any, Self
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -262,12 +262,23 @@ class LTXClient:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"no file to upload at {path}")
+        return self.upload_stream(
+            lambda: path.open("rb"), path.stat().st_size, content_type, name=path.name
+        )
+
+    def upload_stream(
+        self, open_source: Callable[[], IO[bytes]], size: int, content_type: str, *, name: str
+    ) -> str:
+        """Upload ``size`` bytes read from ``open_source()`` (opened afresh for each attempt, so a
+        retry resends from byte 0; closed after it), sent as they are read, in bounded memory.
+        Returns the ``storage_uri``; ``name`` is for the log."""
         target = self.create_upload()
         headers = httpx.Headers({"Content-Type": content_type})
         headers.update(target.required_headers)
+        headers["Content-Length"] = str(size)  # known up front: no chunked upload
 
         def put() -> httpx.Response:
-            with path.open("rb") as file:  # reopened per attempt: a retry resends from byte 0
+            with open_source() as file:
                 try:
                     return self._storage.put(target.upload_url, content=file, headers=headers)
                 except RefusedTarget as exc:  # never retried: the answer itself is unusable
@@ -277,9 +288,7 @@ class LTXClient:
 
         # The pre-signed URL's host is storage, not the API: its 403 is an expired link, not a key.
         self._with_retries(put, what=f"PUT {display_url(target.upload_url)}", from_api=False)
-        logger.info(
-            "Uploaded %s (%d bytes) as %s", path.name, path.stat().st_size, target.storage_uri
-        )
+        logger.info("Uploaded %s (%d bytes) as %s", name, size, target.storage_uri)
         return target.storage_uri
 
     # --- Downloads ---

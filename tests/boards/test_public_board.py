@@ -18,6 +18,7 @@ from django.utils import timezone
 from ltxdash.boards.models import Board, BoardLink
 from ltxdash.core.logs import redact
 from tests.factories import bulk_ready_clips, clip_media, make_clip
+from tests.support.media import fetch
 
 
 def _body(response) -> bytes:
@@ -117,7 +118,7 @@ def test_it_reveals_nothing_but_the_board_and_its_clips(client, team):
     for word in hidden[:1] + hidden[2:]:
         assert word not in html, word
     # A download's file name carries the clip's name, never its prompt.
-    download = client.get(reverse("public_board:download", args=[token, clip.video.pk]))
+    download = fetch(client, reverse("public_board:download", args=[token, clip.video.pk]))
     assert "secret" not in download["Content-Disposition"]
     assert "harbour-at-dusk" in download["Content-Disposition"]
 
@@ -167,24 +168,24 @@ def test_prompts_and_downloads_only_when_the_link_allows_them(client, board):
     html = client.get(_page(token)).content.decode()
     assert "A red fox runs through fresh snow" in html
     assert f'href="/b/{token}/download/{video}"' in html
-    response = client.get(reverse("public_board:download", args=[token, video]))
+    response = fetch(client, reverse("public_board:download", args=[token, video]))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
-    assert _body(response) == clip_media()[0]
+    assert response.content == clip_media()[0]
 
 
 def test_media_serves_ranges_and_stops_at_once_when_revoked(client, board):
     link, token = _link(board)
     video = _videos(board)[0]
     url = reverse("public_board:file", args=[token, video])
-    response = client.get(url, headers={"Range": "bytes=0-99"})
+    response = fetch(client, url, Range="bytes=0-99")
     assert response.status_code == 206
-    assert _body(response) == clip_media()[0][:100]
+    assert response.content == clip_media()[0][:100]
     assert response["Content-Range"] == f"bytes 0-99/{len(clip_media()[0])}"
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert "sandbox" in response["Content-Security-Policy"]
-    assert response["Cache-Control"] == "public, no-cache"
-    poster = client.get(reverse("public_board:poster", args=[token, video]))
+    assert response.ours["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response.ours["Content-Security-Policy"]
+    assert response.asks_again()
+    poster = fetch(client, reverse("public_board:poster", args=[token, video]))
     assert poster.status_code == 200 and poster["Content-Type"] == "image/jpeg"
     link.revoke()
     assert client.get(url, headers={"Range": "bytes=0-99"}).status_code == 404
@@ -195,7 +196,7 @@ def test_a_clip_taken_off_the_board_is_gone_from_the_link_at_once(client, team, 
     _, token = _link(board, allow_downloads=True)
     first = board.clips()[0]
     video = first.video.pk
-    assert client.get(reverse("public_board:file", args=[token, video])).status_code == 200
+    assert fetch(client, reverse("public_board:file", args=[token, video])).status_code == 200
     board.remove([first.pk])
     for name in ("public_board:file", "public_board:poster", "public_board:download"):
         assert client.get(reverse(name, args=[token, video])).status_code == 404
@@ -301,6 +302,6 @@ def test_a_board_link_serves_only_the_video_the_page_shows(client, board):
         content_type="application/zip",
     )
     _, token = BoardLink.create_for(board, None, by=board.created_by, allow_downloads=True)
-    assert client.get(f"/b/{token}/files/{video.pk}").status_code == 200
+    assert fetch(client, f"/b/{token}/files/{video.pk}").status_code == 200
     for what in ("files", "posters", "download"):
         assert client.get(f"/b/{token}/{what}/{frames.pk}").status_code == 404

@@ -9,6 +9,7 @@ from django.conf import settings
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import DispatchState
 from tests.factories import make_clip, make_user
+from tests.support.media import fetch
 
 pytestmark = pytest.mark.django_db
 
@@ -89,13 +90,13 @@ def test_files_get_a_stricter_policy(owner_client, owner, client):
     output = clip.outputs.first()
     token = ShareLink.create_for(clip, None)[1]
     for response in (
-        owner_client.get(f"/gallery/files/{output.pk}"),
-        owner_client.get(f"/gallery/files/{output.pk}/poster"),
-        owner_client.get(f"/gallery/files/{output.pk}/download"),
-        client.get(f"/s/{token}/video"),
-        client.get(f"/s/{token}/poster"),
+        fetch(owner_client, f"/gallery/files/{output.pk}"),
+        fetch(owner_client, f"/gallery/files/{output.pk}/poster"),
+        fetch(owner_client, f"/gallery/files/{output.pk}/download"),
+        fetch(client, f"/s/{token}/video"),
+        fetch(client, f"/s/{token}/poster"),
     ):
         assert response.status_code == 200
-        assert response["Content-Security-Policy"] == settings.LTXDASH_MEDIA_CSP
+        assert response.ours["Content-Security-Policy"] == settings.LTXDASH_MEDIA_CSP
     assert "sandbox" in settings.LTXDASH_MEDIA_CSP
     assert "default-src 'none'" in settings.LTXDASH_MEDIA_CSP

@@ -306,6 +306,7 @@ def _open_files() -> set[str]:
     return {path for path in found if path.startswith(str(settings.MEDIA_ROOT))}
 
 
+@pytest.mark.local_media  # open files under MEDIA_ROOT (S3: tests/gallery/test_s3_serving.py)
 def test_a_client_that_goes_away_halfway_leaves_nothing_behind(owner_client, owner, make_clip):
     big = [make_clip(owner, title=f"big {i}", video=False) for i in range(2)]
     for i, clip in enumerate(big):  # several chunks each: 2.5 MiB that do not compress

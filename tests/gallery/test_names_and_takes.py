@@ -12,6 +12,7 @@ from django.urls import reverse
 from ltxdash.generations import pipeline, takes
 from ltxdash.generations.models import Generation
 from tests.factories import T2V, make_user
+from tests.support.media import fetch
 from tests.support.pages import HTMX
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +104,7 @@ def test_a_stranger_cannot_rename(client, clip):
 
 def test_the_download_is_named_after_the_clip(owner_client, clip, video):
     Generation.objects.filter(pk=clip.pk).update(title="Harbour, wide")
-    response = owner_client.get(reverse("gallery:download", args=[video.pk]))
+    response = fetch(owner_client, reverse("gallery:download", args=[video.pk]))
     assert f"ltxdash-{clip.pk}-harbour-wide.mp4" in response["Content-Disposition"]
 
 

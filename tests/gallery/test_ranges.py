@@ -1,4 +1,5 @@
-"""Range requests, conditional requests and X-Accel-Redirect for a clip's files."""
+"""Range requests, conditional requests and X-Accel-Redirect for a clip's files, as Django
+answers them from local disk (on S3 the object store does: tests/gallery/test_s3_serving.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import pytest
 from django.urls import reverse
 
 from ltxdash.gallery.ranges import Unsatisfiable, parse_range
+
+pytestmark = pytest.mark.local_media
 
 
 def _body(response) -> bytes:

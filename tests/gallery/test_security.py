@@ -11,6 +11,7 @@ from django.urls import reverse
 from ltxdash.gallery.models import ShareLink
 from ltxdash.generations.models import Generation
 from tests.factories import make_share_link
+from tests.support.media import fetch
 
 
 @pytest.fixture
@@ -99,14 +100,15 @@ def test_a_file_of_any_other_type_is_only_ever_a_download(owner_client, clip, st
     urls = [reverse("gallery:file", args=[video.pk]), reverse("gallery:download", args=[video.pk])]
 
     for url in urls:
-        response = owner_client.get(url)
+        response = fetch(owner_client, url)  # from the bucket too, with media on S3
         assert response.status_code == 200
         assert response["Content-Type"] == "application/octet-stream"
         assert response["Content-Disposition"].startswith("attachment")
-        assert response["X-Content-Type-Options"] == "nosniff"
-        assert response["Content-Security-Policy"].endswith("; sandbox")
+        assert response.ours["X-Content-Type-Options"] == "nosniff"
+        assert response.ours["Content-Security-Policy"].endswith("; sandbox")
 
 
+@pytest.mark.local_media  # our own Range, 416 and 304 answers (S3: tests/gallery/test_s3_serving.py)
 def test_every_media_answer_is_nosniff_and_sandboxed(owner_client, clip, poster_bytes):
     video = clip.outputs.get()
     # Whatever a poster's name says, it is served as the JPEG we made.

@@ -10,11 +10,13 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from ltxdash import media
+from ltxdash.core import media_storage
 from ltxdash.generations.models import Generation, Output, State
 from ltxdash.generations.pipeline import faststart, loop, rehost
 from tests.factories import make_generation, make_input
 from tests.support.pipeline import (
     finished,
+    local_copy,
     queued_tasks_now,
     run_tasks,
     sha256,
@@ -37,14 +39,14 @@ def stored(ltx_simulator, owner) -> Output:
     return Output.objects.get(generation=generation)
 
 
-def test_it_rewrites_the_stored_copy_with_its_index_first(stored):
+def test_it_rewrites_the_stored_copy_with_its_index_first(stored, tmp_path):
     before = stored.file.name
     poster = stored.poster.name
 
     assert faststart.make_streamable(stored.pk) == "done"
 
     output = Output.objects.get(pk=stored.pk)
-    local = default_storage.path(output.file.name)
+    local = local_copy(output.file.name, tmp_path)
     assert media.is_faststart(local)
     assert output.faststart_due_at is None
     assert output.file.name != before and not default_storage.exists(before)
@@ -67,6 +69,7 @@ def test_a_second_delivery_does_nothing(stored):
     ]
 
 
+@pytest.mark.local_media  # damages the stored file in place
 def test_a_file_that_cannot_be_rewritten_is_kept_as_it_is(stored):
     path = Path(default_storage.path(stored.file.name))
     with path.open("r+b") as file:  # damage the media data: the remux cannot read it
@@ -207,16 +210,20 @@ def test_a_clip_using_this_one_as_input_gets_it_even_if_replaced_mid_upload(
 
     child = make_generation(owner, State.QUEUED, endpoint="extend")
     make_input(child, "video_uri", source_output=stored, content_type="video/mp4")
-    original = filestore.copy_to_temp
     names = []
 
-    def rewrite_first(name, directory):  # the rewrite switches files just as the copy starts
-        names.append(name)
-        if len(names) == 1:
-            assert faststart.make_streamable(stored.pk) == "done"
-        return original(name, directory)
+    def rewrite_first(original):  # the rewrite switches files just as the copy (or stream) starts
+        def wrapped(name, *args):
+            names.append(name)
+            if len(names) == 1:
+                assert faststart.make_streamable(stored.pk) == "done"
+            return original(name, *args)
 
-    monkeypatch.setattr(filestore, "copy_to_temp", rewrite_first)
+        return wrapped
+
+    # From S3 the input is streamed from the bucket; from local disk a scratch copy is sent.
+    sends = "stream_source" if media_storage.is_remote() else "copy_to_temp"
+    monkeypatch.setattr(filestore, sends, rewrite_first(getattr(filestore, sends)))
 
     with LTXClient(settings.LTX_API_KEY, settings.LTX_API_BASE_URL) as client:
         uris = dispatch.upload_inputs(child, client)

@@ -7,12 +7,14 @@ from ltxdash import media
 from ltxdash.generations import pipeline
 from ltxdash.generations.models import Output, State
 from tests.factories import T2V
-from tests.support.pipeline import drive, states
+from tests.support.pipeline import drive, local_copy, states
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("pipeline_settings")]
 
 
-def test_it_takes_a_text_to_video_clip_from_queued_to_a_stored_faststart_copy(ltx_simulator, owner):
+def test_it_takes_a_text_to_video_clip_from_queued_to_a_stored_faststart_copy(
+    ltx_simulator, owner, tmp_path
+):
     (generation,) = pipeline.create_generations(
         owner=owner, endpoint="text-to-video", params=dict(T2V), inputs={}
     )
@@ -25,7 +27,7 @@ def test_it_takes_a_text_to_video_clip_from_queued_to_a_stored_faststart_copy(lt
     output = Output.objects.get(generation=generation)
     assert output.label == "video_url"
     assert output.content_type == "video/mp4"
-    local = default_storage.path(output.file.name)
+    local = local_copy(output.file.name, tmp_path)
     assert media.is_faststart(local)
     assert output.width and output.height and output.duration
     assert default_storage.exists(output.poster.name)

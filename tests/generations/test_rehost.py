@@ -23,6 +23,7 @@ from tests.media_factory import make_video
 from tests.support.pipeline import (
     drive,
     finished,
+    local_copy,
     queued_tasks_now,
     run_tasks,
     sha256,
@@ -37,7 +38,7 @@ pytestmark = [
 ]
 
 
-def test_it_stores_a_verified_copy_with_metadata_and_a_poster(ltx_simulator, owner):
+def test_it_stores_a_verified_copy_with_metadata_and_a_poster(ltx_simulator, owner, tmp_path):
     generation = finished(owner)
 
     assert rehost.rehost_generation(generation.pk) == "ready"
@@ -47,7 +48,7 @@ def test_it_stores_a_verified_copy_with_metadata_and_a_poster(ltx_simulator, own
     output = generation.outputs.get()
     assert output.sha256 == sha256(output.file.name)
     assert output.size == default_storage.size(output.file.name)
-    local = default_storage.path(output.file.name)
+    local = local_copy(output.file.name, tmp_path)
     # Stored as the API made it (index at the end), with a rewrite for streaming due.
     assert not media.is_faststart(local)
     assert output.faststart_due_at is not None

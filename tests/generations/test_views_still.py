@@ -12,7 +12,6 @@ from django.core.files.storage import default_storage
 
 from ltxdash.generations import pipeline
 from ltxdash.generations.models import Generation, Output, State
-from ltxdash.ltx.client import LTXClient
 from tests.factories import make_clip, make_placeholder_clip
 from tests.media_factory import make_image
 from tests.support.pages import HTMX, field_html
@@ -155,16 +154,8 @@ def test_a_clip_without_a_poster_gives_no_still(owner_client, owner):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("pipeline_settings")
-def test_the_upload_step_sends_the_still_as_a_jpeg(ltx_simulator, owner_client, owner, monkeypatch):
+def test_the_upload_step_sends_the_still_as_a_jpeg(ltx_simulator, owner_client, owner):
     clip = make_clip(owner)
-    sent = []
-    real_upload = LTXClient.upload_file
-
-    def spy(self, path, content_type):
-        sent.append((path.read_bytes()[:3], content_type))
-        return real_upload(self, path, content_type)
-
-    monkeypatch.setattr(LTXClient, "upload_file", spy)
     response = owner_client.post("/", {**I2V, "source": clip.pk}, headers=HTMX)
     assert response.status_code == 200
 
@@ -173,7 +164,8 @@ def test_the_upload_step_sends_the_still_as_a_jpeg(ltx_simulator, owner_client, 
 
     generation = Generation.objects.exclude(pk=clip.pk).get()
     assert generation.state == State.PENDING, generation.error_message
-    assert sent == [(b"\xff\xd8\xff", "image/jpeg")]  # the poster, not the video
+    (sent,) = (ltx_simulator.state_dir / "uploads").iterdir()
+    assert sent.read_bytes()[:3] == b"\xff\xd8\xff"  # the poster, not the video
     (job,) = ltx_simulator.jobs("image-to-video")
     item = generation.inputs.get()
     # The simulator probed the upload and validated it as an image input.

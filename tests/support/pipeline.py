@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import importlib
 import time
+from pathlib import Path
 from typing import Any
 
 from django.core.files.storage import default_storage
@@ -130,6 +131,15 @@ def stored_files(generation: Generation) -> list[str]:
         with contextlib.suppress(FileNotFoundError):
             names += [f"{folder}/{n}" for n in default_storage.listdir(folder)[1]]
     return sorted(names)
+
+
+def local_copy(name: str, directory) -> Path:
+    """The stored file's bytes in a local file (for media.probe and friends), on any storage."""
+    path = Path(directory) / f"stored-{hashlib.sha256(name.encode()).hexdigest()[:12]}"
+    path = path.with_suffix(Path(name).suffix)
+    with default_storage.open(name, "rb") as stored:
+        path.write_bytes(stored.read())
+    return path
 
 
 def sha256(name: str) -> str:

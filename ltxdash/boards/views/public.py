@@ -186,10 +186,15 @@ def _media(response: HttpResponseBase) -> HttpResponseBase:
 @login_not_required
 @require_safe
 def file(request: HtmxHttpRequest, token: str, pk: int) -> HttpResponseBase:
-    output = access.shared_board_output(access.shared_board(token), pk)
+    link = access.shared_board(token)
+    output = access.shared_board_output(link, pk)
     return _media(
         serve_file(
-            request, output.file, content_type=output.content_type, cache_control=SHARE_CACHE
+            request,
+            output.file,
+            content_type=output.content_type,
+            cache_control=SHARE_CACHE,
+            expires_at=link.expires_at,
         )
     )
 
@@ -197,10 +202,15 @@ def file(request: HtmxHttpRequest, token: str, pk: int) -> HttpResponseBase:
 @login_not_required
 @require_safe
 def poster(request: HtmxHttpRequest, token: str, pk: int) -> HttpResponseBase:
-    output = access.shared_board_output(access.shared_board(token), pk)
+    link = access.shared_board(token)
+    output = access.shared_board_output(link, pk)
     return _media(
         serve_file(
-            request, output.poster, content_type=poster_type(output), cache_control=SHARE_CACHE
+            request,
+            output.poster,
+            content_type=poster_type(output),
+            cache_control=SHARE_CACHE,
+            expires_at=link.expires_at,
         )
     )
 
@@ -220,6 +230,7 @@ def download(request: HtmxHttpRequest, token: str, pk: int) -> HttpResponseBase:
             filename=public_download_name(link, output),
             attachment=True,
             cache_control=SHARE_CACHE,
+            expires_at=link.expires_at,
         )
     )
 

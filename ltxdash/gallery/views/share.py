@@ -92,16 +92,24 @@ def page(request: HtmxHttpRequest, token: str) -> HttpResponse:
 @login_not_required
 @require_safe
 def video(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
-    _, _, output = access.shared_clip(token)
+    link, _, output = access.shared_clip(token)
     return serve_file(
-        request, output.file, content_type=output.content_type, cache_control=SHARE_CACHE
+        request,
+        output.file,
+        content_type=output.content_type,
+        cache_control=SHARE_CACHE,
+        expires_at=link.expires_at,
     )
 
 
 @login_not_required
 @require_safe
 def poster(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
-    _, _, output = access.shared_clip(token)
+    link, _, output = access.shared_clip(token)
     return serve_file(
-        request, output.poster, content_type=poster_type(output), cache_control=SHARE_CACHE
+        request,
+        output.poster,
+        content_type=poster_type(output),
+        cache_control=SHARE_CACHE,
+        expires_at=link.expires_at,
     )

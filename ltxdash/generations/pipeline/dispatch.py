@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -299,10 +299,13 @@ def _submit(
     return "submitted"
 
 
-def _local_copy(item: GenerationInput, tmp: Path) -> Path:
-    """A local copy of an input's stored file. A source clip's file may be replaced while this
-    runs (rewritten for streaming, or copied again; the old file is then deleted), so its name is
-    read just before the copy, and read again if that file has just gone."""
+def _upload(item: GenerationInput, client: LTXClient) -> str:
+    """Upload an input's stored file to LTX; its ``storage_uri``. A source clip's file may be
+    replaced while this runs (rewritten for streaming, or copied again; the old file is then
+    deleted), so its name is read just before the upload, and read again if that file has just
+    gone. From S3 the object is streamed to LTX's upload URL as it is read (no local copy); from
+    the local disk a scratch copy is sent, a snapshot the file's replacement cannot pull away."""
+    content_type = item.content_type or "application/octet-stream"
     tried = ""
     while True:
         name = item.file.name
@@ -315,7 +318,12 @@ def _local_copy(item: GenerationInput, tmp: Path) -> Path:
         if not name:
             raise InputMissing(f"The {item.get_role_display().lower()} of this clip is gone.")
         try:
-            return filestore.copy_to_temp(name, tmp)
+            stream = filestore.stream_source(name)
+            if stream is not None:
+                opener, size = stream
+                return client.upload_stream(opener, size, content_type, name=PurePath(name).name)
+            with filestore.scratch_dir("upload") as tmp:
+                return client.upload_file(filestore.copy_to_temp(name, tmp), content_type)
         except FileNotFoundError as exc:
             if name == tried:
                 raise InputMissing(
@@ -342,10 +350,7 @@ def upload_inputs(generation: Generation, client: LTXClient) -> dict[str, str]:
         if item.storage_uri and item.uploaded_at and item.uploaded_at > fresh_since:
             uris[item.role] = item.storage_uri
             continue
-        with filestore.scratch_dir("upload") as tmp:
-            local = _local_copy(item, tmp)
-            content_type = item.content_type or "application/octet-stream"
-            uri = client.upload_file(local, content_type)
+        uri = _upload(item, client)
         # Siblings of a batch share the stored file: one upload serves them all.
         same = Q(file=item.file.name) if item.file else Q(source_output_id=item.source_output_id)
         GenerationInput.objects.filter(same).filter(

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ltxdash import media
+from ltxdash.core import media_storage
 from ltxdash.generations.models import Generation, Output, State
 from ltxdash.generations.pipeline import filestore
 from ltxdash.generations.pipeline.taskqueue import enqueue
@@ -133,8 +134,6 @@ def requeue(now: datetime | None = None) -> int:
 
 
 def _local_path(name: str, tmp: Path) -> Path:
-    """The stored file itself when storage is on this disk, else a copy in ``tmp``."""
-    try:
-        return Path(default_storage.path(name))
-    except NotImplementedError:
-        return filestore.copy_to_temp(name, tmp)
+    """The stored file itself when storage is on this disk, else a copy in ``tmp`` (S3: the
+    object is downloaded there, rewritten beside it, and the result uploaded)."""
+    return media_storage.local_path(name, tmp)

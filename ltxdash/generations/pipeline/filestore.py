@@ -1,7 +1,8 @@
 """Files the pipeline keeps in Django's default storage, and their clean-up.
 
 Everything goes through the storage API (``save``, ``open``, ``delete``, ``listdir``), never a
-local path, so the same code works with S3-like storages. Outputs and posters of a generation
+local path, so the same code works on S3 (``LTXDASH_S3_BUCKET``); what differs between the two is
+asked of ``ltxdash.core.media_storage``. Outputs and posters of a generation
 live under a folder named after it; that lets a re-run (or a delete) sweep away files a killed
 worker left behind without touching anything still referenced.
 
@@ -18,7 +19,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -28,6 +29,8 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+
+from ltxdash.core import media_storage
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +51,8 @@ def poster_name(generation_id: int, label: str, attempt: int) -> str:
 
 class LocalFile(File):
     """A finished temp file handed to storage. FileSystemStorage moves it into place (one rename
-    instead of a second copy of a large video); other storages just read it."""
+    instead of a second copy of a large video); S3 sends it by its path as a multipart upload
+    (``core/s3storage.py``), in bounded memory."""
 
     def __init__(self, path: Path) -> None:
         self._path = Path(path)
@@ -60,11 +64,16 @@ class LocalFile(File):
 
 def save_local_file(path: Path, name: str) -> str:
     """Store a local temp file under ``name`` (made unique by the storage); the stored name."""
+    size = Path(path).stat().st_size
     content = LocalFile(path)
     try:
-        return default_storage.save(name, content)
+        stored = default_storage.save(name, content)
     finally:
         content.close()
+    if default_storage.size(stored) != size:  # the hash was checked on the way in; the length here
+        delete_quietly([stored])
+        raise OSError(f"the stored copy of {name} is not {size} bytes long")
+    return stored
 
 
 def sha256_of(path: Path) -> str:
@@ -92,12 +101,12 @@ def hash_and_size(content: IO[bytes] | File) -> tuple[str, int]:
 
 def copy_to_temp(name: str, directory: Path) -> Path:
     """A local copy of a stored file (for the API's upload, which sends from a local file)."""
-    suffix = Path(name).suffix
-    with default_storage.open(name, "rb") as source:
-        fd, tmp = tempfile.mkstemp(dir=directory, suffix=suffix)
-        with open(fd, "wb") as target:
-            shutil.copyfileobj(source, target, CHUNK)
-    return Path(tmp)
+    return media_storage.local_copy(name, directory)
+
+
+def stream_source(name: str) -> tuple[Callable[[], IO[bytes]], int] | None:
+    """(open, size) to send a stored file without a local copy; None on local disk."""
+    return media_storage.stream_source(name)
 
 
 @contextmanager

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from ltxdash.core import supervision, webserver
+from ltxdash.core import media_storage, supervision, webserver
 
 COLOURS = {"web": "\033[36m", "worker": "\033[35m", "sim": "\033[33m"}
 
@@ -55,6 +55,11 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
 
     def handle(self, *args, port: int, host: str, **options) -> None:
+        problem = media_storage.check()
+        if not problem["ok"]:  # nothing can be stored: say so now, not at the first clip
+            raise CommandError(
+                f"media storage (LTXDASH_S3_BUCKET) is not usable: {problem['error']}"
+            )
         python = sys.executable
         children: list[Child] = []
         if settings.LTX_SIMULATED and settings.LTX_API_BASE_URL.startswith("http://127.0.0.1:"):
