@@ -1,6 +1,7 @@
 """The load test (`make loadtest`; not part of `make test` or `make bench`).
 
     .venv/bin/python bench/loadtest.py [--members 50] [--jobs 1000] [--minutes 4] [--interval 5]
+                                       [--s3]
 
 A deployment on this machine as the README's scale-out recipe runs it (tests/e2e/deployment.py):
 two gunicorn web processes (2 workers x 4 threads each), two `qcluster` processes, PostgreSQL
@@ -82,6 +83,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--minutes", type=float, default=4.0)
     parser.add_argument("--interval", type=float, default=5.0)
+    parser.add_argument("--s3", action="store_true", help="media on a local S3 server (moto)")
     args = parser.parse_args()
     long_job = args.minutes * 60 + 47.3
     limit = args.jobs + args.members * 20
@@ -92,6 +94,7 @@ def main() -> None:
             tmp_path,
             database="ltxdash_load",
             redis_db=7,
+            s3=args.s3,
             concurrency=limit,
             environment={
                 "DJANGO_SETTINGS_MODULE": "loadtest.settings",

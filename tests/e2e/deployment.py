@@ -23,6 +23,7 @@ import httpx
 
 from tests.e2e.clusters import REPO, Cluster, e2e_environment, manage, wait_for
 from tests.fixtures.simulator import SimulatorProcess, free_port, run_simulator_process
+from tests.support.s3server import S3Server, s3_everywhere
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -192,12 +193,21 @@ def deployment(
     database: str = "ltxdash_deploy",
     redis_db: int = 8,
     environment: dict[str, str] | None = None,
+    s3: bool | None = None,
     **simulator: Any,
 ) -> Iterator[Deployment]:
     """Start the simulator, migrate a fresh database, then ``webs`` gunicorn processes and
-    ``clusters`` qcluster processes; stop everything on the way out."""
-    with run_simulator_process(tmp_path / "sim", **simulator) as sim:
+    ``clusters`` qcluster processes; stop everything on the way out. With ``s3`` (by default
+    when LTXDASH_TEST_S3=1, as in CI's scale-out pass) the media live in a bucket of a real S3
+    server (moto's, a process of its own), configured by the LTXDASH_S3_* variables."""
+    s3 = s3_everywhere() if s3 is None else s3
+    with contextlib.ExitStack() as stack:
+        sim = stack.enter_context(run_simulator_process(tmp_path / "sim", **simulator))
         env = e2e_environment(tmp_path, sim.url, database=database, redis_db=redis_db)
+        if s3:
+            store = S3Server(log_path=tmp_path / "s3.log").start()
+            stack.callback(store.stop)
+            env |= store.env(store.new_bucket())
         env |= environment or {}
         manage(env, "migrate", "--no-input", "-v", "0", timeout=300)
         running = Deployment(tmp_path, env, sim)

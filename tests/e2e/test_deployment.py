@@ -4,8 +4,8 @@ process play, seek and download through the other; one web process and one clust
 SIGKILLed mid-run and nothing is lost; exactly one poller runs, and the account's concurrency
 limit holds across both clusters.
 
-It runs in CI's scale-out pass (PostgreSQL + Redis), and is skipped with its reason on the
-embedded default.
+It runs in CI's scale-out pass (PostgreSQL + Redis + S3: with LTXDASH_TEST_S3=1 the media are
+in a bucket of a real S3 server), and is skipped with its reason on the embedded default.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.deployment import Member, deployment, scale_out_configured, settle
+from tests.support.s3server import s3_everywhere
 
 pytestmark = [
     pytest.mark.e2e,
@@ -103,6 +104,8 @@ def test_two_web_and_two_worker_processes_share_everything_and_survive_sigkill(t
                 output, size, sha256 = g["outputs"]["video_url"]
                 whole = ann.http.get(f"/gallery/files/{output}/download", follow_redirects=True)
                 assert whole.status_code == 200 and len(whole.content) == size
+                if s3_everywhere():  # from the bucket, through a presigned redirect
+                    assert [r.status_code for r in whole.history] == [302]
                 assert hashlib.sha256(whole.content).hexdigest() == sha256
                 seek = ann.http.get(
                     f"/gallery/files/{output}",
