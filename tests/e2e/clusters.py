@@ -102,18 +102,22 @@ def scenario(env: dict[str, str], command: str, *args: str) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-class Cluster:
-    """``manage.py qcluster`` in its own process group, so SIGKILL takes every worker down."""
+class ProcessGroup:
+    """A command in its own process group, logging to a file: SIGKILL takes every process it
+    started down with it (a cluster's workers, gunicorn's)."""
+
+    log_name = "process"
+    stop_seconds = 10.0
 
     def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
         self.name, self.env = name, env
-        self.log_path = log_dir / f"qcluster-{name}.log"
+        self.log_path = log_dir / f"{self.log_name}-{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def popen(self, command: list[str]) -> None:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "manage.py", "qcluster"],
+                command,
                 cwd=REPO,
                 env=self.env,
                 stdout=log,
@@ -122,7 +126,7 @@ class Cluster:
             )
 
     def kill(self) -> None:
-        """SIGKILL the whole cluster: sentinel, workers, pusher and monitor, mid-whatever."""
+        """SIGKILL the whole group, mid-whatever."""
         if self.process is not None:
             with contextlib.suppress(ProcessLookupError):  # the whole group is gone already
                 os.killpg(self.process.pid, signal.SIGKILL)
@@ -135,11 +139,20 @@ class Cluster:
         with contextlib.suppress(ProcessLookupError):  # it died on its own
             os.killpg(self.process.pid, signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=self.stop_seconds)
         self.kill()
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class Cluster(ProcessGroup):
+    """``manage.py qcluster``: sentinel, workers, pusher and monitor in one group."""
+
+    log_name = "qcluster"
+
+    def start(self) -> None:
+        self.popen([sys.executable, "manage.py", "qcluster"])
 
 
 def wait_for(check: Callable[[], Any], *, timeout: float, every: float = 0.5) -> Any:

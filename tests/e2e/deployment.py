@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.clusters import REPO, Cluster, e2e_environment, manage, wait_for
+from tests.e2e.clusters import REPO, Cluster, ProcessGroup, e2e_environment, manage, wait_for
 from tests.fixtures.simulator import SimulatorProcess, free_port, run_simulator_process
 from tests.support.s3server import S3Server, s3_everywhere
 
@@ -37,47 +36,42 @@ def scale_out_configured() -> str:
     return ""
 
 
-class Web:
-    """``gunicorn ltxdash.wsgi`` as the README's production recipe runs it, in its own process
-    group (SIGKILL takes the arbiter and its workers down together)."""
+class Web(ProcessGroup):
+    """``gunicorn ltxdash.wsgi`` as the README's production recipe runs it: the arbiter and its
+    workers in one group."""
+
+    log_name = "gunicorn"
+    stop_seconds = 15.0
 
     def __init__(
         self, name: str, env: dict[str, str], log_dir: Path, workers: int = 2, threads: int = 4
     ) -> None:
-        self.name, self.env, self.port = name, env, free_port()
+        super().__init__(name, env, log_dir)
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers, self.threads = workers, threads
-        self.log_path = log_dir / f"gunicorn-{name}.log"
-        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "ltxdash.wsgi",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--workers",
-            str(self.workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(self.threads),
-            "--timeout",
-            "120",
-            "--logger-class",
-            "ltxdash.core.gunicorn_logging.GunicornLogger",
-        ]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                command,
-                cwd=REPO,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "ltxdash.wsgi",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                str(self.threads),
+                "--timeout",
+                "120",
+                "--logger-class",
+                "ltxdash.core.gunicorn_logging.GunicornLogger",
+            ]
+        )
         wait_for(self._answers, timeout=timeout, every=0.2)
 
     def _answers(self) -> bool:
@@ -87,34 +81,6 @@ class Web:
             return httpx.get(f"{self.url}/accounts/login/", timeout=2).status_code == 200
         except httpx.HTTPError:
             return False
-
-    def pids(self) -> list[int]:
-        """The arbiter and its workers."""
-        if self.process is None:
-            return []
-        found = subprocess.run(
-            ["pgrep", "-g", str(self.process.pid)], capture_output=True, text=True, check=False
-        )
-        return [int(pid) for pid in found.stdout.split()]
-
-    def kill(self) -> None:
-        if self.process is not None:
-            with contextlib.suppress(ProcessLookupError):  # the group is gone already
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-            self.process = None
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):  # it died on its own
-            os.killpg(self.process.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=15)
-        self.kill()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 class Member:
