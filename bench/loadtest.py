@@ -178,8 +178,8 @@ def main() -> None:
             f"{row['p95']:>7} {row['p99']:>7}"
         )
     print(f"  errors: {sum(r['errors'] for n, r in pages.items() if n != 'Aggregated')}")
-    if failures.strip().count("\n"):
-        print("  failures:\n" + failures)
+    if failures.strip():
+        print("  failures (locust's own table):\n" + failures)
     print(f"  jobs in flight at the simulator when the members stopped: {in_flight_at_end}")
     print(
         f"  jobs polled within 1.2 x {args.interval:g} s: {100 * len(on_time) / len(jobs):.1f} % "
