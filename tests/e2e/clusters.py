@@ -89,16 +89,21 @@ def manage(env: dict[str, str], *args: str, timeout: float = 120) -> str:
 
 
 def scenario(env: dict[str, str], command: str, *args: str) -> dict[str, Any]:
+    return run_json(env, "tests.e2e.scenario", command, *args)
+
+
+def run_json(env: dict[str, str], module: str, *args: str, timeout: float = 60) -> dict[str, Any]:
+    """``python -m module args`` in the run's environment; the JSON of its last line."""
     done = subprocess.run(
-        [sys.executable, "-m", "tests.e2e.scenario", command, *args],
+        [sys.executable, "-m", module, *args],
         cwd=REPO,
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
     )
     if done.returncode:
-        raise AssertionError(f"scenario {command} failed:\n{done.stdout}\n{done.stderr}")
+        raise AssertionError(f"{module} {args} failed:\n{done.stdout}\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -7,11 +7,9 @@ both stand on it.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -20,7 +18,14 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.clusters import REPO, Cluster, ProcessGroup, e2e_environment, manage, wait_for
+from tests.e2e.clusters import (
+    Cluster,
+    ProcessGroup,
+    e2e_environment,
+    manage,
+    run_json,
+    wait_for,
+)
 from tests.fixtures.simulator import SimulatorProcess, free_port, run_simulator_process
 from tests.support.s3server import S3Server, s3_everywhere
 
@@ -132,17 +137,7 @@ class Deployment:
         self.clusters: list[Cluster] = []
 
     def team(self, *args: str | int) -> dict[str, Any]:
-        done = subprocess.run(
-            [sys.executable, "-m", "tests.e2e.team", *map(str, args)],
-            cwd=REPO,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if done.returncode:
-            raise AssertionError(f"team {args} failed:\n{done.stdout}\n{done.stderr}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        return run_json(self.env, "tests.e2e.team", *map(str, args), timeout=300)
 
     def logs(self) -> str:
         parts = [f"== {w.name}\n{w.log()[-3000:]}" for w in self.webs]
