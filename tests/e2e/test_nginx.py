@@ -83,7 +83,7 @@ def nginx_in_front(tmp_path: Path) -> Iterator[dict]:
         cert.mkdir()
         subprocess.run(
             ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-             "-subj", "/CN=127.0.0.1", "-keyout", str(cert / "key.pem"), "-out", str(cert / "cert.pem")],
+             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(cert / "key.pem"), "-out", str(cert / "cert.pem")],
             check=True, capture_output=True,
         )  # fmt: skip
         prefix = tmp_path / "nginx"
@@ -117,7 +117,14 @@ def nginx_in_front(tmp_path: Path) -> Iterator[dict]:
         server = subprocess.Popen([NGINX, *conf, "-g", "daemon off;"], stderr=subprocess.PIPE)
         try:
             settle(lambda: _listening(https), timeout=20, every=0.1)
-            yield {"running": running, "origin": origin, "http": http, "https": https, "log": log}
+            yield {
+                "running": running,
+                "origin": origin,
+                "http": http,
+                "https": https,
+                "log": log,
+                "tls": ssl.create_default_context(cafile=cert / "cert.pem"),
+            }
         finally:
             server.terminate()
             server.wait(10)
@@ -128,11 +135,11 @@ def _listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _client(origin: str) -> httpx.Client:
+def _client(origin: str, tls: ssl.SSLContext) -> httpx.Client:
     # Origin: what a browser sends with a POST; Django's CSRF check over HTTPS needs it.
     return httpx.Client(
         base_url=origin,
-        verify=False,
+        verify=tls,
         timeout=30,
         headers={"Origin": origin},
         follow_redirects=False,
@@ -164,7 +171,7 @@ def test_the_shipped_nginx_site_serves_ltxdash_and_its_media(nginx_in_front: dic
     assert plain.headers["location"] == "https://127.0.0.1/gallery/?q=1"
 
     running.team("members", 1)
-    member = _client(origin)
+    member = _client(origin, nginx_in_front["tls"])
     _log_in(member, "member1", "member-pass-123")
     assert "strict-transport-security" in member.get("/").headers
     made = member.post(
@@ -200,7 +207,7 @@ def test_the_shipped_nginx_site_serves_ltxdash_and_its_media(nginx_in_front: dic
     stored = next(Path(running.env["LTXDASH_DATA_DIR"], "media").rglob("*.mp4"))
     media_root = Path(running.env["LTXDASH_DATA_DIR"], "media")
     assert member.get(f"/_media/{stored.relative_to(media_root)}").status_code == 404
-    stranger = _client(origin)
+    stranger = _client(origin, nginx_in_front["tls"])
     assert stranger.get(f"/gallery/files/{output_pk}").status_code == 302  # to the login page
 
     # A share link plays for anyone, and its token is in neither nginx's log nor gunicorn's.
@@ -222,6 +229,7 @@ def test_the_shipped_nginx_site_serves_ltxdash_and_its_media(nginx_in_front: dic
     assert (
         _status_of_raw_request(
             nginx_in_front["https"],
+            nginx_in_front["tls"],
             "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=x\r\n"
             f"Content-Length: {200 * 1024 * 1024}\r\n\r\n",
         )
@@ -234,11 +242,11 @@ def test_the_shipped_nginx_site_serves_ltxdash_and_its_media(nginx_in_front: dic
     assert 429 in statuses
 
 
-def _status_of_raw_request(port: int, head: str) -> int:
-    context = ssl.create_default_context()
-    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
-        with context.wrap_socket(raw) as tls:
-            tls.sendall(head.encode())
-            first = tls.recv(200).decode("latin-1")
+def _status_of_raw_request(port: int, tls: ssl.SSLContext, head: str) -> int:
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
+        tls.wrap_socket(raw, server_hostname="127.0.0.1") as conn,
+    ):
+        conn.sendall(head.encode())
+        first = conn.recv(200).decode("latin-1")
     return int(first.split()[1])
