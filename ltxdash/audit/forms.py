@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from ltxdash.audit.models import Action, AuditEntry
+from ltxdash.core.days import day_field
 from ltxdash.workspaces.models import Membership, Workspace
 
 PAGE_SIZE = 50
@@ -19,12 +20,8 @@ PAGE_GONE = "That page of the log is not there: start from the newest."
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label="What", required=False)
     actor = forms.TypedChoiceField(label="Who", required=False, coerce=int, empty_value=None)
-    since = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = day_field("From")
+    until = day_field("To")
     before = forms.IntegerField(
         required=False,
         min_value=1,

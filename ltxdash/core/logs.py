@@ -1,4 +1,4 @@
-"""Log lines without secrets: share tokens are cut out of every line ltxdash writes.
+"""Log lines without secrets: link tokens are cut out of every line ltxdash writes.
 
 A share link's token is the whole permission to see a clip (``/s/<token>``) or a board
 (``/b/<token>/``), so a log line that carries one hands them to whoever reads the logs.
@@ -18,10 +18,12 @@ from typing import Any
 
 # A share path: /s/ (a clip's link) or /b/ (a board's) and a token-shaped segment (tokens are
 # 43 URL-safe characters), also inside a full URL, a query string (?next=/s/...) or
-# percent-encoded (%2Fs%2F...); and the token of a password-reset link
-# (/accounts/reset/<uid>/<token>/), which is as good as the password.
+# percent-encoded (%2Fs%2F...); an invitation's (/invite/<token>), which lets anyone join the
+# workspace; and the token of a password-reset link (/accounts/reset/<uid>/<token>/), which is
+# as good as the password.
 _TOKENS = re.compile(
-    r"(/[sb]/|%2F[sb]%2F|/reset/[A-Za-z0-9_\-]+/|%2Freset%2F[A-Za-z0-9_\-]+%2F)"
+    r"(/[sb]/|%2F[sb]%2F|/invite/|%2Finvite%2F"
+    r"|/reset/[A-Za-z0-9_\-]+/|%2Freset%2F[A-Za-z0-9_\-]+%2F)"
     r"(?!set-password)[A-Za-z0-9_\-]{8,}",
     re.IGNORECASE,
 )

@@ -9,21 +9,13 @@ from typing import Any
 
 from django import forms
 
-from ltxdash.gallery.forms import FIRST_DAY, LAST_DAY, DayField, DayInput, day_text
+from ltxdash.core.days import day_field, day_text
 from ltxdash.spend.usage import MAX_DAYS, Range
 
 
-def _day(label: str) -> DayField:
-    return DayField(
-        required=False,
-        label=label,
-        widget=DayInput(attrs={"placeholder": "e.g. 1 May 2026", "autocomplete": "off"}),
-    )
-
-
 class UsageRangeForm(forms.Form):
-    start = _day("From")
-    end = _day("To (included)")
+    start = day_field("From", example="1 May 2026")
+    end = day_field("To (included)", example="31 May 2026")
 
     def __init__(self, *args: Any, this_month: Range, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -35,11 +27,6 @@ class UsageRangeForm(forms.Form):
             return data
         start: date = data.get("start") or self.this_month.start
         end: date = data.get("end") or self.this_month.end
-        for name, day in (("start", start), ("end", end)):
-            if not FIRST_DAY <= day <= LAST_DAY:
-                self.add_error(name, "Pick a day between year 1 and year 9999.")
-        if self.errors:
-            return data
         if end < start:
             raise forms.ValidationError(
                 f"The range ends ({day_text(end)}) before it starts ({day_text(start)}): "

@@ -110,7 +110,10 @@ def test_a_wrong_filter_is_told_in_words(team):
         ({"action": "hacked"}, "Select a valid choice"),
         ({"actor": "999999999"}, "Select a valid choice"),
         ({"actor": "ann"}, "Select a valid choice"),
-        ({"since": "yesterday"}, "Enter a valid date"),
+        ({"since": "someday"}, "Write a day like 2 Dec 2026 (or today, yesterday)."),
+        # The end of the calendar: no day after it to end the filter at (it was a 500).
+        ({"until": "9999-12-31"}, "Pick a day between 2 Jan 0001 and 30 Dec 9999."),
+        ({"since": "0001-01-01"}, "Pick a day between 2 Jan 0001 and 30 Dec 9999."),
         ({"since": "2026-03-05", "until": "2026-03-01"}, "The last day comes before the first"),
         ({"before": "-3"}, "start from the newest"),
         ({"before": "x"}, "start from the newest"),
@@ -120,6 +123,16 @@ def test_a_wrong_filter_is_told_in_words(team):
         assert response.status_code == 422, query
         assert words in response.content.decode(), query
         assert 'role="alert"' in response.content.decode()
+
+
+def test_days_are_written_and_read_as_every_page_writes_them(team):
+    log.record(team.admin, team.workspace, Action.INVITED, detail="in March")
+    client = team.client(team.admin)
+    response = client.get(URL, {"since": "1 Mar 2026", "until": "mar 2 2026"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'value="1 Mar 2026"' in page and 'value="2 Mar 2026"' in page
+    assert 'type="date"' not in page  # the browser's locale format (mm/dd/yyyy) is not ours
 
 
 def test_a_former_member_can_still_be_picked(team):

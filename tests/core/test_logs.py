@@ -92,7 +92,17 @@ def test_it_redacts_every_form_a_token_takes_and_nothing_else():
     assert redact(f"https://video.example.com/s/{t}") == "https://video.example.com/s/[token]"
     assert redact(f"/accounts/login/?next=%2Fs%2F{t}") == "/accounts/login/?next=%2Fs%2F[token]"
     assert redact(f"/accounts/reset/MQ/{t[:39]}/") == "/accounts/reset/MQ/[token]/"
-    for plain in ("/static/css/ltxdash.css", "/gallery/12/", "/accounts/reset/MQ/set-password/"):
+    assert redact(f"GET /b/{t}/files/3") == "GET /b/[token]/files/3"
+    # An invitation's token lets anyone join the workspace: only its hash is stored.
+    assert redact(f"GET /invite/{t} 302") == "GET /invite/[token] 302"
+    assert redact(f"/accounts/login/?next=/invite/{t}") == "/accounts/login/?next=/invite/[token]"
+    assert redact(f"?next=%2Finvite%2F{t}") == "?next=%2Finvite%2F[token]"
+    for plain in (
+        "/static/css/ltxdash.css",
+        "/gallery/12/",
+        "/accounts/reset/MQ/set-password/",
+        "/workspaces/invitations/",
+    ):
         assert redact(plain) == plain
 
 
