@@ -15,6 +15,10 @@ checks, with the numbers in settings (README "Security"):
   the body is never read and the part already spooled is deleted. The middleware runs that parse
   itself (CSRF would run it a moment later anyway) so that it can answer 413.
 
+``make run``'s web server (``core/webserver.py``) applies the same two limits by
+``Content-Length`` (or as a chunked body arrives) before it buffers a body, using
+``limit_for_session``: otherwise it would spool a stranger's body to disk before Django saw it.
+
 Both answer 413 with words a person can act on; an HTMX request gets them as an HX-Trigger
 ``request-refused`` event that static/js/status.js shows as a toast, and no swap.
 """
@@ -57,6 +61,35 @@ def body_limit(request: HttpRequest) -> int:
     if is_member(request):
         return int(settings.LTXDASH_MAX_REQUEST_BYTES)
     return int(settings.LTXDASH_MAX_ANONYMOUS_REQUEST_BYTES)
+
+
+def limit_for_session(session_key: str | None) -> int:
+    """The body limit of whoever holds ``session_key`` (a session cookie's value), for a web
+    server that must decide before Django runs: a member's if the session is a logged-in one,
+    else an anonymous sender's (also when the session store cannot be read)."""
+    anonymous = int(settings.LTXDASH_MAX_ANONYMOUS_REQUEST_BYTES)
+    if not session_key:
+        return anonymous
+    from importlib import import_module
+
+    from django.contrib.auth import SESSION_KEY
+    from django.db import close_old_connections
+
+    try:
+        store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+        logged_in = store.get(SESSION_KEY) is not None
+    except Exception:  # an unreadable store never widens the limit
+        logged_in = False
+    finally:
+        close_old_connections()
+    return int(settings.LTXDASH_MAX_REQUEST_BYTES) if logged_in else anonymous
+
+
+def largest_body() -> int:
+    """The largest body anyone may send."""
+    return max(
+        int(settings.LTXDASH_MAX_REQUEST_BYTES), int(settings.LTXDASH_MAX_ANONYMOUS_REQUEST_BYTES)
+    )
 
 
 def declared_length(request: HttpRequest) -> int:

@@ -27,6 +27,42 @@ def command(host: str, port: int) -> list[str]:
     return [sys.executable, "-m", "ltxdash.core.webserver", "--host", host, "--port", str(port)]
 
 
+def capped_parser() -> type:
+    """waitress's request parser, refusing (413) a body larger than its sender may send before
+    it is buffered: by ``Content-Length`` at once, a chunked one as it arrives. The sender is a
+    member only with a logged-in session cookie (``bodylimits.limit_for_session``); the session
+    store is read only for a body larger than an anonymous sender may send."""
+    import copy
+    from http.cookies import CookieError, SimpleCookie
+
+    from django.conf import settings
+    from waitress.parser import HTTPRequestParser
+    from waitress.receiver import ChunkedReceiver
+
+    from ltxdash.core import bodylimits
+
+    anonymous = int(settings.LTXDASH_MAX_ANONYMOUS_REQUEST_BYTES)
+
+    class CappedParser(HTTPRequestParser):
+        def parse_header(self, header_plus: bytes) -> None:
+            super().parse_header(header_plus)
+            chunked = isinstance(self.body_rcv, ChunkedReceiver)
+            if self.content_length <= anonymous and not chunked:
+                return
+            cookies = SimpleCookie()
+            try:
+                cookies.load(self.headers.get("COOKIE", ""))
+            except CookieError:
+                pass
+            morsel = cookies.get(settings.SESSION_COOKIE_NAME)
+            limit = bodylimits.limit_for_session(morsel.value if morsel else None)
+            # waitress refuses at max_request_body_size or more: this sender's limit + 1.
+            self.adj = copy.copy(self.adj)
+            self.adj.max_request_body_size = limit + 1
+
+    return CappedParser
+
+
 def _raise_file_limit(wanted: int) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
@@ -46,8 +82,13 @@ def main(argv: list[str] | None = None) -> None:
 
     from ltxdash.core.logs import AccessLog
 
+    from waitress.channel import HTTPChannel
+
+    from ltxdash.core import bodylimits
+
     _raise_file_limit(CONNECTION_LIMIT + 100)
     application = AccessLog(get_wsgi_application())
+    HTTPChannel.parser_class = capped_parser()
     waitress.serve(
         application,
         host=args.host,
@@ -64,8 +105,9 @@ def main(argv: list[str] | None = None) -> None:
         channel_timeout=60,
         # A request head larger than this is refused with 431: no header of ours needs more.
         max_request_header_size=64 * 1024,
-        # Uploads are at most 100 MB (the API's limit, ltx/catalog); room for the form around it.
-        max_request_body_size=256 * 1024 * 1024,
+        # The largest body anyone may send (LTXDASH_MAX_REQUEST_BYTES); each request is held
+        # to its own sender's limit by the parser above.
+        max_request_body_size=bodylimits.largest_body() + 1,
     )
 
 

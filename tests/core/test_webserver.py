@@ -17,9 +17,11 @@ from tests.support.slowloris import Slowloris, time_to_answer
 
 ROOT = Path(__file__).resolve().parents[2]
 MAKE_LINK = (
+    "from django.test import Client;"
     "from tests.factories import make_user, make_clip;"
     "from ltxdash.gallery.models import ShareLink;"
-    "print(ShareLink.create_for(make_clip(make_user('alice')), None)[1])"
+    "alice = make_user('alice'); browser = Client(); browser.force_login(alice);"
+    "print(ShareLink.create_for(make_clip(alice), None)[1], browser.cookies['sessionid'].value)"
 )
 
 
@@ -42,7 +44,7 @@ def server(tmp_path_factory):
         [*manage, "shell", "-c", MAKE_LINK], cwd=ROOT, env=env, check=True, timeout=120,
         capture_output=True, text=True,
     )  # fmt: skip
-    token = made.stdout.strip().splitlines()[-1]
+    token, session = made.stdout.strip().splitlines()[-1].split()
     port = _free_port()
     log = data / "web.log"
     with log.open("wb") as out:
@@ -56,14 +58,14 @@ def server(tmp_path_factory):
             assert proc.poll() is None, log.read_text()
             assert time.monotonic() < deadline, "the web server never answered"
             time.sleep(0.2)
-        yield base, port, token, log
+        yield base, port, token, log, session
     finally:
         proc.terminate()
         proc.wait(timeout=20)
 
 
 def test_healthz_answers_at_once_while_48_slow_clients_hold_connections(server):
-    base, port, _, _ = server
+    base, port, *_ = server
     # gunicorn gthread (2 workers x 8 threads, what `serve` ran before) answered none of these:
     # 16 slow sockets took every thread for as long as they kept sending.
     with Slowloris(port, 48, every=1.0, for_seconds=30) as slow:
@@ -84,7 +86,7 @@ def _get(url: str) -> int:
 
 
 def test_the_access_log_has_a_line_per_request_and_no_token(server):
-    base, _, token, log = server
+    base, _, token, log, _ = server
     guessed = secrets.token_urlsafe(32)
     assert _get(f"{base}/s/{token}") == 200
     assert _get(f"{base}/s/{token}/video") == 200
@@ -106,7 +108,67 @@ def test_the_access_log_has_a_line_per_request_and_no_token(server):
 
 
 def test_it_refuses_a_huge_request_head(server):
-    _, port, _, _ = server
+    _, port, *_ = server
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n")
         assert b" 431 " in sock.recv(200).split(b"\r\n")[0] + b" "
+
+
+def _answer_without_sending_the_body(port: int, head: str) -> bytes:
+    """The server's first answer to a request head alone: a refusal comes back at once."""
+    with socket.create_connection(("127.0.0.1", port), timeout=3) as sock:
+        sock.sendall(head.encode())
+        try:
+            return sock.recv(200).split(b"\r\n")[0]
+        except TimeoutError:
+            return b"(no answer: the server waits for the body)"
+
+
+def _post_head(length: int, cookie: str = "") -> str:
+    return (
+        f"POST /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {length}\r\n"
+        f"Content-Type: application/x-www-form-urlencoded\r\n{cookie}\r\n"
+    )
+
+
+def test_a_strangers_large_body_is_refused_before_it_is_buffered(server):
+    """The anonymous limit (64 KiB) is applied by the server itself, by Content-Length: a
+    stranger's 150 MB body used to be spooled to disk before Django refused it."""
+    _, port, *_ = server
+    for cookie in ("", "Cookie: sessionid=forged-session-key\r\n"):
+        status = _answer_without_sending_the_body(port, _post_head(150_000_000, cookie))
+        assert status.startswith(b"HTTP/1.1 413"), (cookie, status)
+    # A chunked body is counted as it arrives, and refused once past the limit.
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        chunk = b"%x\r\n%s\r\n" % (32 * 1024, b"a" * 32 * 1024)
+        answer = b""
+        for _ in range(8):  # 256 KiB, more than the anonymous limit
+            try:
+                sock.sendall(chunk)
+            except OSError:
+                break
+            sock.settimeout(0.2)
+            try:
+                answer += sock.recv(200)
+            except TimeoutError:
+                continue
+            if answer:
+                break
+        assert answer.startswith(b"HTTP/1.1 413"), answer
+
+
+def test_a_members_body_is_held_to_the_members_limit(server, settings):
+    _, port, _, _, session = server
+    cookie = f"Cookie: sessionid={session}\r\n"
+    # 10 MB from a logged-in member: the server waits for it (Django decides, as for uploads).
+    waiting = _answer_without_sending_the_body(port, _post_head(10_000_000, cookie))
+    assert not waiting.startswith(b"HTTP/1.1 413"), waiting
+    # Over LTXDASH_MAX_REQUEST_BYTES: refused at once, even for a member.
+    over = int(settings.LTXDASH_MAX_REQUEST_BYTES) + 1
+    assert _answer_without_sending_the_body(port, _post_head(over, cookie)).startswith(
+        b"HTTP/1.1 413"
+    )
