@@ -119,3 +119,12 @@ def test_the_example_environment_names_only_documented_variables():
     named = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", text, re.M))
     assert {"LTX_API_KEY", "DATABASE_URL", "LTXDASH_S3_BUCKET", "LTXDASH_HTTPS"} <= named
     assert named - _configuration_table() == set()
+
+
+def test_the_nginx_sites_upload_limit_is_the_members_request_limit(settings):
+    site = (DEPLOY / "nginx" / "ltxdash.conf").read_text()
+    create = site.split("location = / {", 1)[1].split("}", 1)[0]
+    mib = int(re.search(r"client_max_body_size (\d+)m;", create)[1])
+    limit = int(settings.LTXDASH_MAX_REQUEST_BYTES)
+    assert limit <= mib * 1024 * 1024 < limit + 1024 * 1024
+    assert re.search(r"^    client_max_body_size  1m;", site, re.M)  # everything else
