@@ -228,7 +228,8 @@ LTXDASH_MAX_ACTIVE_PER_USER = env_int("LTXDASH_MAX_ACTIVE_PER_USER", 20, min_val
 # --- Auth -------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     # First, as django-axes asks: it refuses a locked-out login before any password is checked.
-    "axes.backends.AxesStandaloneBackend",
+    # (ltxdash's: django-axes' own, plus the limit of failures per address.)
+    "ltxdash.core.auth.ThrottlingBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
@@ -252,6 +253,10 @@ AXES_COOLOFF_TIME = timedelta(
     minutes=env_float("LTXDASH_LOGIN_COOLOFF_MINUTES", 15.0, min_value=0.1)
 )
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# And one address, whatever the usernames: after this many failed logins from it within the
+# cool-off, every login from it is refused until the cool-off has passed (spraying many
+# accounts from one address, without nginx in front). High enough for an office behind one NAT.
+LTXDASH_LOGIN_ADDRESS_LIMIT = env_int("LTXDASH_LOGIN_ADDRESS_LIMIT", 100, min_value=1)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "ltxdash.core.auth.locked_out"  # our page, with the minutes left
 AXES_CLIENT_IP_CALLABLE = "ltxdash.core.auth.client_address"

@@ -1,5 +1,5 @@
-"""Logging in: the account URLs, password reset only when mail can be sent, and the address
-login throttling counts failures by."""
+"""Logging in: the account URLs, password reset only when mail can be sent, the address login
+throttling counts failures by, and its limit per address."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from axes.backends import AxesStandaloneBackend
+from axes.exceptions import AxesBackendPermissionDenied
 from django.conf import settings
 from django.contrib.auth import views
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
@@ -38,6 +40,41 @@ def _ip(value: str) -> str | None:
         return None
 
 
+def address_failures(address: str | None) -> int:
+    """Failed logins from ``address`` within the cool-off, whatever the usernames (django-axes
+    keeps them per username and address; a success deletes only its own username's)."""
+    from axes.models import AccessAttempt
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    if address is None:
+        return 0
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    attempts = AccessAttempt.objects.filter(ip_address=address, attempt_time__gte=since)
+    return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+
+class ThrottlingBackend(AxesStandaloneBackend):
+    """django-axes' backend (first in AUTHENTICATION_BACKENDS), which refuses a username locked
+    for this address, and also refuses every login from an address with
+    ``LTXDASH_LOGIN_ADDRESS_LIMIT`` failures within the cool-off, before any password is checked.
+    Both login forms (ours and the admin's) go through it."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if request is not None and getattr(settings, "AXES_ENABLED", True):
+            if address_failures(client_address(request)) >= settings.LTXDASH_LOGIN_ADDRESS_LIMIT:
+                request.ltxdash_address_locked = True  # type: ignore[attr-defined]
+                request.axes_locked_out = True  # type: ignore[attr-defined]
+                raise AxesBackendPermissionDenied("Too many failed logins from this address")
+        return super().authenticate(request, username, password, **kwargs)
+
+
 def locked_out(
     request: HttpRequest, original_response: HttpResponseBase | None, credentials: Any
 ) -> HttpResponse:
@@ -47,6 +84,8 @@ def locked_out(
     cool_off = get_cool_off(request)
     minutes = math.ceil(cool_off.total_seconds() / 60) if cool_off else 0
     context = {
+        "address": getattr(request, "ltxdash_address_locked", False),
+        "address_limit": settings.LTXDASH_LOGIN_ADDRESS_LIMIT,
         "username": get_client_username(request, credentials) or "",
         "failure_limit": settings.AXES_FAILURE_LIMIT,
         "cooloff_minutes": minutes,

@@ -100,3 +100,59 @@ def test_a_forged_or_missing_address_does_not_break_the_login(owner, settings):
     assert garbage.post(LOGIN, RIGHT).status_code == 302
     no_address = Client(REMOTE_ADDR="")
     assert no_address.post(LOGIN, RIGHT).status_code == 302
+
+
+def _wrong_for(client, username: str) -> int:
+    return client.post(LOGIN, {"username": username, "password": "wrong"}).status_code
+
+
+def test_one_address_spraying_many_usernames_is_paused_whatever_the_username(owner, settings):
+    """Per username and address, a sprayer never meets the limit of 10: each username gets a
+    few tries. The address as a whole has LTXDASH_LOGIN_ADDRESS_LIMIT failures."""
+    settings.LTXDASH_LOGIN_ADDRESS_LIMIT = 12
+    sprayer = Client(REMOTE_ADDR="203.0.113.9")
+    codes = [_wrong_for(sprayer, f"user{n}") for n in range(6) for _ in range(2)]
+    assert codes == [200] * 12  # 12 failures, never more than 2 per username
+    refused = sprayer.post(LOGIN, RIGHT)  # even alice's right password, from that address
+    assert refused.status_code == 429
+    page = refused.content.decode()
+    assert "Logins from this address failed 12 times, whatever the username" in page
+    assert sprayer.get("/").status_code == 302  # not logged in
+    # Alice from elsewhere is not affected; nor is the admin login's count kept apart.
+    assert Client(REMOTE_ADDR="192.0.2.7").post(LOGIN, RIGHT).status_code == 302
+    assert sprayer.post("/admin/login/", RIGHT).status_code == 429
+
+
+def test_a_success_from_the_address_does_not_reset_its_count(owner, settings):
+    settings.LTXDASH_LOGIN_ADDRESS_LIMIT = 5
+    sprayer = Client(REMOTE_ADDR="203.0.113.10")
+    for n in range(4):
+        _wrong_for(sprayer, f"user{n}")
+    assert sprayer.post(LOGIN, RIGHT).status_code == 302  # 4 < 5: alice gets in
+    sprayer.post("/accounts/logout/")
+    _wrong_for(sprayer, "user9")
+    assert sprayer.post(LOGIN, RIGHT).status_code == 429
+
+
+def test_an_admin_lifts_an_address_pause_with_axes_reset_ip(owner, settings):
+    settings.LTXDASH_LOGIN_ADDRESS_LIMIT = 3
+    sprayer = Client(REMOTE_ADDR="203.0.113.11")
+    for n in range(3):
+        _wrong_for(sprayer, f"user{n}")
+    assert sprayer.post(LOGIN, RIGHT).status_code == 429
+    call_command("axes_reset_ip", "203.0.113.11")
+    assert sprayer.post(LOGIN, RIGHT).status_code == 302
+
+
+def test_the_address_pause_ends_with_the_cool_off(owner, settings):
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    settings.LTXDASH_LOGIN_ADDRESS_LIMIT = 3
+    sprayer = Client(REMOTE_ADDR="203.0.113.12")
+    for n in range(3):
+        _wrong_for(sprayer, f"user{n}")
+    assert sprayer.post(LOGIN, RIGHT).status_code == 429
+    # The failures are older than the cool-off (15 minutes): they no longer count.
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
+    assert sprayer.post(LOGIN, RIGHT).status_code == 302
