@@ -105,6 +105,11 @@ class NotMedia(MediaError):
         return f"{wanted}: {self.problem}."
 
 
+class OutOfBounds(MediaError):
+    """Larger or longer than the ``Bounds`` it was probed within, by its header (nothing was
+    decoded): not damage, so trying again cannot help."""
+
+
 def _not_media(problem: str) -> NotMedia:
     return NotMedia(f"{_NOT_VIDEO}: {problem}.", problem)
 
@@ -135,7 +140,7 @@ def _probe_image(path: Path, size: int, bounds: Bounds | None) -> MediaInfo | No
                 )
             problem = bounds.size_problem(width, height) if bounds else None
             if problem:
-                raise MediaError(f"{_NOT_IMAGE}: {problem}")
+                raise OutOfBounds(f"{_NOT_IMAGE}: {problem}")
             if fmt == "JPEG":
                 image.draft("RGB", (256, 256))  # decode at reduced scale: enough to find damage
             image.load()
@@ -252,7 +257,7 @@ def _describe_audio(
     if not duration or duration <= 0:
         raise MediaError(f"{_NOT_AUDIO}: it has no length.")
     if bounds is not None and duration > bounds.max_seconds:
-        raise MediaError(
+        raise OutOfBounds(
             f"{_NOT_AUDIO}: it is {duration:.0f} s long; the longest we take is "
             f"{bounds.max_seconds:.0f} s."
         )
@@ -268,15 +273,15 @@ def _check_header(
     """What the container says, against ``bounds``, before a frame is decoded."""
     problem = bounds.size_problem(width, height) if width and height else None
     if problem:
-        raise MediaError(f"{_NOT_VIDEO}: {problem}")
+        raise OutOfBounds(f"{_NOT_VIDEO}: {problem}")
     if duration > bounds.max_seconds:
-        raise MediaError(
+        raise OutOfBounds(
             f"{_NOT_VIDEO}: it is {duration:.0f} s long; the longest we take is "
             f"{bounds.max_seconds:.0f} s."
         )
     estimated = frames or (round(duration * fps) if fps else None)
     if estimated is not None and estimated > bounds.max_frames:
-        raise MediaError(
+        raise OutOfBounds(
             f"{_NOT_VIDEO}: it has {estimated} frames; the most we take is {bounds.max_frames}."
         )
 

@@ -67,11 +67,14 @@ class ThrottlingBackend(AxesStandaloneBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> None:
-        if request is not None and getattr(settings, "AXES_ENABLED", True):
-            if address_failures(client_address(request)) >= settings.LTXDASH_LOGIN_ADDRESS_LIMIT:
-                request.ltxdash_address_locked = True  # type: ignore[attr-defined]
-                request.axes_locked_out = True  # type: ignore[attr-defined]
-                raise AxesBackendPermissionDenied("Too many failed logins from this address")
+        if (
+            request is not None
+            and getattr(settings, "AXES_ENABLED", True)
+            and address_failures(client_address(request)) >= settings.LTXDASH_LOGIN_ADDRESS_LIMIT
+        ):
+            request.ltxdash_address_locked = True  # type: ignore[attr-defined]
+            request.axes_locked_out = True  # type: ignore[attr-defined]
+            raise AxesBackendPermissionDenied("Too many failed logins from this address")
         return super().authenticate(request, username, password, **kwargs)
 
 

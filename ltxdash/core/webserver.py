@@ -32,6 +32,7 @@ def capped_parser() -> type:
     it is buffered: by ``Content-Length`` at once, a chunked one as it arrives. The sender is a
     member only with a logged-in session cookie (``bodylimits.limit_for_session``); the session
     store is read only for a body larger than an anonymous sender may send."""
+    import contextlib
     import copy
     from http.cookies import CookieError, SimpleCookie
 
@@ -50,10 +51,8 @@ def capped_parser() -> type:
             if self.content_length <= anonymous and not chunked:
                 return
             cookies = SimpleCookie()
-            try:
+            with contextlib.suppress(CookieError):
                 cookies.load(self.headers.get("COOKIE", ""))
-            except CookieError:
-                pass
             morsel = cookies.get(settings.SESSION_COOKIE_NAME)
             limit = bodylimits.limit_for_session(morsel.value if morsel else None)
             # waitress refuses at max_request_body_size or more: this sender's limit + 1.
@@ -79,12 +78,10 @@ def main(argv: list[str] | None = None) -> None:
 
     import waitress
     from django.core.wsgi import get_wsgi_application
-
-    from ltxdash.core.logs import AccessLog
-
     from waitress.channel import HTTPChannel
 
     from ltxdash.core import bodylimits
+    from ltxdash.core.logs import AccessLog
 
     _raise_file_limit(CONNECTION_LIMIT + 100)
     application = AccessLog(get_wsgi_application())

@@ -317,3 +317,24 @@ def test_a_failure_message_with_bidi_and_control_characters_is_cleaned_and_cappe
     assert len(message) <= 500 and message.endswith("…")
     for hidden in ("\u202e", "\u2066", "\x00", "\x1b"):
         assert hidden not in shown_to_a_person(generation)
+
+
+def test_an_output_too_large_to_open_fails_before_a_poster_is_decoded(
+    hostile_api, owner, tmp_path, monkeypatch
+):
+    """A real MP4 whose frames are wider than any endpoint makes (9,000 px; the most we open is
+    8,192): refused from its header, at once (not retried), before a frame is decoded."""
+    from ltxdash import media
+    from tests.media_factory import make_video
+
+    wide = make_video(tmp_path / "wide.mp4", seconds=0.2, width=9000, height=64, fps=10)
+    decoded: list[str] = []
+    monkeypatch.setattr(media, "make_poster", lambda *a, **k: decoded.append("poster"))
+    generation = copying(owner, {"video_url": hostile_api.serve("v.mp4", wide.read_bytes())})
+
+    assert rehost.rehost_generation(generation.pk) == "failed"
+    generation.refresh_from_db()
+    assert generation.error_type == ErrorType.OUTPUT_WRONG_TYPE
+    assert "9000x64" in generation.error_message
+    assert decoded == []
+    assert_nothing_kept(generation, tmp_path)

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from ltxdash import media
 from ltxdash.core.crypto import Undecryptable
+from ltxdash.generations.inputs import INPUT_BOUNDS
 from ltxdash.generations.models import DispatchState, ErrorType, Generation, Output, State
 from ltxdash.generations.pipeline import faststart, filestore
 from ltxdash.generations.pipeline.claims import heartbeat
@@ -57,6 +58,11 @@ _DISK_PROBLEM = "a file could not be written on this server"
 # A refused link (a 4xx, an unusable URL) gets this many attempts, each with URLs fetched afresh
 # from the API (a signed link may simply have expired); then the clip FAILS. Too large: at once.
 REFUSED_ATTEMPTS = 3
+
+
+# An output is probed within the inputs' ceilings before a poster is decoded from it: far above
+# anything an endpoint makes (4K, seconds long), far below what would exhaust a worker's memory.
+OUTPUT_BOUNDS = INPUT_BOUNDS
 
 
 class LostClaim(Exception):
@@ -182,7 +188,11 @@ def _fetch(
         raise WrongMedia(f"{label} should be {' or '.join(sorted(allowed))}; it was not")
     rewrite = False
     if content_type == "video/mp4":
-        probed = media.probe(path)  # MediaError (damaged, cut short): retried
+        try:  # sizes from the header first: a poster is decoded only from a sane video
+            probed = media.probe(path, OUTPUT_BOUNDS)
+        except media.OutOfBounds as error:
+            raise WrongMedia(f"{label}: {error}") from error
+        # any other MediaError (damaged, cut short): retried
         if probed.kind != "video" or probed.mime != content_type:
             raise WrongMedia(f"{label} should be an MP4 video; it was not")
         rewrite = not media.is_faststart(path)
