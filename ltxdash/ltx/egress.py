@@ -129,8 +129,13 @@ class EgressPolicy:
             origin = origin_of(url)
         except ValueError:
             raise RefusedTarget("the URL is not a usable http(s) URL") from None
-        if origin.scheme != "https" and origin not in self.allowed:
+        if origin in self.allowed:
+            return
+        if origin.scheme != "https":
             raise RefusedTarget(f"{origin.host}: plain http is only used for allowed origins")
+        if (origin.host, origin.port) in self._allowed_endpoints:
+            # That host and port are trusted only with the scheme they were configured with.
+            raise RefusedTarget(f"{origin}: not an allowed origin (its scheme differs)")
 
     def resolve(self, host: str, port: int) -> list[str]:
         """The addresses to connect to for ``host:port``, each one checked; RefusedTarget when

@@ -39,7 +39,9 @@ def test_every_template_that_shows_user_text_makes_its_controls_visible():
     unfiltered = []
     for path in TEMPLATES.rglob("*.html"):
         for match in re.finditer(
-            r"{{\s*([\w.]*(?:prompt|original_name))\s*(\|[^}]*)?}}", path.read_text()
+            r"{{\s*([\w.]*(?:prompt|original_name|workspace\.name|board\.name|display_title"
+            r"|card\.title|clip\.title))\s*(\|[^}]*)?}}",
+            path.read_text(),
         ):
             filters = match.group(2) or ""
             if not filters.startswith("|visible"):
@@ -91,3 +93,27 @@ def test_the_share_page_and_its_preview_tags_show_it(spoofed):
 def test_the_admin_list_shows_it(spoofed, client):
     client.force_login(make_user("root", superuser=True, email="root@example.com"))
     _shown(client.get(reverse("admin:generations_generation_changelist")).content.decode())
+
+
+def test_names_and_titles_show_it_too(spoofed):
+    """Names members give (a workspace, a board, a clip's title) are shown the same way."""
+    from ltxdash.boards.models import Board
+    from tests.factories import workspace_of
+
+    client, clip = spoofed
+    workspace = workspace_of(clip.owner)
+    workspace.name = SPOOF
+    workspace.save()
+    clip.title = SPOOF
+    clip.save()
+    board = Board.objects.create(workspace=workspace, name=SPOOF, created_by=clip.owner)
+    for url in (
+        reverse("workspaces:members"),
+        reverse("gallery:clip", args=[clip.pk]),
+        reverse("boards:board", args=[board.pk]),
+        reverse("boards:index"),
+        reverse("gallery:index"),
+    ):
+        page = client.get(url).content.decode()
+        # An edit field keeps the name as it is (saving it again must not change it).
+        _shown(re.sub(r'value="[^"]*"', "", page))

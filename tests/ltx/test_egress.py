@@ -140,3 +140,16 @@ def test_plain_http_only_to_allowed_origins():
     for url in ["http://cdn.test/x.mp4", "http://127.0.0.1:8002/x", "https:///x", "file:///x"]:
         with pytest.raises(RefusedTarget):
             policy.check_url(url)
+
+
+def test_an_allowed_host_and_port_is_trusted_only_with_its_own_scheme():
+    """The simulator's http://127.0.0.1:8001 does not make https://127.0.0.1:8001 allowed: an
+    origin is scheme, host and port, all three."""
+    policy = EgressPolicy(
+        [parse_origin("http://127.0.0.1:8001"), parse_origin("https://store.internal:9443")]
+    )
+    policy.check_url("http://127.0.0.1:8001/x")
+    policy.check_url("https://store.internal:9443/x")
+    for url in ["https://127.0.0.1:8001/x", "http://store.internal:9443/x"]:
+        with pytest.raises(RefusedTarget):
+            policy.check_url(url)
