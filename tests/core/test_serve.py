@@ -182,6 +182,24 @@ def test_a_killed_worker_is_restarted_while_the_web_keeps_answering(tmp_path):
         assert "worker stopped unexpectedly (killed by SIGKILL); starting it again in 1 s" in output
         assert "restarting worker (restart 1)" in output
 
+        # One of the cluster's own pool processes killed: django-q's sentinel starts another,
+        # the cluster itself stays up, and so does everything else.
+        cluster = worker["pid"]
+        deadline = time.monotonic() + 30
+        while not _descendants(cluster):
+            assert time.monotonic() < deadline, "the cluster started no processes"
+            time.sleep(0.3)
+        time.sleep(1)  # all of them
+        pool = _descendants(cluster)
+        os.kill(pool[-1], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while pool[-1] in _descendants(cluster) or len(_descendants(cluster)) < len(pool):
+            assert time.monotonic() < deadline, (pool, _descendants(cluster))
+            time.sleep(0.3)
+        assert _health(healthz)[0] == 200
+        worker = json.loads(status_file.read_text())["children"]["worker"]
+        assert worker["pid"] == cluster and worker["restarts"] == 1  # not restarted by serve
+
         proc.send_signal(signal.SIGTERM)  # and one signal still stops everything
         assert proc.wait(timeout=40) == 0
         assert not _answers_at_all(healthz)
@@ -189,6 +207,24 @@ def test_a_killed_worker_is_restarted_while_the_web_keeps_answering(tmp_path):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _descendants(pid: int) -> list[int]:
+    """The live processes below ``pid`` (Linux /proc: parent ids), zombies left out."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        below = sorted(child for child, parent in parents.items() if parent in frontier)
+        found += below
+        frontier = below
+    return found
 
 
 def _answers_at_all(url: str) -> bool:
