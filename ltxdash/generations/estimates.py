@@ -3,6 +3,7 @@ no progress): the time left on a card, and the moments the poller aims its polls
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from datetime import datetime, timedelta
@@ -30,7 +31,6 @@ class _Learned(NamedTuple):
     keep: float  # seconds until the next read
     value: float | None
     samples: tuple[float, ...]  # the recent durations, newest first (at most HISTORY)
-    spread: float | None  # how far apart they are (robust_spread)
 
 
 _duration_cache: dict[Kind, _Learned] = {}
@@ -61,21 +61,6 @@ def robust_typical(samples: list[float]) -> float | None:
     middle = statistics.median(samples)
     sane = [s for s in samples if middle / 2 <= s <= middle * 2]
     return statistics.median(sane) if sane else middle
-
-
-def robust_spread(samples: list[float]) -> float | None:
-    """How far apart recent durations of a kind are: the range of one or two, the
-    interquartile range of those ``robust_typical`` keeps of more; None without any."""
-    if not samples:
-        return None
-    if len(samples) < 3:
-        return max(samples) - min(samples)
-    middle = statistics.median(samples)
-    sane = [s for s in samples if middle / 2 <= s <= middle * 2] or samples
-    if len(sane) < 2:
-        return 0.0
-    first, _, third = statistics.quantiles(sane, n=4, method="inclusive")
-    return third - first
 
 
 def typical_seconds(generation: Generation, *, cached: bool = True) -> float | None:
@@ -118,18 +103,9 @@ def _took(start: datetime | None, done: datetime | None) -> float | None:
 
 def _keep(kind: Kind, read_at: float, samples: tuple[float, ...]) -> _Learned:
     keep = _CACHE_SECONDS if len(samples) >= _FEW else _CACHE_SECONDS_FEW
-    entry = _Learned(
-        read_at, keep, robust_typical(list(samples)), samples, robust_spread(list(samples))
-    )
+    entry = _Learned(read_at, keep, robust_typical(list(samples)), samples)
     _duration_cache[kind] = entry
     return entry
-
-
-def typical_spread(generation: Generation) -> float | None:
-    """``robust_spread`` of the durations ``typical_seconds`` learned from (this process)."""
-    typical_seconds(generation)
-    hit = _duration_cache.get(_kind(generation))
-    return hit.spread if hit else None
 
 
 def learned(generation: Generation) -> None:
@@ -149,7 +125,6 @@ def learned(generation: Generation) -> None:
 
 def forget_typical_durations() -> None:
     _duration_cache.clear()
-    _overdue_cache.clear()
 
 
 def expected_completion(generation: Generation) -> datetime | None:
@@ -179,84 +154,55 @@ def estimate_seconds_left(generation: Generation, now: datetime | None = None) -
 # --- When to poll ------------------------------------------------------------------------------
 # Landing this long after the expected finish absorbs small clock and scheduling jitter.
 _AFTER_EXPECTED = timedelta(milliseconds=100)
-# A job is polled within this many intervals of its last poll, except as next_poll_after says.
+# Every poll of a job comes between one interval and this many intervals after the one before
+# (the first: after the submit). Within that window a poll may wait, to land just after the
+# moment the job should finish.
 _CADENCE = 1.2
 
 
 def next_poll_after(generation: Generation, sent_at: datetime) -> datetime:
-    """When to poll next, given that the last poll left at ``sent_at``: one interval later, or,
-    where past clips say this one should finish within the interval after that, just after
-    that moment (never sooner than the interval allows).
-
-    A poll moves past 1.2 intervals (the cadence a job is otherwise polled at) only when the
-    kind's recent clips agree on their length to within an interval (``robust_spread``): then
-    the poll lands just after the end instead of up to an interval after it. Where they do not
-    (clips of one kind lasting 7 s or 40 s), most jobs would not be done at the predicted end,
-    and a later poll would only leave them waiting longer."""
+    """When to poll next, given that the last poll left at ``sent_at``: between one interval and
+    1.2 intervals later, timed so that a later poll lands just after the moment past clips say
+    this one should finish (``_aim``)."""
     expected = expected_completion(generation)
-    return _aim(generation, sent_at, None if expected is None else expected + _AFTER_EXPECTED)
+    return _aim(sent_at, None if expected is None else expected + _AFTER_EXPECTED)
 
 
-def _aim(generation: Generation, last: datetime, target: datetime | None) -> datetime:
-    """One interval after ``last``, or ``target`` (just after the predicted end) where it falls
-    within the interval after that, by the rule of ``next_poll_after``."""
+def _aim(last: datetime, target: datetime | None) -> datetime:
+    """The next poll after one at ``last``: one interval on, or, when ``target`` (just after
+    the predicted end) can be reached by polls spaced 1 to 1.2 intervals apart, the first of
+    the fewest such polls, spaced evenly so that the last of them lands on it.
+
+    Each gap stays within the cadence whatever the prediction: a wrong one costs at most a
+    fifth of an interval per poll, and a poll never comes sooner than the interval allows.
+    Asked again after each poll, with the time it actually left, the plan corrects itself for a
+    poll that went late. A target too close to reach keeps the plain cadence (7.3 s away with
+    5 s polls: one poll can wait at most 6 s, and two take at least 10 s)."""
     seconds = poll_interval()
-    interval = timedelta(seconds=seconds)
-    base = last + interval
-    if target is None or not base < target < base + interval:
+    base = last + timedelta(seconds=seconds)
+    if target is None or target <= base:
         return base
-    if target <= last + _CADENCE * interval:
-        return target
-    spread = typical_spread(generation)
-    if spread is None or spread > seconds or _kind_overdue(generation):
+    span = (target - last).total_seconds()
+    polls = math.ceil(span / (_CADENCE * seconds) - 1e-9)
+    if polls * seconds > span:
         return base
-    return target
-
-
-_overdue_cache: dict[Kind, tuple[float, bool]] = {}
-
-
-def _kind_overdue(generation: Generation) -> bool:
-    """Whether a job of this kind still at LTX has run an interval past the kind's typical
-    length: then the clips seen so far were not the whole story (the short ones finish first),
-    and the typical length is no moment to wait for. Read at most once a second per kind."""
-    kind = _kind(generation)
-    hit = _overdue_cache.get(kind)
-    if hit and time.monotonic() - hit[0] < _CACHE_SECONDS_FEW:
-        return hit[1]
-    typical = typical_seconds(generation)
-    overdue = False
-    if typical is not None:
-        endpoint, model, resolution, duration = kind
-        since = timezone.now() - timedelta(seconds=typical + poll_interval())
-        running = Generation.objects.filter(
-            state__in=POLLED, endpoint=endpoint, model=model, submitted_at__lt=since
-        ).values_list("params", flat=True)[: HISTORY * 4]
-        overdue = any(
-            str((params or {}).get("resolution", "")) == resolution
-            and str((params or {}).get("duration", "")) == duration
-            for params in running
-        )
-    _overdue_cache[kind] = (time.monotonic(), overdue)
-    return overdue
+    return last + timedelta(seconds=span / polls)
 
 
 def first_poll_at(generation: Generation, posted_at: datetime) -> datetime:
-    """The first poll of a job whose submit POST left at ``posted_at``: just after the moment
-    past clips of its kind say it should finish, if that falls within the second interval (and
-    within 1.2 intervals, unless they agree on their length: ``next_poll_after``); otherwise
-    one interval on.
+    """The first poll of a job whose submit POST left at ``posted_at``: timed like every later
+    one (``_aim``) towards just after the moment past clips of its kind say it should finish.
 
     A kind with no history yet, sent while clips wait for this key's slots: every other job of
-    it in flight is polled a fifth of an interval later (the most its cadence allows), so that two jobs sent together are not seen
-    finishing on the same beat, up to an interval late. The first to be seen finished teaches
+    it in flight is polled a fifth of an interval later (the most its cadence allows), so that
+    two jobs sent together are not seen finishing on the same beat, up to an interval late. The first to be seen finished teaches
     the kind's length, and the dispatcher then fills the slot of the other one too, as soon as
     it should be done (``predicted_free``)."""
     interval = timedelta(seconds=poll_interval())
     base = posted_at + interval
     typical = typical_seconds(generation)
     if typical is not None:
-        return _aim(generation, posted_at, posted_at + timedelta(seconds=typical) + _AFTER_EXPECTED)
+        return _aim(posted_at, posted_at + timedelta(seconds=typical) + _AFTER_EXPECTED)
     if _slots_matter(generation) and _peers_in_flight(generation) % 2:
         return base + interval * (_CADENCE - 1)
     return base

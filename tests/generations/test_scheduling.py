@@ -68,63 +68,68 @@ def test_a_clip_seen_finishing_joins_what_is_known_without_a_query(
     assert estimates.typical_seconds(running, cached=False) == pytest.approx(typical)
 
 
-def test_polls_land_just_after_the_predicted_end_but_never_sooner_than_the_interval(
+def _learn(owner, took: float) -> None:
+    make_generation(owner, State.READY, submitted_at=ago(120), completed_at=ago(120 - took))
+
+
+def _plan(clip, posted, lateness: float = 0.0, polls: int = 12) -> list[float]:
+    """The seconds after the submit at which the poller polls ``clip``, each poll leaving
+    ``lateness`` seconds after it was due (a busy loop)."""
+    times, due = [], estimates.first_poll_at(clip, posted)
+    for _ in range(polls):
+        sent = due + timedelta(seconds=lateness)
+        times.append((sent - posted).total_seconds())
+        due = estimates.next_poll_after(clip, sent)
+    return times
+
+
+def test_a_poll_lands_just_after_the_predicted_end_by_waiting_within_the_cadence(
     owner, settings
 ):
-    settings.LTX_POLL_INTERVAL = interval = 2.0
-    # The kind takes 1.5 intervals: the first poll goes just after that.
-    make_generation(owner, State.READY, submitted_at=ago(20), completed_at=ago(20 - 1.5 * interval))
-    clip = make_generation(owner, State.PENDING, remote_id="y", submitted_at=timezone.now())
-    posted = clip.submitted_at
-    first = estimates.first_poll_at(clip, posted)
-    assert (first - posted).total_seconds() == pytest.approx(1.5 * interval + 0.1, abs=0.01)
-
-
-def test_a_spread_is_robust_to_outliers_and_zero_for_clips_that_agree():
-    assert estimates.robust_spread([]) is None
-    assert estimates.robust_spread([7.3]) == 0.0
-    assert estimates.robust_spread([7.3, 9.0]) == pytest.approx(1.7)
-    assert estimates.robust_spread([7.3, 7.4, 600.0, 7.3, 0.4, 7.2]) == pytest.approx(0.05)
-    assert estimates.robust_spread([7.3, 11.8, 18.6, 26.9, 41.7] * 10) == pytest.approx(15.1)
-
-
-@pytest.mark.parametrize(
-    ("lengths", "straggler", "pushed"),
-    [
-        ((13.0, 13.1, 12.9), False, True),
-        ((8.0, 13.0, 24.0), False, False),
-        ((13.0, 13.1, 12.9), True, False),
-    ],
-    ids=["clips-agree", "clips-differ", "clips-agree-but-one-runs-long"],
-)
-def test_a_poll_waits_past_its_cadence_for_the_end_only_when_the_kind_s_clips_agree(
-    owner, settings, lengths, straggler, pushed
-):
     settings.LTX_POLL_INTERVAL = interval = 5.0
-    for took in lengths:
-        make_generation(owner, State.READY, submitted_at=ago(60), completed_at=ago(60 - took))
-    if straggler:  # still at LTX 30 s after it was sent: the clips seen so far finished first
-        make_generation(owner, State.PROCESSING, remote_id="s", submitted_at=ago(30))
-    clip = make_generation(owner, State.PROCESSING, remote_id="z", submitted_at=ago(6.5))
-    sent = timezone.now()  # a poll just left; the clip should end 6.5 s from now (13 s in all)
-    after = (estimates.next_poll_after(clip, sent) - sent).total_seconds()
-    if pushed:  # just after the predicted end, 1.3 intervals after the last poll
-        assert after == pytest.approx(13.0 - 6.5 + 0.1, abs=0.05)
-    else:  # on its cadence: most clips of such a kind would not have ended yet
-        assert after == pytest.approx(interval, abs=0.01)
-
-
-def test_a_long_job_is_polled_on_the_interval_then_just_after_its_end(owner, settings):
-    settings.LTX_POLL_INTERVAL = interval = 2.0
-    make_generation(owner, State.READY, submitted_at=ago(20), completed_at=ago(20 - 2.5 * interval))
+    _learn(owner, 27.0)  # 5.4 intervals: five polls 5.42 s apart end on it
     clip = make_generation(owner, State.PENDING, remote_id="y", submitted_at=timezone.now())
+    times = _plan(clip, clip.submitted_at, polls=6)
+    assert times[4] == pytest.approx(27.1, abs=0.01)  # just after the predicted end
+    gaps = [b - a for a, b in zip([0.0, *times], times, strict=False)]
+    assert all(interval - 1e-6 <= gap <= 1.2 * interval + 1e-6 for gap in gaps), gaps
+
+
+def test_an_end_too_close_to_reach_within_the_cadence_keeps_the_plain_interval(owner, settings):
+    settings.LTX_POLL_INTERVAL = interval = 5.0
+    _learn(owner, 7.3)  # one poll can wait at most 6 s, two take at least 10 s
+    clip = make_generation(owner, State.PENDING, remote_id="y", submitted_at=timezone.now())
+    assert _plan(clip, clip.submitted_at, polls=3) == pytest.approx([5.0, 10.0, 15.0])
+
+
+@pytest.mark.parametrize("lateness", [0.0, 0.4, 2.3])
+@pytest.mark.parametrize("took", [None, 3.1, 5.5, 7.3, 11.9, 13.0, 18.6, 26.9, 41.7, 600.0])
+def test_every_gap_between_polls_is_one_to_one_point_two_intervals_on_every_path(
+    owner, settings, took, lateness
+):
+    """Whatever the learned length (none, shorter than an interval, unreachable, reachable,
+    far off) and however late each poll leaves, the next is due one to 1.2 intervals after it
+    left: never sooner than the interval allows, never later than the cadence."""
+    settings.LTX_POLL_INTERVAL = interval = 5.0
+    if took is not None:
+        _learn(owner, took)
+    clip = make_generation(owner, State.PENDING, remote_id="y", submitted_at=timezone.now())
+    times = _plan(clip, clip.submitted_at, lateness=lateness, polls=15)
+    gaps = [b - a - lateness for a, b in zip([0.0, *times], times, strict=False)]
+    assert all(interval - 1e-6 <= gap <= 1.2 * interval + 1e-6 for gap in gaps), gaps
+
+
+def test_a_poll_that_went_late_is_planned_again_from_when_it_left(owner, settings):
+    settings.LTX_POLL_INTERVAL = interval = 5.0
+    _learn(owner, 27.0)
+    clip = make_generation(owner, State.PROCESSING, remote_id="y", submitted_at=timezone.now())
     posted = clip.submitted_at
-    assert (estimates.first_poll_at(clip, posted) - posted).total_seconds() == interval
-    after = estimates.next_poll_after(clip, posted + timedelta(seconds=interval))
-    assert (after - posted).total_seconds() == pytest.approx(2.5 * interval + 0.1, abs=0.01)
-    # Polled late (a busy loop): never again sooner than an interval after that poll.
-    late = estimates.next_poll_after(clip, posted + timedelta(seconds=1.8 * interval))
-    assert (late - posted).total_seconds() == pytest.approx(2.8 * interval, abs=0.01)
+    # The third poll left at 17 s instead of about 16.3 s: 10.1 s remain, two polls of 5.05 s.
+    after = estimates.next_poll_after(clip, posted + timedelta(seconds=17.0))
+    assert (after - posted).total_seconds() == pytest.approx(17.0 + 5.05, abs=0.01)
+    assert estimates.next_poll_after(clip, posted + timedelta(seconds=27.5)) == (
+        posted + timedelta(seconds=27.5 + interval)  # past the end: the plain cadence
+    )
 
 
 def queue(owner, n: int, prompt: str = "a harbour") -> list[Generation]:
