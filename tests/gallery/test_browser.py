@@ -170,3 +170,57 @@ def test_on_a_phone_share_is_near_the_top_of_the_clip_page(live_server, owner, c
         assert share.bounding_box()["y"] < viewport  # the button beside Download, on screen
         share.click()
         page.wait_for_function("() => location.hash === '#shares'")
+
+
+UNREACHABLE = "Can't reach ltxdash"
+
+
+def alert_after(page, selector: str) -> str:
+    """The visible alert that a failed request put right after ``selector``; its words."""
+    alert = page.wait_for_selector(f"{selector} + .request-error[role=alert]", timeout=5_000)
+    assert alert.is_visible()
+    return alert.inner_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_gallery_request_that_cannot_reach_the_server_says_so_beside_what_made_it(
+    browser, clip
+):
+    with browser() as page:
+        page.goto(page.base_url + "/gallery/")
+        page.route("**/favourite", lambda route: route.abort())
+        page.click(".clip-card .fav-button")
+        assert UNREACHABLE in alert_after(page, ".clip-card .fav-form")
+
+        page.route(lambda url: "/gallery/?" in url, lambda route: route.abort())
+        page.check("#id_favourites")
+        assert UNREACHABLE in alert_after(page, ".gallery-filters")
+        page.fill("#id_q", "otter")
+        assert UNREACHABLE in alert_after(page, "#id_q")
+
+        page.unroute("**/favourite")  # back online: the next request that works clears its alert
+        page.click(".clip-card .fav-button")
+        page.wait_for_selector(".clip-card .fav-form + .request-error", state="detached")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_clip_page_request_that_cannot_reach_the_server_says_so_beside_what_made_it(
+    browser, clip
+):
+    with browser() as page:
+        page.goto(f"{page.base_url}/gallery/{clip.pk}/")
+        page.click(".share-form button[type=submit]")  # a link to revoke, made while online
+        page.wait_for_selector("#new-share-url")
+        page.route("**/revoke", lambda route: route.abort())
+        page.route("**/share", lambda route: route.abort())
+        page.route("**/rename", lambda route: route.abort())
+
+        page.click(".share-links button")
+        assert UNREACHABLE in alert_after(page, ".share-links form")
+        page.click(".share-form button[type=submit]")
+        assert UNREACHABLE in alert_after(page, ".share-form")
+        page.click(".clip-title .rename summary")
+        page.fill(".clip-title .rename input[name=title]", "Harbour at dusk")
+        page.click(".clip-title .rename button[type=submit]")
+        assert UNREACHABLE in alert_after(page, ".clip-title .rename-form")
+    assert Generation.objects.get(pk=clip.pk).title == ""
