@@ -242,6 +242,31 @@ def test_the_owner_gets_the_card(owner_client, owner):
     assert f'id="gen-{generation.pk}"' in response.content.decode()
 
 
+def test_a_card_without_a_prompt_says_what_the_clip_was_made_from(owner_client, owner):
+    source = make_generation(owner, State.READY)
+    hdr = make_generation(
+        owner, State.PROCESSING, endpoint="video-to-video-hdr", prompt="", parent=source
+    )
+    reframe = make_generation(
+        owner,
+        State.READY,
+        endpoint="video-to-video-reframe",
+        model="ltx-2-3-pro",
+        prompt="",
+        parent=source,
+        params={"resolution": "1080x1920"},
+    )
+    page = owner_client.get("/").content.decode()
+    for clip, words in (
+        (hdr, f"HDR of clip #{source.pk}"),
+        (reframe, f"Reframe of clip #{source.pk} to 1080p portrait"),
+    ):
+        card = owner_client.get(f"/generations/{clip.pk}/card").content.decode()
+        assert f'<p class="gen-prompt muted">{words}' in card, clip.endpoint
+        assert words in page
+    assert "(no prompt)" not in page
+
+
 def test_anonymous_visitors_go_to_the_login_page(client, owner):
     generation = make_generation(owner)
     for method, url in [

@@ -290,7 +290,7 @@ class Generation(models.Model):
         what = catalog.endpoint_label(self.endpoint)
         source = f" of clip #{self.parent_id}" if self.parent_id else ""
         frame = (self.params or {}).get("resolution") if "reframe" in self.endpoint else None
-        return f"{what}{source}" + (f" to {frame}" if frame else "")
+        return f"{what}{source}" + (f" to {catalog.resolution_label(frame)}" if frame else "")
 
     @property
     def video(self) -> Output | None:
