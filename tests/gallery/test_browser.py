@@ -224,3 +224,96 @@ def test_a_clip_page_request_that_cannot_reach_the_server_says_so_beside_what_ma
         page.click(".clip-title .rename button[type=submit]")
         assert UNREACHABLE in alert_after(page, ".clip-title .rename-form")
     assert Generation.objects.get(pk=clip.pk).title == ""
+
+
+FOCUSED = (
+    "(() => { const a = document.activeElement;"
+    " return a.tagName + (a.id ? '#' + a.id : '') + '.' + a.className; })()"
+)
+
+
+def focus_in(page, selector: str) -> bool:
+    """Focus is on ``selector``'s element or inside it (not dropped to <body> or <main>)."""
+    return page.evaluate(
+        f"(() => {{ const el = document.querySelector({selector!r});"
+        " return !!el && el.contains(document.activeElement); })()"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_gallery_keeps_focus_through_favourite_and_filter_swaps(browser, clip):
+    with browser() as page:
+        page.goto(page.base_url + "/gallery/")
+        star = page.locator(f"#clip-{clip.pk} .fav-button")
+        star.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f'#clip-{clip.pk} .fav-button[aria-pressed="true"]')
+        assert focus_in(page, f"#clip-{clip.pk} .fav-button"), page.evaluate(FOCUSED)
+        page.keyboard.press("Enter")  # and back, still from the keyboard
+        page.wait_for_selector(f'#clip-{clip.pk} .fav-button[aria-pressed="false"]')
+        assert focus_in(page, f"#clip-{clip.pk} .fav-button"), page.evaluate(FOCUSED)
+
+        page.locator("#id_favourites").focus()
+        page.keyboard.press("Space")  # a filter change swaps the grid
+        page.wait_for_function("() => location.search.includes('favourites=on')")
+        page.wait_for_selector(".gallery-results .empty")
+        assert page.evaluate(FOCUSED).startswith("INPUT#id_favourites")
+        page.locator("#id_mode").focus()
+        page.keyboard.press("ArrowDown")
+        page.wait_for_function("() => location.search.includes('mode=')")
+        assert page.evaluate(FOCUSED).startswith("SELECT#id_mode")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_clip_page_keeps_focus_through_favourite_rename_and_share_swaps(browser, clip):
+    with browser() as page:
+        page.goto(f"{page.base_url}/gallery/{clip.pk}/")
+        page.locator(".clip-title .fav-button").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector('.clip-title .fav-button[aria-pressed="true"]')
+        assert focus_in(page, ".clip-title .fav-button"), page.evaluate(FOCUSED)
+
+        page.locator(".clip-title details.rename summary").focus()
+        page.keyboard.press("Enter")  # opens the form
+        page.keyboard.press("Tab")
+        assert page.evaluate(FOCUSED).startswith(f"INPUT#rename-{clip.pk}")
+        page.keyboard.type("Harbour at dusk")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#clip-title h1:has-text('Harbour at dusk')")
+        assert focus_in(page, "#clip-title"), page.evaluate(FOCUSED)
+
+        page.locator(".share-form button[type=submit]").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#new-share-url")
+        assert focus_in(page, "#shares"), page.evaluate(FOCUSED)
+        page.locator(".share-links button").first.focus()
+        page.keyboard.press("Enter")  # revoke
+        page.wait_for_selector(".share-links tr.is-dead")
+        assert focus_in(page, "#shares"), page.evaluate(FOCUSED)
+    assert Generation.objects.get(pk=clip.pk).title == "Harbour at dusk"
+    assert ShareLink.objects.get().is_revoked
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_clip_pages_player_plays_pauses_and_seeks_from_the_keyboard(browser, clip):
+    with browser() as page:
+        page.goto(f"{page.base_url}/gallery/{clip.pk}/")
+        page.wait_for_function("() => document.querySelector('video.player').readyState >= 1")
+        page.keyboard.press("Tab")  # the skip link, then on into the page to the player
+        for _ in range(10):
+            if page.evaluate(FOCUSED).startswith("VIDEO"):
+                break
+            page.keyboard.press("Tab")
+        assert page.evaluate(FOCUSED).startswith("VIDEO.player")
+        page.keyboard.press("Space")
+        page.wait_for_function("() => !document.querySelector('video.player').paused")
+        page.keyboard.press("k")
+        page.wait_for_function("() => document.querySelector('video.player').paused")
+        # ← and → seek by a step one can see: a tenth of the clip, at least 1 s (this one: 2 s).
+        page.evaluate("document.querySelector('video.player').currentTime = 0")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => document.querySelector('video.player').currentTime > 0.9")
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function("() => document.querySelector('video.player').currentTime < 0.1")
+        page.keyboard.press("End")
+        page.wait_for_function("() => document.querySelector('video.player').currentTime > 1.9")
