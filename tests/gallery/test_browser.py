@@ -317,3 +317,17 @@ def test_the_clip_pages_player_plays_pauses_and_seeks_from_the_keyboard(browser,
         page.wait_for_function("() => document.querySelector('video.player').currentTime < 0.1")
         page.keyboard.press("End")
         page.wait_for_function("() => document.querySelector('video.player').currentTime > 1.9")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_gallery_card_is_renamed_in_place_from_the_keyboard(browser, clip):
+    with browser() as page:
+        page.goto(page.base_url + "/gallery/")
+        page.locator(f"#clip-name-{clip.pk} details.rename summary").focus()
+        page.keyboard.press("Enter")  # opens the form
+        page.keyboard.press("Tab")
+        page.keyboard.type("Harbour at dusk")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f"#clip-name-{clip.pk} .clip-name:has-text('Harbour at dusk')")
+        assert focus_in(page, f"#clip-name-{clip.pk}"), page.evaluate(FOCUSED)
+    assert Generation.objects.get(pk=clip.pk).title == "Harbour at dusk"
