@@ -13,6 +13,7 @@ Run: ``python -m ltxdash.core.webserver --host 127.0.0.1 --port 8000``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import sys
@@ -50,10 +51,8 @@ def capped_parser() -> type:
             if self.content_length <= anonymous and not chunked:
                 return
             cookies = SimpleCookie()
-            try:
+            with contextlib.suppress(CookieError):  # an unreadable cookie: no session
                 cookies.load(self.headers.get("COOKIE", ""))
-            except CookieError:
-                pass
             morsel = cookies.get(settings.SESSION_COOKIE_NAME)
             limit = bodylimits.limit_for_session(morsel.value if morsel else None)
             # waitress refuses at max_request_body_size or more: this sender's limit + 1.
@@ -79,12 +78,10 @@ def main(argv: list[str] | None = None) -> None:
 
     import waitress
     from django.core.wsgi import get_wsgi_application
-
-    from ltxdash.core.logs import AccessLog
-
     from waitress.channel import HTTPChannel
 
     from ltxdash.core import bodylimits
+    from ltxdash.core.logs import AccessLog
 
     _raise_file_limit(CONNECTION_LIMIT + 100)
     application = AccessLog(get_wsgi_application())

@@ -287,7 +287,9 @@ class ApprovalAdmin(RecordAdmin):
         ("Cost", {"fields": ["cost", "price_text"]}),
         ("Decision", {"fields": ["outcome", "requested_at", "decided_at", "decided_by", "note"]}),
     ]
-    readonly_fields = [f for fs in fieldsets for f in fs[1]["fields"]]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list:
+        return [f for fs in self.fieldsets for f in fs[1]["fields"]]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -183,9 +183,7 @@ def alert_after(page, selector: str) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_gallery_request_that_cannot_reach_the_server_says_so_beside_what_made_it(
-    browser, clip
-):
+def test_a_gallery_request_that_cannot_reach_the_server_says_so_beside_what_made_it(browser, clip):
     with browser() as page:
         page.goto(page.base_url + "/gallery/")
         page.route("**/favourite", lambda route: route.abort())
