@@ -231,11 +231,19 @@ FOCUSED = (
 
 
 def focus_in(page, selector: str) -> bool:
-    """Focus is on ``selector``'s element or inside it (not dropped to <body> or <main>)."""
-    return page.evaluate(
-        f"(() => {{ const el = document.querySelector({selector!r});"
-        " return !!el && el.contains(document.activeElement); })()"
-    )
+    """Focus is on ``selector``'s element or inside it (not dropped to <body> or <main>) once
+    the swap has settled (focus.js hands it over just after)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            f"() => {{ const el = document.querySelector({selector!r});"
+            " return !!el && el.contains(document.activeElement); }",
+            timeout=3_000,
+        )
+    except PlaywrightTimeout:
+        return False
+    return True
 
 
 @pytest.mark.django_db(transaction=True)
