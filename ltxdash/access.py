@@ -86,6 +86,11 @@ def _allows(user: User, generation: Generation, action: Action) -> bool:
     return found.role == Role.CREATOR and generation.owner_id == user.pk
 
 
+def may(user: User, generation: Generation, action: Action) -> bool:
+    """Whether ``user`` may do ``action`` to a clip already in hand (what a page offers)."""
+    return _allows(user, generation, action)
+
+
 class Refused(PermissionDenied):
     """A member may see this clip but not do that to it (403, with words for them)."""
 

@@ -3,6 +3,7 @@ budgets with members' own caps, and the approvals record."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin, messages
@@ -13,10 +14,50 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from ltxdash.audit import log as audit
-from ltxdash.generations.admin import ModeFilter, ModelFilter, RecordAdmin, money
+from ltxdash.generations.admin import (
+    EMPTY,
+    ModeFilter,
+    ModelFilter,
+    RecordAdmin,
+    clip_link,
+    money,
+)
+from ltxdash.generations.models import Generation, State
 from ltxdash.ltx import catalog
 from ltxdash.spend import budgets, ledger
 from ltxdash.spend.models import Approval, Budget, LedgerEntry, MemberCap
+
+# What a price is counted in (the catalog's ``bills_on``), in words.
+BILLED_ON = {
+    "output_seconds": "of video made",
+    "input_audio_seconds": "of the input audio",
+    "input_video_seconds": "of the input video",
+    "extension_plus_context": "of extension and its context",
+}
+
+
+def price_words(
+    amount: Any,
+    priced_on: str,
+    billed_seconds: Any,
+    usd_per_second: Any,
+    confirmed: bool,
+) -> str:
+    """How an amount was worked out: "6 s of video made at $0.06 a second = $0.36 (LTX's price
+    list does not confirm this price)"."""
+    if usd_per_second is None or billed_seconds is None:
+        return "No price is known for these settings." if not amount else catalog.usd(amount)
+    what = BILLED_ON.get(priced_on, priced_on.replace("_", " "))
+    rate = catalog.usd(usd_per_second)
+    sums = f"{Decimal(billed_seconds).normalize():f} s {what} at {rate} a second"
+    total = f" = {catalog.usd(amount)}" if amount is not None else ""
+    sure = "" if confirmed else " (an estimate: no primary source confirms this price)"
+    return f"{sums}{total}{sure}"
+
+
+def clip_cell(generation: Generation | None, number: int) -> SafeString | str:
+    """The clip by number and name, linking to its admin page; its number once deleted."""
+    return clip_link(generation) if generation else f"#{number} (deleted)"
 
 
 class MonthFilter(admin.SimpleListFilter):
@@ -59,9 +100,29 @@ class LedgerEntryAdmin(RecordAdmin):
     search_fields = ["clip_number", "member__username", "note"]
     date_hierarchy = "created_at"
     list_select_related = ["workspace", "member"]
-    readonly_fields = [f.name for f in LedgerEntry._meta.fields]
+    # The detail page in words: what it was, what it cost and how, how the clip ended, when.
+    fieldsets = [
+        ("What", {"fields": ["clip_name", "workspace", "member", "mode_name", "model_name"]}),
+        ("Cost", {"fields": ["status_pill", "cost", "price", "note"]}),
+        ("How the clip ended", {"fields": ["ended", "took"]}),
+        (
+            "When",
+            {"fields": ["counted_in", "created_at", "charged_at", "settled_at", "settled_by"]},
+        ),
+    ]
     actions = ["waive", "settle_billed", "settle_not_billed"]
     show_full_result_count = False
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list:
+        # "Outcome unknown" only on the entries it is true of: it asks an admin to settle it.
+        if obj is None or not obj.flagged:
+            return self.fieldsets
+        what, cost, *rest = self.fieldsets
+        flagged = ("Cost", {"fields": ["status_pill", "unknown", *cost[1]["fields"][1:]]})
+        return [what, flagged, *rest]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list:
+        return [f for fs in self.get_fieldsets(request, obj) for f in fs[1]["fields"]]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -72,6 +133,46 @@ class LedgerEntryAdmin(RecordAdmin):
     @admin.display(description="clip", ordering="clip_number")
     def clip(self, obj: LedgerEntry) -> str:
         return f"#{obj.clip_number}"
+
+    @admin.display(description="clip")
+    def clip_name(self, obj: LedgerEntry) -> SafeString | str:
+        return clip_cell(obj.generation, obj.clip_number)
+
+    @admin.display(description="mode")
+    def mode_name(self, obj: LedgerEntry) -> str:
+        return catalog.endpoint_label(obj.endpoint)
+
+    @admin.display(description="model")
+    def model_name(self, obj: LedgerEntry) -> str:
+        return catalog.model_label(obj.model) if obj.model else EMPTY
+
+    @admin.display(description="how it is priced")
+    def price(self, obj: LedgerEntry) -> str:
+        return price_words(
+            obj.amount, obj.priced_on, obj.billed_seconds, obj.usd_per_second, obj.confirmed
+        )
+
+    @admin.display(description="outcome unknown")
+    def unknown(self, obj: LedgerEntry) -> SafeString:
+        return format_html(
+            '<span class="at-risk"><span aria-hidden="true">⚠</span> Outcome unknown</span> {}',
+            "The submit may have reached LTX: the amount stays reserved until an admin "
+            "settles it (the actions “LTX billed it” or “LTX did not bill it”).",
+        )
+
+    @admin.display(description="clip ended")
+    def ended(self, obj: LedgerEntry) -> str:
+        if not obj.outcome:
+            return "Not yet"
+        return State(obj.outcome).label if obj.outcome in State.values else obj.outcome
+
+    @admin.display(description="ready after")
+    def took(self, obj: LedgerEntry) -> str:
+        return EMPTY if obj.seconds_to_ready is None else f"{obj.seconds_to_ready:.0f} s"
+
+    @admin.display(description="counts in")
+    def counted_in(self, obj: LedgerEntry) -> str:
+        return f"{obj.day:%-d %b %Y} ({obj.month:%B %Y})"
 
     @admin.display(description="mode", ordering="endpoint")
     def mode(self, obj: LedgerEntry) -> str:
@@ -90,7 +191,7 @@ class LedgerEntryAdmin(RecordAdmin):
 
     @admin.display(description="priced on")
     def priced(self, obj: LedgerEntry) -> str:
-        what = obj.priced_on.replace("_", " ")
+        what = BILLED_ON.get(obj.priced_on, obj.priced_on.replace("_", " "))
         seconds = f"{obj.billed_seconds:g} s " if obj.billed_seconds is not None else ""
         sure = "" if obj.confirmed else " (unconfirmed)"
         return f"{seconds}{what}{sure}".strip() or "-"
@@ -180,7 +281,15 @@ class ApprovalAdmin(RecordAdmin):
     list_display = ["generation", "workspace", "outcome", "cost", "requested_at", "decided_by"]
     list_filter = ["workspace", "outcome"]
     list_select_related = ["generation", "workspace", "decided_by"]
-    readonly_fields = [f.name for f in Approval._meta.fields]
+    # Built like the ledger's: words, dollars and catalog names, not the stored JSON and ids.
+    fieldsets = [
+        ("What", {"fields": ["clip_name", "workspace", "mode_name", "model_name", "reason"]}),
+        ("Cost", {"fields": ["cost", "price_text"]}),
+        ("Decision", {"fields": ["outcome", "requested_at", "decided_at", "decided_by", "note"]}),
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list:
+        return [f for fs in self.fieldsets for f in fs[1]["fields"]]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -191,3 +300,29 @@ class ApprovalAdmin(RecordAdmin):
     @admin.display(description="estimated cost", ordering="amount")
     def cost(self, obj: Approval) -> SafeString | str:
         return money(obj.amount)
+
+    @admin.display(description="clip")
+    def clip_name(self, obj: Approval) -> SafeString | str:
+        return clip_cell(obj.generation, obj.generation_id)
+
+    @admin.display(description="mode")
+    def mode_name(self, obj: Approval) -> str:
+        return catalog.endpoint_label(obj.generation.endpoint)
+
+    @admin.display(description="model")
+    def model_name(self, obj: Approval) -> str:
+        model = obj.generation.model
+        return catalog.model_label(model) if model else EMPTY
+
+    @admin.display(description="how it is priced")
+    def price_text(self, obj: Approval) -> str:
+        price = ledger.Price.from_json(obj.price) if obj.price else None
+        if price is None:
+            return price_words(obj.amount, "", None, None, False)
+        return price_words(
+            price.amount,
+            price.priced_on,
+            price.billed_seconds,
+            price.usd_per_second,
+            price.confirmed,
+        )

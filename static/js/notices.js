@@ -8,11 +8,16 @@
 // so without this a 404 would change nothing on the screen. Every failed request shows a short
 // alert beside the element that made it (or a toast when that element can't be seen), with the
 // server's own words when it sent them (the X-Ltxdash-Message header), and the alert goes as
-// soon as that element's next request succeeds.
+// soon as that element's next request succeeds. A request that never gets an answer (the
+// server or the network is down: htmx:sendError; no answer within TIMEOUT_MS: htmx:timeout)
+// says so in the same place.
 (function () {
   "use strict";
   var TOAST_MS = 9000;
   var MAX_TOASTS = 3;
+  // A request that sends no file and has no answer after this long is given up (htmx waits
+  // forever by default); one sending files may take as long as the upload needs.
+  var TIMEOUT_MS = 30000;
   var ltxdash = (window.ltxdash = window.ltxdash || {});
 
   function line(tag, text, cls) {
@@ -118,9 +123,36 @@
     showFailure(event.detail.elt, wordsFor(xhr));
   });
 
-  document.addEventListener("htmx:afterRequest", function (event) {
-    if (!event.detail.successful || !event.detail.elt) return;
-    var anchor = (event.detail.elt.closest && event.detail.elt.closest("[data-error-anchor]")) || event.detail.elt;
+  var UNREACHABLE = "Can't reach ltxdash: check your connection, then try again.";
+  var TOO_SLOW = "ltxdash did not answer in time. Reload the page to see whether it was done.";
+
+  function sendsFile(formData) {
+    if (!formData || !formData.values) return false;
+    for (var value of formData.values()) if (value instanceof Blob && value.size) return true;
+    return false;
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (!event.detail.timeout && !sendsFile(event.detail.formData)) event.detail.timeout = TIMEOUT_MS;
+  });
+
+  function unanswered(words) {
+    return function (event) {
+      var elt = event.detail.elt;
+      // The background refresh's lost connection is status.js's "Can't reach ltxdash", said once.
+      if (elt && elt.id === "poller") return;
+      showFailure(elt, words);
+    };
+  }
+  document.addEventListener("htmx:sendError", unanswered(UNREACHABLE));
+  document.addEventListener("htmx:timeout", unanswered(TOO_SLOW));
+
+  // Before the answer is swapped in: an element that replaces itself (a favourite star) is
+  // gone from the page once it is, and its alert would stay behind.
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    var xhr = event.detail.xhr, elt = event.detail.elt;
+    if (!xhr || xhr.status < 200 || xhr.status >= 300 || !elt) return;
+    var anchor = (elt.closest && elt.closest("[data-error-anchor]")) || elt;
     var box = alertFor(anchor);
     if (box) box.remove();
   });

@@ -148,7 +148,12 @@
   document.body.addEventListener("request-refused", function (event) {
     toast(event.detail.title, event.detail.body, null, false);
   });
-  document.body.addEventListener("htmx:sendError", lost);
+  // Only the poller's: any other request that gets no answer says so beside itself (notices.js).
+  function pollerLost(event) {
+    if (event.detail.elt && event.detail.elt.id === "poller") lost();
+  }
+  document.body.addEventListener("htmx:sendError", pollerLost);
+  document.body.addEventListener("htmx:timeout", pollerLost);
   document.body.addEventListener("htmx:responseError", function (event) {
     var elt = event.detail.elt;
     if (event.detail.xhr && event.detail.xhr.status >= 500 && elt && elt.id === "poller") lost();

@@ -170,3 +170,170 @@ def test_on_a_phone_share_is_near_the_top_of_the_clip_page(live_server, owner, c
         assert share.bounding_box()["y"] < viewport  # the button beside Download, on screen
         share.click()
         page.wait_for_function("() => location.hash === '#shares'")
+
+
+UNREACHABLE = "Can't reach ltxdash"
+
+
+def alert_after(page, selector: str) -> str:
+    """The visible alert that a failed request put right after ``selector``; its words."""
+    alert = page.wait_for_selector(f"{selector} + .request-error[role=alert]", timeout=5_000)
+    assert alert.is_visible()
+    return alert.inner_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_gallery_request_that_cannot_reach_the_server_says_so_beside_what_made_it(browser, clip):
+    with browser() as page:
+        page.goto(page.base_url + "/gallery/")
+        page.route("**/favourite", lambda route: route.abort())
+        page.click(".clip-card .fav-button")
+        assert UNREACHABLE in alert_after(page, ".clip-card .fav-form")
+
+        page.route(lambda url: "/gallery/?" in url, lambda route: route.abort())
+        page.check("#id_favourites")
+        assert UNREACHABLE in alert_after(page, ".gallery-filters")
+        page.fill("#id_q", "otter")
+        assert UNREACHABLE in alert_after(page, "#id_q")
+
+        page.unroute("**/favourite")  # back online: the next request that works clears its alert
+        page.click(".clip-card .fav-button")
+        page.wait_for_selector(".clip-card .fav-form + .request-error", state="detached")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_clip_page_request_that_cannot_reach_the_server_says_so_beside_what_made_it(
+    browser, clip
+):
+    with browser() as page:
+        page.goto(f"{page.base_url}/gallery/{clip.pk}/")
+        page.click(".share-form button[type=submit]")  # a link to revoke, made while online
+        page.wait_for_selector("#new-share-url")
+        page.route("**/revoke", lambda route: route.abort())
+        page.route("**/share", lambda route: route.abort())
+        page.route("**/rename", lambda route: route.abort())
+
+        page.click(".share-links button")
+        assert UNREACHABLE in alert_after(page, ".share-links form")
+        page.click(".share-form button[type=submit]")
+        assert UNREACHABLE in alert_after(page, ".share-form")
+        page.click(".clip-title .rename summary")
+        page.fill(".clip-title .rename input[name=title]", "Harbour at dusk")
+        page.click(".clip-title .rename button[type=submit]")
+        assert UNREACHABLE in alert_after(page, ".clip-title .rename-form")
+    assert Generation.objects.get(pk=clip.pk).title == ""
+
+
+FOCUSED = (
+    "(() => { const a = document.activeElement;"
+    " return a.tagName + (a.id ? '#' + a.id : '') + '.' + a.className; })()"
+)
+
+
+def focus_in(page, selector: str) -> bool:
+    """Focus is on ``selector``'s element or inside it (not dropped to <body> or <main>) once
+    the swap has settled (focus.js hands it over just after)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            f"() => {{ const el = document.querySelector({selector!r});"
+            " return !!el && el.contains(document.activeElement); }",
+            timeout=3_000,
+        )
+    except PlaywrightTimeout:
+        return False
+    return True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_gallery_keeps_focus_through_favourite_and_filter_swaps(browser, clip):
+    with browser() as page:
+        page.goto(page.base_url + "/gallery/")
+        star = page.locator(f"#clip-{clip.pk} .fav-button")
+        star.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f'#clip-{clip.pk} .fav-button[aria-pressed="true"]')
+        assert focus_in(page, f"#clip-{clip.pk} .fav-button"), page.evaluate(FOCUSED)
+        page.keyboard.press("Enter")  # and back, still from the keyboard
+        page.wait_for_selector(f'#clip-{clip.pk} .fav-button[aria-pressed="false"]')
+        assert focus_in(page, f"#clip-{clip.pk} .fav-button"), page.evaluate(FOCUSED)
+
+        page.locator("#id_favourites").focus()
+        page.keyboard.press("Space")  # a filter change swaps the grid
+        page.wait_for_function("() => location.search.includes('favourites=on')")
+        page.wait_for_selector(".gallery-results .empty")
+        assert page.evaluate(FOCUSED).startswith("INPUT#id_favourites")
+        page.locator("#id_mode").focus()
+        page.keyboard.press("ArrowDown")
+        page.wait_for_function("() => location.search.includes('mode=')")
+        assert page.evaluate(FOCUSED).startswith("SELECT#id_mode")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_clip_page_keeps_focus_through_favourite_rename_and_share_swaps(browser, clip):
+    with browser() as page:
+        page.goto(f"{page.base_url}/gallery/{clip.pk}/")
+        page.locator(".clip-title .fav-button").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector('.clip-title .fav-button[aria-pressed="true"]')
+        assert focus_in(page, ".clip-title .fav-button"), page.evaluate(FOCUSED)
+
+        page.locator(".clip-title details.rename summary").focus()
+        page.keyboard.press("Enter")  # opens the form
+        page.keyboard.press("Tab")
+        assert page.evaluate(FOCUSED).startswith(f"INPUT#rename-{clip.pk}")
+        page.keyboard.type("Harbour at dusk")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#clip-title h1:has-text('Harbour at dusk')")
+        assert focus_in(page, "#clip-title"), page.evaluate(FOCUSED)
+
+        page.locator(".share-form button[type=submit]").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#new-share-url")
+        assert focus_in(page, "#shares"), page.evaluate(FOCUSED)
+        page.locator(".share-links button").first.focus()
+        page.keyboard.press("Enter")  # revoke
+        page.wait_for_selector(".share-links tr.is-dead")
+        assert focus_in(page, "#shares"), page.evaluate(FOCUSED)
+    assert Generation.objects.get(pk=clip.pk).title == "Harbour at dusk"
+    assert ShareLink.objects.get().is_revoked
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_clip_pages_player_plays_pauses_and_seeks_from_the_keyboard(browser, clip):
+    with browser() as page:
+        page.goto(f"{page.base_url}/gallery/{clip.pk}/")
+        page.wait_for_function("() => document.querySelector('video.player').readyState >= 1")
+        page.keyboard.press("Tab")  # the skip link, then on into the page to the player
+        for _ in range(10):
+            if page.evaluate(FOCUSED).startswith("VIDEO"):
+                break
+            page.keyboard.press("Tab")
+        assert page.evaluate(FOCUSED).startswith("VIDEO.player")
+        page.keyboard.press("Space")
+        page.wait_for_function("() => !document.querySelector('video.player').paused")
+        page.keyboard.press("k")
+        page.wait_for_function("() => document.querySelector('video.player').paused")
+        # ← and → seek by a step one can see: a tenth of the clip, at least 1 s (this one: 2 s).
+        page.evaluate("document.querySelector('video.player').currentTime = 0")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => document.querySelector('video.player').currentTime > 0.9")
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function("() => document.querySelector('video.player').currentTime < 0.1")
+        page.keyboard.press("End")
+        page.wait_for_function("() => document.querySelector('video.player').currentTime > 1.9")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_gallery_card_is_renamed_in_place_from_the_keyboard(browser, clip):
+    with browser() as page:
+        page.goto(page.base_url + "/gallery/")
+        page.locator(f"#clip-name-{clip.pk} details.rename summary").focus()
+        page.keyboard.press("Enter")  # opens the form
+        page.keyboard.press("Tab")
+        page.keyboard.type("Harbour at dusk")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f"#clip-name-{clip.pk} .clip-name:has-text('Harbour at dusk')")
+        assert focus_in(page, f"#clip-name-{clip.pk}"), page.evaluate(FOCUSED)
+    assert Generation.objects.get(pk=clip.pk).title == "Harbour at dusk"

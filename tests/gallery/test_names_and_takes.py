@@ -11,9 +11,11 @@ from django.urls import reverse
 
 from ltxdash.generations import pipeline, takes
 from ltxdash.generations.models import Generation
-from tests.factories import T2V, make_user
+from ltxdash.workspaces.models import Membership, Role
+from tests.factories import T2V, make_clip, make_user
 from tests.support.media import fetch
 from tests.support.pages import HTMX
+from tests.support.spend import studio
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +172,39 @@ def test_the_migration_keys_old_clips_as_takes_does():
     migration.fill_take_keys(apps, None)
 
     assert set(Generation.objects.values_list("take_key", flat=True)) == {expected}
+
+
+def test_it_names_a_clip_from_its_gallery_card(owner_client, clip):
+    gallery = owner_client.get(reverse("gallery:index")).content.decode()
+    card = gallery[gallery.index(f'<li class="clip-card" id="clip-{clip.pk}"') :]
+    card = card[: card.index("</li>")]
+    assert f'hx-target="#clip-name-{clip.pk}"' in card  # Rename on the card, swapping its name
+    assert '<input type="hidden" name="on" value="tile">' in card
+
+    response = rename(owner_client, clip, "Harbour, wide", on="tile")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<div class="clip-naming" id="clip-name-{clip.pk}">')
+    assert '<p class="clip-name">Harbour, wide</p>' in html
+    assert f'hx-target="#clip-name-{clip.pk}"' in html  # and it can be renamed again
+    assert Generation.objects.get(pk=clip.pk).title == "Harbour, wide"
+
+    refused = rename(owner_client, clip, "x" * 121, on="tile")
+    assert refused.status_code == 422
+    assert '<details class="rename" open>' in refused.content.decode()
+
+
+def test_a_gallery_card_offers_rename_only_to_who_may_rename(client):
+    _, people = studio()
+    clip = make_clip(people[Role.CREATOR], video=False)
+    for role, offered in ((Role.CREATOR, True), (Role.ADMIN, True), (Role.VIEWER, False)):
+        client.force_login(people[role])
+        html = client.get(reverse("gallery:index")).content.decode()
+        assert f'id="clip-{clip.pk}"' in html, role
+        assert (f'hx-target="#clip-name-{clip.pk}"' in html) is offered, role
+    other = make_user("dee")
+    Membership.objects.create(workspace=clip.workspace, user=other, role=Role.CREATOR)
+    client.force_login(other)  # a creator, but not this clip's maker
+    html = client.get(reverse("gallery:index")).content.decode()
+    assert f'id="clip-{clip.pk}"' in html and f"#clip-name-{clip.pk}" not in html

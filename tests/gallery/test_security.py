@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -144,12 +146,17 @@ def test_every_media_answer_is_nosniff_and_sandboxed(owner_client, clip, poster_
 def test_the_404_page_keeps_the_navigation_and_is_the_same_for_every_case(
     owner_client, stranger_client, clip
 ):
-    """Logged in, a 404 still leads back to Create and the gallery; it tells no one which case
-    (no such clip, someone else's) they hit."""
+    """Logged in, a 404 still leads back to every section of the main menu; it tells no one
+    which case (no such clip, someone else's) they hit."""
     missing = owner_client.get("/gallery/999999/")
     others = stranger_client.get(f"/gallery/{clip.pk}/")
     anonymous = Client().get("/s/no-such-token")
     assert missing.status_code == others.status_code == anonymous.status_code == 404
     html = missing.content.decode()
     assert 'href="/">Create</a>' in html and 'href="/gallery/">Gallery</a>' in html
+    assert 'href="/boards/">Boards</a>' in html
+    menu = owner_client.get("/gallery/").content.decode()
+    links = re.compile(r'<nav class="mainnav".*?</nav>', re.S)
+    plain = re.sub(r' aria-current="page"', "", links.search(menu).group(0))
+    assert links.search(html).group(0) == plain  # the same menu as every page's
     assert missing.content == others.content == anonymous.content

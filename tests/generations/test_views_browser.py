@@ -173,6 +173,16 @@ def test_on_a_phone_the_tabs_are_one_row_and_no_keyboard_hint_shows(live_server,
         assert_accessible(page, "create page on a phone")
 
 
+def test_with_a_keyboard_the_hint_shows_at_every_window_width(browser):
+    with browser() as page:
+        for width in (1280, 800):  # the desktop layout (sticky Generate bar), and a narrow one
+            page.set_viewport_size({"width": width, "height": 900})
+            hint = page.locator(".shortcut-hint")
+            assert hint.is_visible(), width
+            box = hint.bounding_box()
+            assert box["y"] + box["height"] <= 900, (width, box)  # on screen, by Generate
+
+
 def test_play_on_a_cards_poster_plays_the_clip_in_the_card(browser, owner):
     clip = {}
     in_thread(lambda: clip.update(g=make_clip(owner)))
@@ -363,3 +373,28 @@ def test_clips_that_finish_together_share_one_toast_that_names_them(browser, own
         text = toasts.first.inner_text()
         assert "3 clips did not finish" in text
         assert all(f"#{pk}" in text for pk in made["pks"]) and "undefined" not in text
+
+
+def test_a_vertical_clip_in_the_picker_is_letterboxed_not_cropped(browser, owner, tmp_path):
+    from tests.factories import add_video
+    from tests.media_factory import make_image
+
+    poster = make_image(tmp_path / "tall.jpg", width=90, height=160, fmt="JPEG").read_bytes()
+    made = {}
+
+    def vertical() -> None:
+        clip = make_clip(owner, video=False, params={"duration": 6, "resolution": "1080x1920"})
+        add_video(clip, poster=poster, width=1080, height=1920)
+        made["clip"] = clip
+
+    in_thread(vertical)
+    with browser("/?mode=extend") as page:
+        img = page.locator(f"label.clip-option:has(input[value='{made['clip'].pk}']) img")
+        img.evaluate("i => i.complete || new Promise(r => i.addEventListener('load', r))")
+        shown = img.evaluate(
+            "i => ({fit: getComputedStyle(i).objectFit, w: i.clientWidth, h: i.clientHeight,"
+            " nw: i.naturalWidth, nh: i.naturalHeight})"
+        )
+        assert shown["nw"] / shown["nh"] < 1  # the poster is tall ...
+        assert shown["w"] / shown["h"] > 1.5  # ... in a 16:9 box ...
+        assert shown["fit"] == "contain", shown  # ... shown whole, with bands beside it

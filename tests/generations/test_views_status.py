@@ -242,6 +242,31 @@ def test_the_owner_gets_the_card(owner_client, owner):
     assert f'id="gen-{generation.pk}"' in response.content.decode()
 
 
+def test_a_card_without_a_prompt_says_what_the_clip_was_made_from(owner_client, owner):
+    source = make_generation(owner, State.READY)
+    hdr = make_generation(
+        owner, State.PROCESSING, endpoint="video-to-video-hdr", prompt="", parent=source
+    )
+    reframe = make_generation(
+        owner,
+        State.READY,
+        endpoint="video-to-video-reframe",
+        model="ltx-2-3-pro",
+        prompt="",
+        parent=source,
+        params={"resolution": "1080x1920"},
+    )
+    page = owner_client.get("/").content.decode()
+    for clip, words in (
+        (hdr, f"HDR of clip #{source.pk}"),
+        (reframe, f"Reframe of clip #{source.pk} to 1080p portrait"),
+    ):
+        card = owner_client.get(f"/generations/{clip.pk}/card").content.decode()
+        assert f'<p class="gen-prompt muted">{words}' in card, clip.endpoint
+        assert words in page
+    assert "(no prompt)" not in page
+
+
 def test_anonymous_visitors_go_to_the_login_page(client, owner):
     generation = make_generation(owner)
     for method, url in [
@@ -293,15 +318,23 @@ def test_it_words_finished_toasts_as_sentences_and_cuts_at_a_word():
 
 
 def test_a_failure_the_same_request_would_meet_again_offers_edit_and_retry(owner_client, owner):
-    for kind, label in (
-        ("content_filtered_error", "Edit and retry"),
-        ("invalid_request_error", "Edit and retry"),
-        ("api_error", "Try again"),
+    # FAILED: the job failed at LTX; REJECTED: LTX refused the submit (the simulator's [reject]).
+    for state, kind, label in (
+        (State.FAILED, "content_filtered_error", "Edit and retry"),
+        (State.FAILED, "invalid_request_error", "Edit and retry"),
+        (State.FAILED, "api_error", "Try again"),
+        (State.REJECTED, "content_filtered_error", "Edit and retry"),
+        (State.REJECTED, "invalid_request_error", "Edit and retry"),
+        (State.REJECTED, "request_too_large", "Edit and retry"),
+        (State.REJECTED, "submit_gave_up", "Try again"),
     ):
-        generation = make_generation(owner, State.FAILED, error_type=kind, error_message="x")
+        generation = make_generation(owner, state, error_type=kind, error_message="x")
         html = owner_client.get(f"/generations/{generation.pk}/card").content.decode()
-        assert label in html, kind
-        assert (f"/generations/{generation.pk}/retry" in html) is (label == "Try again"), kind
+        assert label in html, (state, kind)
+        retry = f"/generations/{generation.pk}/retry" in html
+        assert retry is (label == "Try again"), (state, kind)
+        if label == "Edit and retry":
+            assert f"?from={generation.pk}" in html, (state, kind)  # the form, prefilled
 
 
 def test_a_clip_waiting_out_an_account_problem_asks_for_no_retry(owner_client, owner):

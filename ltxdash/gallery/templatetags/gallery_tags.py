@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django import template
 
+from ltxdash import access
 from ltxdash.gallery import details
-from ltxdash.generations.models import Output
+from ltxdash.generations.models import Generation, Output
 from ltxdash.generations.models.states import TONES
 from ltxdash.ltx import catalog
 
@@ -42,3 +44,9 @@ def filesize(size: int | None) -> str:
             return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
         value /= 1000
     return ""
+
+
+@register.filter
+def may_change(generation: Generation, user: Any) -> bool:
+    """``{% if clip|may_change:user %}``: the clip's owner or an admin may rename it (access.py)."""
+    return access.may(user, generation, access.Action.CHANGE)

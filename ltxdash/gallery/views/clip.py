@@ -102,6 +102,8 @@ def rename(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("on") == "card":
         card = build_cards([generation], request.user)[0]
         template, context = "_generation_card.html", {"card": card}
+    elif request.POST.get("on") == "tile":
+        template, context = "gallery/_clip_card.html#naming", {"clip": generation}
     else:
         template, context = "gallery/clip.html#title", {"generation": generation}
     response = render(

@@ -252,8 +252,9 @@ class Generation(models.Model):
     @property
     def retry_needs_edit(self) -> bool:
         """Sending the same request again would fail the same way (the content filter, an
-        invalid request): retrying means editing it first."""
-        return self.state == State.FAILED and self.error_type in NEEDS_EDIT
+        invalid request), whether LTX refused it at submit (REJECTED) or failed the job
+        (FAILED): retrying means editing it first."""
+        return self.state in (State.FAILED, State.REJECTED) and self.error_type in NEEDS_EDIT
 
     @property
     def retry_label(self) -> str:
@@ -289,7 +290,7 @@ class Generation(models.Model):
         what = catalog.endpoint_label(self.endpoint)
         source = f" of clip #{self.parent_id}" if self.parent_id else ""
         frame = (self.params or {}).get("resolution") if "reframe" in self.endpoint else None
-        return f"{what}{source}" + (f" to {frame}" if frame else "")
+        return f"{what}{source}" + (f" to {catalog.resolution_label(frame)}" if frame else "")
 
     @property
     def video(self) -> Output | None:
