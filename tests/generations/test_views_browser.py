@@ -3,6 +3,7 @@ out-of-band swaps, preserved file inputs, polling, toasts). Debian's /usr/bin/ch
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -142,6 +143,21 @@ def test_the_audio_tab_with_no_image_picked_leaves_every_other_tab_working(brows
         for slug in ("text-to-video", "image-to-video", "audio-to-video", "extend"):
             page.click(f".mode-tab[href='?mode={slug}']")
             page.wait_for_selector(f".mode-tab[href='?mode={slug}'][aria-current=page]")
+        assert page.locator(".request-error").count() == 0
+
+
+def test_with_no_image_picked_a_wav_added_to_the_audio_tab_is_priced(browser, owner, tmp_path):
+    """The empty source= of "None" used to 404 every settings refresh, so no estimate came."""
+    from tests.media_factory import make_audio
+
+    wav = make_audio(tmp_path / "voice.wav", seconds=5)
+    in_thread(lambda: make_clip(owner))
+    with browser("/?mode=audio-to-video") as page:
+        page.check("input[name=source][value='']")
+        before = page.inner_text("#estimate")
+        assert not re.search(r"\$\d", before), before  # audio sets the length, so the price
+        page.set_input_files("input[name=audio_uri]", str(wav))
+        page.wait_for_function("() => /\\$\\d/.test(document.querySelector('#estimate').innerText)")
         assert page.locator(".request-error").count() == 0
 
 
