@@ -329,7 +329,9 @@ def write_cost(user: Any, vendor: str, bulk_ready_clips: Callable[..., list[int]
     from django.db import connection
 
     from ltxdash.generations.models import Generation
+    from tests.factories import workspace_of
 
+    workspace = workspace_of(user)
     migration = importlib.import_module("ltxdash.gallery.migrations.0004_search")
     triggers = [sql for sql in migration._sqlite_forwards() if sql.startswith("CREATE TRIGGER")]
 
@@ -341,7 +343,10 @@ def write_cost(user: Any, vendor: str, bulk_ready_clips: Callable[..., list[int]
         t0 = time.perf_counter()
         singles = [
             Generation.objects.create(
-                owner=user, endpoint="text-to-video", prompt=prompt(rng, i + 1)
+                owner=user,
+                workspace=workspace,
+                endpoint="text-to-video",
+                prompt=prompt(rng, i + 1),
             )
             for i in range(1000)
         ]

@@ -19,6 +19,14 @@ completes the last word (its prefix is not always a prefix of its stem: "runni" 
 PostgreSQL has a generated tsvector column of stems and words with a GIN index. Elsewhere,
 substring matches (slow on big tables, but correct). Each is a filter on the queryset, so the
 other filters, the order (newest first) and the keyset pagination stay as they are.
+
+Fast for common words too ("early-stopping newest-first walk"): with many matches the database
+walks the clips newest first and stops when a page is full, as the old substring search did, and
+the test of each row is cheap. On SQLite a row is looked for only among the matches at its end
+of the ids (FTS5 reads them in rowid order and stops early, through the prefix indexes of
+migration gallery/0005); on PostgreSQL it is the row's stored tsvector. Which matches are many
+is found out without reading them all: on SQLite by counting in the FTS5 index up to _MANY, on
+PostgreSQL by looking for a page of matches among the newest _NEWEST clips.
 """
 
 from __future__ import annotations
@@ -27,12 +35,13 @@ import re
 import unicodedata
 from functools import reduce
 from operator import and_
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import connections
-from django.db.models import BooleanField, Expression, F, Q, QuerySet
+from django.db.models import BooleanField, Expression, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from ltxdash.gallery.listing import PAGE_SIZE
 from ltxdash.generations.models import Generation
 
 if TYPE_CHECKING:
@@ -47,9 +56,16 @@ _WORD = re.compile(r"[^\W_]+")
 MAX_COMPLETIONS = 32
 # With more matches than this (in all clips), the database walks the clips newest first and
 # keeps the matching ones until the page is full; with fewer, it reads the matches through the
-# index and sorts them. Counted first (up to this many, so cheaply), not left to the planner:
-# SQLite knows nothing of FTS5 tables' sizes, and PostgreSQL guesses at a prefix's share.
+# index and sorts them. Found out first (counting up to this many, or on PostgreSQL looking at
+# the newest clips), not left to the planner: SQLite knows nothing of FTS5 tables' sizes, and
+# PostgreSQL guesses at a prefix's share.
 _MANY = 1000
+# SQLite: the matches at each end of the ids that a clip there is checked against (see
+# _sqlite_matching). PostgreSQL: how many of the newest clips are looked at to tell whether a
+# page of matches is among them.
+_ENDS = 250
+_NEWEST = 1000
+_STEMS = "gallery_search_stems"
 
 
 def words_of(text: str) -> list[str]:
@@ -98,43 +114,67 @@ def _folded(word: str) -> str:
     )
 
 
-def _completions(clips: QuerySet[Generation], prefix: str) -> list[str]:
-    """The indexed words (as written) that are longer than ``prefix`` and start with it, for a
-    prefix of 3 letters or more (shorter ones, and numbers, are prefixes of their words'
-    stems). The prefix itself needs no completing: its own stem is already a prefix."""
+def _completions_sql(prefix: str) -> tuple[str, list[Any]]:
+    """SQL for the FTS5 terms that complete ``prefix``: ``OR "word"`` for each indexed word (as
+    written) that is longer and starts with it, at most MAX_COMPLETIONS; only for a prefix of
+    3 letters or more (shorter ones, and numbers, are prefixes of their words' stems). The
+    prefix itself needs no completing: its own stem is already a prefix."""
     start = _folded(prefix)
     if len(start) < 3 or start.isdigit():
-        return []
-    with connections[clips.db].cursor() as cursor:
-        cursor.execute(
-            "SELECT term FROM gallery_search_words_vocab WHERE term > %s AND term < %s LIMIT %s",
-            [start, start + "\U0010ffff", MAX_COMPLETIONS],
-        )
-        return [term for (term,) in cursor.fetchall()]
+        return "''", []
+    # ">= start + U+0001", not "> start": fts5vocab reads the doclist of every term it passes
+    # (to count it), and the prefix itself may be a word in a quarter of the clips. No term
+    # holds a control character, so nothing lies between the two bounds.
+    return (
+        "coalesce((SELECT group_concat(' OR \"' || replace(term, '\"', '\"\"') || '\"', '') "
+        "FROM (SELECT term FROM gallery_search_words_vocab WHERE term >= %s AND term < %s "
+        "LIMIT %s)), '')",
+        [start + "\x01", start + "\U0010ffff", MAX_COMPLETIONS],
+    )
 
 
 def _sqlite_matching(clips: QuerySet[Generation], words: list[str]) -> QuerySet[Generation]:
     *whole, last = words
     # The last word: a prefix of a stem ("boats" *, stemmed "boat" *), or a word that starts
-    # with it, stemmed in turn ("runni" -> "running" -> "run").
-    last_query = " OR ".join([f"{_fts5(last)} *", *map(_fts5, _completions(clips, last))])
-    query = " AND ".join([*map(_fts5, whole), f"({last_query})"])
-    ids = RawSQL(
-        "SELECT rowid FROM gallery_search_stems WHERE gallery_search_stems MATCH %s", [query]
-    )
+    # with it, stemmed in turn ("runni" -> "running" -> "run"); the other words, whole.
+    before = "".join(f"{_fts5(word)} AND " for word in whole) + f"({_fts5(last)} *"
+    completions, completion_params = _completions_sql(last)
+    # The SQL put together here holds only constants; what was typed is always a parameter.
+    matches = f"SELECT rowid FROM {_STEMS} WHERE {_STEMS} MATCH %s"  # noqa: S608
+    found_in = f"SELECT rowid FROM {_STEMS} WHERE {_STEMS} MATCH (SELECT q FROM query)"  # noqa: S608
+    # One round trip: the FTS5 query (its completions from the vocabulary), how many clips
+    # match (up to _MANY + 1), and the rowids that bound the _ENDS highest and the _ENDS lowest
+    # matches. Each reads the index in rowid order and stops early (the prefix indexes of
+    # gallery/0005 make "wa" * one doclist, not a merge of the doclists of every "wa..." stem).
     with connections[clips.db].cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM gallery_search_stems "
-            "WHERE gallery_search_stems MATCH %s LIMIT %s)",
-            [query, _MANY + 1],
+            f"WITH query(q) AS (SELECT %s || {completions} || ')') SELECT (SELECT q FROM query), "  # noqa: S608
+            f"(SELECT count(*) FROM ({found_in} LIMIT %s)), "
+            f"(SELECT min(rowid) FROM ({found_in} ORDER BY rowid DESC LIMIT %s)), "
+            f"(SELECT max(rowid) FROM ({found_in} ORDER BY rowid LIMIT %s))",
+            [before, *completion_params, _MANY + 1, _ENDS, _ENDS],
         )
-        (found,) = cursor.fetchone()
+        query, found, top, bottom = cursor.fetchone()
     if found <= _MANY:
         # A few: SQLite looks each one up by id and sorts them.
-        return clips.filter(pk__in=ids)
-    # Many: walk the clips in the page's order (their index) and keep those in the matches;
-    # "id + 0" keeps SQLite from looking every match up by id and sorting them all instead.
-    return clips.alias(_search_id=F("pk") + 0).filter(_search_id__in=ids)
+        return clips.filter(pk__in=RawSQL(matches, [query]))  # noqa: S611
+    # Many: SQLite walks the clips in the page's order (their index) and keeps the matching
+    # ones, which fills a page after a few dozen rows for a common word. The membership test
+    # reads only the matches in the id range of the row: a clip at either end of the ids (where
+    # the newest are, whether ids grow with time or not) is checked against the few matches
+    # there, and the whole list of matches is read only if the walk gets to the middle.
+    return clips.filter(
+        _OnClipsTable(
+            "CASE WHEN {table}.id >= %s THEN {table}.id IN ("
+            + matches
+            + " AND rowid >= %s) WHEN {table}.id <= %s THEN {table}.id IN ("
+            + matches
+            + " AND rowid <= %s) ELSE {table}.id IN ("
+            + matches
+            + " AND rowid > %s AND rowid < %s) END",
+            [top, query, top, bottom, query, bottom, query, bottom, top],
+        )
+    )
 
 
 # --- PostgreSQL: tsvector + GIN ---------------------------------------------------------------
@@ -145,40 +185,62 @@ def _tsquery_lexeme(word: str) -> str:
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-class _SearchVectorMatches(Expression):
-    """``<the clips table>.search_vector @@ <tsquery>``, under whatever alias the table has in
-    the query (a subquery calls it U0). A filter on the table itself, not ``id IN (...)``: the
-    planner then picks the GIN index for few matches and the newest-first walk for many."""
+class _OnClipsTable(Expression):
+    """A condition on the clips table, ``{table}`` in ``template`` standing for whatever alias
+    the table has in the query (a subquery calls it U0). On PostgreSQL a filter on the table
+    itself, not ``id IN (...)``: the planner then picks the GIN index for few matches and the
+    newest-first walk for many."""
 
     conditional = True
     output_field = BooleanField()
 
-    def __init__(self, tsquery: str, params: list[str]) -> None:
+    def __init__(self, template: str, params: list[Any]) -> None:
         super().__init__()
-        self.tsquery, self.params = tsquery, params
+        self.template, self.params = template, params
 
     def as_sql(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
-    ) -> tuple[str, tuple[str, ...]]:
+    ) -> tuple[str, tuple[Any, ...]]:
         table = compiler.quote_name(compiler.query.get_initial_alias())
-        return f"{table}.search_vector @@ ({self.tsquery})", tuple(self.params)
+        return self.template.replace("{table}", table), tuple(self.params)
 
 
 def _postgresql_matching(clips: QuerySet[Generation], words: list[str]) -> QuerySet[Generation]:
-    condition = _postgresql_condition(words)
-    # The first matches by the GIN index (no order, or the planner may walk the clips for it).
-    ids = list(
+    tsquery, params = _postgresql_tsquery(words)
+    condition = _OnClipsTable(f"{{table}}.search_vector @@ ({tsquery})", params)
+    # Many among the newest clips (a page of them within the newest _NEWEST): the planner's
+    # newest-first walk, which checks each row's stored tsvector and stops when the page is
+    # full. Looked at newest first and stopped early, not counted through the GIN index, which
+    # for a common word or a short prefix hands over every match before the first is counted.
+    newest = (
+        clips.order_by("-created_at", "-id")
+        .annotate(_vector=RawSQL(f'"{Generation._meta.db_table}"."search_vector"', []))  # noqa: S611
+        .values("_vector")[:_NEWEST]
+    )
+    newest_sql, newest_params = newest.query.sql_with_params()
+    # Fewer: the first matches by the GIN index (no order, or the planner may walk the clips),
+    # in the same round trip; PostgreSQL runs that subquery only when the CASE needs it.
+    first = (
         Generation.objects.using(clips.db)
         .filter(condition)
         .order_by()
         .values_list("pk", flat=True)[: _MANY + 1]
     )
-    if len(ids) <= _MANY:
+    first_sql, first_params = first.query.sql_with_params()
+    with connections[clips.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT CASE WHEN (SELECT count(*) FROM (SELECT 1 FROM ({newest_sql}) AS newest "  # noqa: S608
+            f'WHERE newest."_vector" @@ ({tsquery}) LIMIT %s) AS found) > %s THEN NULL '
+            f"ELSE ARRAY({first_sql}) END",
+            [*newest_params, *params, PAGE_SIZE + 1, PAGE_SIZE, *first_params],
+        )
+        (ids,) = cursor.fetchone()
+    if ids is not None and len(ids) <= _MANY:
         return clips.filter(pk__in=ids)  # a few: looked up by id and sorted
-    return clips.filter(condition)  # many: the clips walked newest first, the matches kept
+    return clips.filter(condition)  # many: the clips walked newest first
 
 
-def _postgresql_condition(words: list[str]) -> _SearchVectorMatches:
+def _postgresql_tsquery(words: list[str]) -> tuple[str, list[str]]:
     """The clips with the stems of every word; the last one may also be the start of a stem or
     of a word as written."""
     *whole, last = words
@@ -188,4 +250,4 @@ def _postgresql_condition(words: list[str]) -> _SearchVectorMatches:
     if whole:
         query = f"to_tsquery('ltxdash_stems', %s) && ({query})"
         params.insert(0, " & ".join(_tsquery_lexeme(w) for w in whole))
-    return _SearchVectorMatches(query, params)
+    return query, params

@@ -30,9 +30,14 @@ postgresql_only = pytest.mark.skipif(
 @pytest.fixture(params=["few matches", "many matches"])
 def either_plan(request, monkeypatch):
     """Runs a test twice: as if the matches were few (read through the index, looked up by id
-    and sorted) and as if they were many (the clips walked newest first, the matching kept)."""
+    and sorted) and as if they were many (the clips walked newest first, the matching kept; on
+    SQLite each clip checked against the one match at its end of the ids, or against those in
+    between; on PostgreSQL a page of matches taken to be among the newest clips)."""
     if request.param == "many matches":
         monkeypatch.setattr(search, "_MANY", 0)
+        monkeypatch.setattr(search, "_ENDS", 1)
+        monkeypatch.setattr(search, "_NEWEST", 10**9)
+        monkeypatch.setattr(search, "PAGE_SIZE", -1)
 
 
 @pytest.fixture
