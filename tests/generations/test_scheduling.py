@@ -83,9 +83,7 @@ def _plan(clip, posted, lateness: float = 0.0, polls: int = 12) -> list[float]:
     return times
 
 
-def test_a_poll_lands_just_after_the_predicted_end_by_waiting_within_the_cadence(
-    owner, settings
-):
+def test_a_poll_lands_just_after_the_predicted_end_by_waiting_within_the_cadence(owner, settings):
     settings.LTX_POLL_INTERVAL = interval = 5.0
     _learn(owner, 27.0)  # 5.4 intervals: five polls 5.42 s apart end on it
     clip = make_generation(owner, State.PENDING, remote_id="y", submitted_at=timezone.now())
@@ -96,7 +94,7 @@ def test_a_poll_lands_just_after_the_predicted_end_by_waiting_within_the_cadence
 
 
 def test_an_end_too_close_to_reach_within_the_cadence_keeps_the_plain_interval(owner, settings):
-    settings.LTX_POLL_INTERVAL = interval = 5.0
+    settings.LTX_POLL_INTERVAL = 5.0
     _learn(owner, 7.3)  # one poll can wait at most 6 s, two take at least 10 s
     clip = make_generation(owner, State.PENDING, remote_id="y", submitted_at=timezone.now())
     assert _plan(clip, clip.submitted_at, polls=3) == pytest.approx([5.0, 10.0, 15.0])
