@@ -229,12 +229,40 @@ def _peers_in_flight(generation: Generation) -> int:
 _PREDICT_AT_MOST = 50
 
 
+def next_predicted_free(now: datetime) -> datetime | None:
+    """The next moment after ``now`` at which a job at LTX should finish, by its kind's learned
+    length, for a key with clips waiting to be sent, before that job's own poll: when the
+    dispatcher should look again (``predicted_free``). None when no clip waits."""
+    waiting = set(
+        Generation.objects.filter(state=State.QUEUED).values_list("api_key", flat=True).distinct()
+    )
+    if not waiting:
+        return None
+    earliest: datetime | None = None
+    for key in waiting:
+        running = (
+            Generation.objects.filter(state__in=POLLED, api_key=key)
+            .order_by("submitted_at")
+            .only("endpoint", "model", "params", "submitted_at", "next_poll_at")[:_PREDICT_AT_MOST]
+        )
+        for generation in running:
+            expected = expected_completion(generation)
+            if expected is None:
+                continue
+            moment = expected + _AFTER_EXPECTED
+            if moment <= now or (generation.next_poll_at and generation.next_poll_at <= moment):
+                continue  # past already, or its own poll comes first
+            if earliest is None or moment < earliest:
+                earliest = moment
+    return earliest
+
+
 def predicted_free(key: int | None, now: datetime) -> int:
     """How many of the key's jobs at LTX should have finished by ``now``, by their kind's
     learned length, but will not be polled in the next moment: slots the dispatcher may fill
     before a poll confirms it. A guess that is early costs one submit answered 429
     (``concurrency_limit_error``), which creates nothing: the clip goes back to the queue
-    silently and the key waits for its next poll."""
+    silently and the key tries again a moment later (``dispatch.EARLY_RETRY``)."""
     soon = now + timedelta(seconds=poll_interval() / 10)
     count = 0
     # The longest-running ones are the likeliest done; a key with a high limit is not read whole

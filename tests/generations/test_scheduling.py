@@ -174,8 +174,55 @@ def test_a_send_into_a_slot_not_free_yet_goes_back_silently_and_makes_no_job(
     assert second.error_type == "" and explain.reason(second) == ""  # nothing for the card
     assert not second.events.filter(to_state__in=[State.REJECTED, State.FAILED]).exists()
     assert ltx_simulator.stats()["submits"] == 1  # no second job
-    # The key waits for its next poll: no storm of early sends meanwhile.
-    assert DispatchState.get().hold_until is not None
+    # The key tries again a fifth of an interval later (or at its next poll, if sooner): no
+    # storm of early sends meanwhile, and no slot left empty until a poll 1.2 intervals away.
+    hold = DispatchState.get().hold_until
+    assert hold is not None
+    assert 0 < (hold - timezone.now()).total_seconds() <= dispatch.EARLY_RETRY * 5.0
     assert dispatch.dispatch() == []
     drive(lambda: states() == [State.READY] * 3, timeout=30)  # the history's clip, and both
     assert ltx_simulator.stats()["submits"] == 2
+
+
+def test_a_slot_filled_before_its_poll_is_not_filled_twice(owner, settings):
+    """Limit 2: one job should be done (its poll is not due), one runs, and a clip was sent into
+    the first one's slot already. Nothing more is sent until a poll says what is done."""
+    settings.LTX_MAX_CONCURRENCY = 2
+    make_generation(owner, State.READY, submitted_at=ago(60), completed_at=ago(60 - 7.3))
+    later_poll = timezone.now() + timedelta(seconds=4)
+    make_generation(
+        owner, State.PROCESSING, remote_id="a", submitted_at=ago(8), next_poll_at=later_poll
+    )
+    make_generation(
+        owner, State.PROCESSING, remote_id="b", submitted_at=ago(2), next_poll_at=later_poll
+    )
+    waiting = queue(owner, 2)
+    estimates.forget_typical_durations()
+    assert [pk for pk, _ in dispatch.dispatch()] == [waiting[0].pk]  # into a's slot
+    Generation.objects.filter(pk=waiting[0].pk).update(state=State.PENDING, remote_id="c")
+    assert dispatch.dispatch() == []  # a's slot is taken; b's is not free yet
+
+
+def test_the_loop_knows_when_a_slot_should_free_next(owner, settings):
+    settings.LTX_POLL_INTERVAL = 5.0
+    make_generation(owner, State.READY, submitted_at=ago(60), completed_at=ago(60 - 7.3))
+    sent = timezone.now() - timedelta(seconds=6.8)  # should end 0.6 s from now
+    poll = timezone.now() + timedelta(seconds=4)
+    running = make_generation(
+        owner, State.PROCESSING, remote_id="a", submitted_at=sent, next_poll_at=poll
+    )
+    estimates.forget_typical_durations()
+    now = timezone.now()
+    assert estimates.next_predicted_free(now) is None  # nothing waits to be sent
+    queue(owner, 1)
+    moment = estimates.next_predicted_free(now)
+    assert moment is not None
+    expected = running.submitted_at + timedelta(seconds=7.3 + 0.1)
+    assert abs((moment - expected).total_seconds()) < 0.01
+    # The loop sleeps until then (0.6 s), not until its next poll or housekeeping pass (1 s).
+    from ltxdash.generations.pipeline import loop
+
+    assert loop.seconds_until_next_pass(now, moment) == pytest.approx(0.6, abs=0.05)
+    # Its own poll coming first, the poll will tell.
+    Generation.objects.filter(pk=running.pk).update(next_poll_at=sent + timedelta(seconds=7.2))
+    assert estimates.next_predicted_free(now) is None

@@ -106,8 +106,9 @@ def claim_slots(
             if free <= 0:
                 # No slot by our count, but a job should have finished by now: its poll is not
                 # due yet, so send the next clip into its slot rather than wait for the poll
-                # (answered 429 if LTX is not done yet: harmless, see _refused).
-                free = predicted_free(key, now)
+                # (answered 429 if LTX is not done yet: harmless, see _refused). A slot filled
+                # that way already (the job it was for not polled yet) is not filled twice.
+                free += predicted_free(key, now)
         if free <= 0:
             return []
         claimed: list[tuple[int, int]] = []
@@ -394,6 +395,11 @@ def _unknown(
     return "unknown"
 
 
+# After a send into a slot predicted free was answered 429, the key sends again this many poll
+# intervals later (unless a poll comes first): at most five such sends between two polls.
+EARLY_RETRY = 0.2
+
+
 def _refused(generation: Generation, mine: dict, error: LTXError, *, phase: str) -> str:
     """The API said no, or could not be reached: nothing was created. Queue, pause or reject."""
     now = timezone.now()
@@ -406,12 +412,14 @@ def _refused(generation: Generation, mine: dict, error: LTXError, *, phase: str)
     if isinstance(error, ConcurrencyLimitError) and _sent_early(generation):
         # A clip sent into a slot that should have been free (predicted_free): LTX had not
         # finished yet. Nothing was created and nothing is wrong with the clip: back to the
-        # queue, first in line as before, without a word on its card; the key sends nothing
-        # more until its next poll says what is done.
+        # queue, first in line as before, without a word on its card; the key tries again a
+        # fifth of an interval later, or at its next poll if that comes first (a poll may be
+        # up to 1.2 intervals away: waiting for it would leave the slot empty that long).
         requeue |= {"error_type": "", "error_message": ""}
         until = None
-        hold = _next_poll_of(generation.api_key_id) or later(now, poll_interval())
-        DispatchState.hold(hold, key=generation.api_key_id)
+        retry = later(now, poll_interval() * EARLY_RETRY)
+        next_poll = _next_poll_of(generation.api_key_id)
+        DispatchState.hold(min(retry, next_poll) if next_poll else retry, key=generation.api_key_id)
         detail = "Sent a moment early (LTX was still finishing a job); waiting for the slot."
         outcome = "early"
     elif isinstance(error, (ConcurrencyLimitError, RateLimitError)):

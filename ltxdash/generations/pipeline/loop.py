@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from ltxdash.core.health import POLLER_LEASE
 from ltxdash.core.models import Lease
+from ltxdash.generations import estimates
 from ltxdash.generations.pipeline import dispatch, faststart, filestore, poller, rehost
 from ltxdash.generations.timing import lease_seconds, loop_seconds, poll_interval
 from ltxdash.ltx.client import LTXClient
@@ -50,6 +51,8 @@ class PassReport:
     claimed: int = 0
     swept: int = 0  # temp folders of killed copies removed
     rewrites: int = 0  # faststart passes enqueued (pipeline/faststart.py)
+    # When a slot should free next (estimates.next_predicted_free), on passes that ask.
+    predicted_free_at: datetime | None = None
 
 
 def new_holder() -> str:
@@ -62,12 +65,14 @@ def run_pass(
     now: datetime | None = None,
     housekeeping: bool = True,
     window: float = 0.0,
+    dispatch_now: bool = False,
 ) -> PassReport:
     """One pass of everything the loop does; safe to call from tests or a shell.
 
-    Without ``housekeeping`` only the polls run, plus the dispatcher if a poll freed a slot:
-    the loop polls in fine steps and does the rest a few times per interval. ``window``: also
-    poll what falls due within that many seconds, each poll at its moment.
+    Without ``housekeeping`` only the polls run, plus the dispatcher if a poll freed a slot or
+    ``dispatch_now`` (a slot is predicted free): the loop polls in fine steps and does the rest
+    a few times per interval. ``window``: also poll what falls due within that many seconds,
+    each poll at its moment.
     """
     now = now or timezone.now()
     report = PassReport()
@@ -79,8 +84,10 @@ def run_pass(
         report.rehosts = rehost.watch(timezone.now())
         report.rewrites = faststart.requeue(timezone.now())
         report.swept = len(filestore.sweep_scratch())
-    if housekeeping or freed:
+    if housekeeping or freed or dispatch_now:
         report.claimed = len(dispatch.dispatch(timezone.now()))
+    if housekeeping or dispatch_now:
+        report.predicted_free_at = estimates.next_predicted_free(timezone.now())
     return report
 
 
@@ -95,12 +102,17 @@ def _housekeeping_every() -> float:
     return min(1.0, poll_interval() / 5)
 
 
-def seconds_until_next_pass(now: datetime | None = None) -> float:
-    """Until the next poll is due, but at least a fiftieth of an interval (passes batch the
-    polls that fall close together) and at most the housekeeping period."""
+def seconds_until_next_pass(
+    now: datetime | None = None, predicted_free_at: datetime | None = None
+) -> float:
+    """Until the next poll is due, or a slot is predicted free (``predicted_free_at``), but at
+    least a fiftieth of an interval (passes batch the polls that fall close together) and at
+    most the housekeeping period."""
     now = now or timezone.now()
     interval = poll_interval()
     wait = _housekeeping_every()
+    if predicted_free_at is not None:
+        wait = min(wait, (predicted_free_at - now).total_seconds())
     try:
         due = poller.next_due()
     except DatabaseError:
@@ -174,15 +186,24 @@ def run_loop(
     housekept = -math.inf
     renewed = time.monotonic()
     failed = False
+    predicted: datetime | None = None  # a slot should free then: dispatch again at that moment
     while True:
         if held:
             housekeeping = time.monotonic() - housekept >= _housekeeping_every()
             if housekeeping or failed:
                 # Not every pass: without CONN_MAX_AGE this reconnects (2 ms on SQLite).
                 close_old_connections()
+            due = predicted is not None and predicted <= timezone.now()
             try:
-                run_pass(client=client, housekeeping=housekeeping, window=poller.send_window())
+                report = run_pass(
+                    client=client,
+                    housekeeping=housekeeping,
+                    window=poller.send_window(),
+                    dispatch_now=due,
+                )
                 failed = False
+                if housekeeping or due:
+                    predicted = report.predicted_free_at
                 if housekeeping:
                     housekept = time.monotonic()
             except Exception:
@@ -191,7 +212,7 @@ def run_loop(
                 failed = True
         remaining = deadline - time.monotonic()
         if stop.is_set() or (
-            remaining > 0 and stop.wait(min(seconds_until_next_pass(), remaining))
+            remaining > 0 and stop.wait(min(seconds_until_next_pass(None, predicted), remaining))
         ):
             Lease.release(POLLER_LEASE, holder)
             return "stopped"
