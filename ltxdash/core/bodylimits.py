@@ -26,6 +26,7 @@ Both answer 413 with words a person can act on; an HTMX request gets them as an 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -63,13 +64,18 @@ def body_limit(request: HttpRequest) -> int:
     return int(settings.LTXDASH_MAX_ANONYMOUS_REQUEST_BYTES)
 
 
+# Django's session keys: 32 lowercase letters and digits (get_random_string's default alphabet,
+# lowercased). Anything else is refused the member's limit without a look at the store.
+_SESSION_KEY = re.compile(r"[a-z0-9]{32}")
+
+
 def limit_for_session(session_key: str | None) -> int:
     """The body limit of whoever holds ``session_key`` (a session cookie's value), for a web
     server that must decide before Django runs: a member's if the session is a logged-in one,
     else an anonymous sender's (also when the session store cannot be read)."""
     anonymous = int(settings.LTXDASH_MAX_ANONYMOUS_REQUEST_BYTES)
-    if not session_key:
-        return anonymous
+    if not session_key or not _SESSION_KEY.fullmatch(session_key):
+        return anonymous  # not one Django could have made: no query for it
     from importlib import import_module
 
     from django.contrib.auth import SESSION_KEY

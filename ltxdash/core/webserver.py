@@ -32,11 +32,10 @@ def capped_parser() -> type:
     it is buffered: by ``Content-Length`` at once, a chunked one as it arrives. The sender is a
     member only with a logged-in session cookie (``bodylimits.limit_for_session``); the session
     store is read only for a body larger than an anonymous sender may send."""
-    import contextlib
     import copy
-    from http.cookies import CookieError, SimpleCookie
 
     from django.conf import settings
+    from django.http.cookie import parse_cookie
     from waitress.parser import HTTPRequestParser
     from waitress.receiver import ChunkedReceiver
 
@@ -50,11 +49,10 @@ def capped_parser() -> type:
             chunked = isinstance(self.body_rcv, ChunkedReceiver)
             if self.content_length <= anonymous and not chunked:
                 return
-            cookies = SimpleCookie()
-            with contextlib.suppress(CookieError):
-                cookies.load(self.headers.get("COOKIE", ""))
-            morsel = cookies.get(settings.SESSION_COOKIE_NAME)
-            limit = bodylimits.limit_for_session(morsel.value if morsel else None)
+            # Django's own parser: SimpleCookie stops at the first cookie it cannot read, and
+            # would lose the session cookie after it (a member refused as a stranger).
+            key = parse_cookie(self.headers.get("COOKIE", "")).get(settings.SESSION_COOKIE_NAME)
+            limit = bodylimits.limit_for_session(key)
             # waitress refuses at max_request_body_size or more: this sender's limit + 1.
             self.adj = copy.copy(self.adj)
             self.adj.max_request_body_size = limit + 1

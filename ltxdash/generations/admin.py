@@ -55,7 +55,9 @@ def pill(tone: str, text: str) -> SafeString:
 def clip_link(generation: Generation) -> SafeString:
     """ "#12 Text → Video", linking to the clip's admin page."""
     url = reverse("admin:generations_generation_change", args=[generation.pk])
-    return format_html('<a href="{}">#{} {}</a>', url, generation.pk, generation.display_title)
+    return format_html(
+        '<a href="{}">#{} {}</a>', url, generation.pk, visible(generation.display_title)
+    )
 
 
 def stored_name(file: Any) -> str:

@@ -128,3 +128,14 @@ def test_the_nginx_sites_upload_limit_is_the_members_request_limit(settings):
     limit = int(settings.LTXDASH_MAX_REQUEST_BYTES)
     assert limit <= mib * 1024 * 1024 < limit + 1024 * 1024
     assert re.search(r"^    client_max_body_size  1m;", site, re.M)  # everything else
+
+
+def test_every_folder_a_unit_may_write_is_made_by_the_readmes_install_steps():
+    """systemd refuses to start a unit whose ReadWritePaths is missing (226/NAMESPACE)."""
+    made = set()
+    for line in re.findall(r"^install -d .*$", README, re.M):
+        made |= {word for word in line.split() if word.startswith("/srv/")}
+    for unit in UNITS:
+        for paths in re.findall(r"^ReadWritePaths=(.+)$", unit.read_text(), re.M):
+            for path in paths.split():
+                assert path.lstrip("-") in made, f"{unit.name}: {path} is never made"

@@ -206,13 +206,13 @@ def test_a_slot_filled_before_its_poll_is_not_filled_twice(owner, settings):
 def test_the_loop_knows_when_a_slot_should_free_next(owner, settings):
     settings.LTX_POLL_INTERVAL = 5.0
     make_generation(owner, State.READY, submitted_at=ago(60), completed_at=ago(60 - 7.3))
-    sent = timezone.now() - timedelta(seconds=6.8)  # should end 0.6 s from now
-    poll = timezone.now() + timedelta(seconds=4)
+    now = timezone.now()
+    sent = now - timedelta(seconds=6.8)  # should end 0.6 s after now
+    poll = now + timedelta(seconds=4)
     running = make_generation(
         owner, State.PROCESSING, remote_id="a", submitted_at=sent, next_poll_at=poll
     )
     estimates.forget_typical_durations()
-    now = timezone.now()
     assert estimates.next_predicted_free(now) is None  # nothing waits to be sent
     queue(owner, 1)
     moment = estimates.next_predicted_free(now)
