@@ -162,11 +162,11 @@ def main() -> None:
             jobs = running.sim.jobs()
             wall = time.monotonic() - started
         pages = _locust_figures(stats_prefix)
+        failed = Path(f"{stats_prefix}_failures.csv")  # read before the folder goes
+        failures = failed.read_text() if failed.exists() else ""
     generations = final["generations"]
     remote_ids = [g["remote_id"] for g in generations]
     on_time = [j for j in jobs if j["poll_gap_max"] <= 1.2 * args.interval]
-    failed = Path(f"{stats_prefix}_failures.csv")
-    failures = failed.read_text() if failed.exists() else ""
     print(
         f"== load test: {args.members} members for {args.minutes:g} min, {args.jobs} jobs in flight"
     )
