@@ -7,7 +7,7 @@ import math
 import statistics
 import time
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.utils import timezone
 
@@ -229,6 +229,16 @@ def _peers_in_flight(generation: Generation) -> int:
 _PREDICT_AT_MOST = 50
 
 
+def _longest_running(key: int | None) -> Any:
+    """The key's jobs at LTX, longest-running first (the likeliest done): at most
+    _PREDICT_AT_MOST, so a key with a high limit is not read whole on every pass."""
+    return (
+        Generation.objects.filter(state__in=POLLED, api_key=key)
+        .order_by("submitted_at")
+        .only("endpoint", "model", "params", "submitted_at", "next_poll_at")[:_PREDICT_AT_MOST]
+    )
+
+
 def next_predicted_free(now: datetime) -> datetime | None:
     """The next moment after ``now`` at which a job at LTX should finish, by its kind's learned
     length, for a key with clips waiting to be sent, before that job's own poll: when the
@@ -240,12 +250,7 @@ def next_predicted_free(now: datetime) -> datetime | None:
         return None
     earliest: datetime | None = None
     for key in waiting:
-        running = (
-            Generation.objects.filter(state__in=POLLED, api_key=key)
-            .order_by("submitted_at")
-            .only("endpoint", "model", "params", "submitted_at", "next_poll_at")[:_PREDICT_AT_MOST]
-        )
-        for generation in running:
+        for generation in _longest_running(key):
             expected = expected_completion(generation)
             if expected is None:
                 continue
@@ -265,14 +270,7 @@ def predicted_free(key: int | None, now: datetime) -> int:
     silently and the key tries again a moment later (``dispatch.EARLY_RETRY``)."""
     soon = now + timedelta(seconds=poll_interval() / 10)
     count = 0
-    # The longest-running ones are the likeliest done; a key with a high limit is not read whole
-    # on every pass.
-    oldest = (
-        Generation.objects.filter(state__in=POLLED, api_key=key)
-        .order_by("submitted_at")
-        .only("endpoint", "model", "params", "submitted_at", "next_poll_at")[:_PREDICT_AT_MOST]
-    )
-    for generation in oldest:
+    for generation in _longest_running(key):
         expected = expected_completion(generation)
         if expected is None or expected + _AFTER_EXPECTED > now:
             continue
