@@ -134,12 +134,18 @@ def test_a_success_from_the_address_does_not_reset_its_count(owner, settings):
     assert sprayer.post(LOGIN, RIGHT).status_code == 429
 
 
-def test_an_admin_lifts_an_address_pause_with_axes_reset_ip(owner, settings):
+def _paused_address(address: str, settings) -> Client:
+    """A client at ``address`` after 3 failures with 3 usernames, the limit: paused."""
     settings.LTXDASH_LOGIN_ADDRESS_LIMIT = 3
-    sprayer = Client(REMOTE_ADDR="203.0.113.11")
+    sprayer = Client(REMOTE_ADDR=address)
     for n in range(3):
         _wrong_for(sprayer, f"user{n}")
     assert sprayer.post(LOGIN, RIGHT).status_code == 429
+    return sprayer
+
+
+def test_an_admin_lifts_an_address_pause_with_axes_reset_ip(owner, settings):
+    sprayer = _paused_address("203.0.113.11", settings)
     call_command("axes_reset_ip", "203.0.113.11")
     assert sprayer.post(LOGIN, RIGHT).status_code == 302
 
@@ -148,11 +154,7 @@ def test_the_address_pause_ends_with_the_cool_off(owner, settings):
     from axes.models import AccessAttempt
     from django.utils import timezone
 
-    settings.LTXDASH_LOGIN_ADDRESS_LIMIT = 3
-    sprayer = Client(REMOTE_ADDR="203.0.113.12")
-    for n in range(3):
-        _wrong_for(sprayer, f"user{n}")
-    assert sprayer.post(LOGIN, RIGHT).status_code == 429
+    sprayer = _paused_address("203.0.113.12", settings)
     # The failures are older than the cool-off (15 minutes): they no longer count.
     AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
     assert sprayer.post(LOGIN, RIGHT).status_code == 302
