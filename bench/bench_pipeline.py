@@ -9,7 +9,9 @@ poller    1,000 generations in flight, no concurrency limit, LTX_POLL_INTERVAL=5
           dispatcher (claims, then submit_generation on 16 threads), then polled by the real loop
           (run_loop) in this process until every job has finished. Prints the share of jobs
           whose every poll came within 1.2 x the interval of the previous one (or of the
-          submit), the gaps' p50/p99/max, status calls per job against the minimum
+          submit; a first poll the engine aimed at a predicted end less than two intervals
+          away, past 1.2 x on purpose, counts if it left within 0.2 x of its plan: how many
+          were, and the share counting them late, are printed too), the gaps' p50/p99/max, status calls per job against the minimum
           ceil(job time / interval) + 1, and, over the steady state (every job submitted), the
           loop's CPU per poll (this process: the loop and its poll threads; the simulator is
           elsewhere) against the client's own CPU per poll (the CPU time of the poll threads
@@ -24,7 +26,9 @@ makespan  a sweep of job lengths between 7 and 60 s, none a multiple of the 5 s 
           against the minimum ceil(job time / interval) + 1, the submits answered 429 (a
           speculative submit into a slot that was not free yet), how long freed slots stayed
           empty, and the median time from the API finishing a clip to its card's state being
-          Ready (all clips, and the last five: by then the kind has history).
+          Ready (all ten, and the last five). Then ten more clips of the kind, known by then:
+          their completion to Ready median and max ("after ten clips of the same kind"). Status
+          calls and 429s count both batches.
 poll-writes  The poller's one statement for a pass's unchanged polls, against a CASE per row
           (what bulk_update writes) and an UPDATE per row, for --jobs rows (at most 2,000, a
           pass's limit): wall and CPU of this process, median of 7. On SQLite unless
@@ -194,9 +198,18 @@ def _poller_run(jobs: int, interval: float, tmp: Path, sim) -> dict:
     claims = dispatch.claim_slots()
     get_broker().purge_queue()  # the submit tasks: run here instead, on 16 threads
 
+    # The first poll each job was planned for (remote id -> epoch), read right after its submit:
+    # a first poll aimed at a predicted end less than two intervals away is planned past 1.2
+    # intervals on purpose (estimates._aim), and is judged against its plan.
+    planned: dict[str, float] = {}
+
     def submit(claim: tuple[int, int]) -> str:
         try:
-            return dispatch.submit_generation(*claim)
+            outcome = dispatch.submit_generation(*claim)
+            row = Generation.objects.filter(pk=claim[0]).values("remote_id", "next_poll_at")[0]
+            if row["next_poll_at"] is not None:
+                planned[row["remote_id"]] = row["next_poll_at"].timestamp()
+            return outcome
         finally:
             connections.close_all()
 
@@ -241,14 +254,24 @@ def _poller_run(jobs: int, interval: float, tmp: Path, sim) -> dict:
     looping.join()
     sim_jobs = {job["id"]: job for job in sim.jobs()}
 
-    within, gaps, between, calls, minimum = 0, [], [], 0, 0
+    within, plain_within, aimed_first, gaps, between, calls, minimum = 0, 0, 0, [], [], 0, 0
     for job_id, job in sim_jobs.items():
         sent = sorted(transport.sent[job_id])
         created, done = epoch(job["created_at"]), epoch(job["completed_at"])
         job_gaps = [b - a for a, b in zip([created, *sent], sent, strict=False)]
         gaps += job_gaps
         between += job_gaps[1:]  # poll to poll (the first gap counts from the API's created_at)
-        within += max(job_gaps) <= 1.2 * interval
+        plain = max(job_gaps) <= 1.2 * interval
+        plain_within += plain
+        plan = planned.get(job_id)
+        if plan is not None and plan - created > 1.2 * interval:
+            # Planned past the cadence (on a predicted end): on time if it left within a fifth
+            # of an interval of its plan, as any poll within the cadence may.
+            aimed_first += 1
+            first_ok = sent[0] - plan <= 0.2 * interval
+            within += first_ok and max(job_gaps[1:], default=0.0) <= 1.2 * interval
+        else:
+            within += plain
         calls += len(sent)
         minimum += math.ceil((done - created) / interval) + 1
     gaps.sort()
@@ -261,6 +284,8 @@ def _poller_run(jobs: int, interval: float, tmp: Path, sim) -> dict:
         "job_seconds": f"{min(lengths_seen):.1f} to {max(lengths_seen):.1f}",
         "submit_seconds": round(submit_seconds, 1),
         "polled_within_1.2x_interval": f"{100 * within / len(sim_jobs):.1f}%",
+        "first_polls_aimed_past_1.2x": aimed_first,
+        "within_1.2x_counting_aimed_firsts_as_late": f"{100 * plain_within / len(sim_jobs):.1f}%",
         "poll_to_poll_min_s": round(min(between), 3),
         "gap_p50_s": round(statistics.median(gaps), 2),
         "gap_p99_s": round(gaps[int(0.99 * (len(gaps) - 1))], 2),
@@ -400,15 +425,20 @@ def makespan_run(job_seconds: float) -> dict:
         "makespan_s": result["makespan_s"],
         "ratio": round(result["makespan_s"] / ideal, 3),
         "to_last_copy_s": result["to_last_copy_s"],
-        "status_calls_per_job": round(stats["polls"] / count, 2),
+        # Over both batches (20 clips): the calls of the second, with history, count too.
+        "status_calls_per_job": round(stats["polls"] / (2 * count), 2),
         "min_calls_per_job": minimum,
-        "calls_ratio": round(stats["polls"] / count / minimum, 3),
+        "calls_ratio": round(stats["polls"] / (2 * count) / minimum, 3),
         "submits": stats["submits"],
         "extra_submits_answered_429": stats["submit_attempts"] - stats["submits"],
         "slot_idle_mean_s": result["slot_idle_mean_s"],
         "slot_idle_max_s": result["slot_idle_max_s"],
+        "slot_idle_each_s": result["slot_idle_each_s"],
+        "to_first_submit_s": result["to_first_submit_s"],
         "completion_to_ready_median_s": result["completion_to_ready_median_s"],
         "completion_to_ready_last5_median_s": result["completion_to_ready_last5_median_s"],
+        "completion_to_ready_after_ten_median_s": result["completion_to_ready_after_ten_median_s"],
+        "completion_to_ready_after_ten_max_s": result["completion_to_ready_after_ten_max_s"],
     }
 
 
@@ -433,22 +463,31 @@ def makespan_child(data: Path, sim_url: str, job_seconds: float) -> dict:
     try:
         time.sleep(3)  # the cluster is up and its loop runs before the clock starts
         owner = get_user_model().objects.create_user("bench")
-        created = pipeline.create_generations(
-            owner=owner,
-            endpoint="text-to-video",
-            params={**T2V, "prompt": "benchmark"},
-            inputs={},
-            count=count,
-        )
-        first = min(g.created_at for g in created)
-        deadline = time.time() + 60 + 12 * job_seconds
-        while Generation.objects.exclude(state=State.READY).exists():
-            assert time.time() < deadline, "not all ready in time"
-            time.sleep(0.2)
+
+        def run_batch() -> tuple[datetime, list[int]]:
+            created = pipeline.create_generations(
+                owner=owner,
+                endpoint="text-to-video",
+                params={**T2V, "prompt": "benchmark"},
+                inputs={},
+                count=count,
+            )
+            deadline = time.time() + 60 + 12 * job_seconds
+            while Generation.objects.exclude(state=State.READY).exists():
+                assert time.time() < deadline, "not all ready in time"
+                time.sleep(0.2)
+            return min(g.created_at for g in created), [g.pk for g in created]
+
+        first, batch = run_batch()
+        # Then ten more of the same kind, the kind known from the first ten: completion to
+        # Ready "after ten clips of the same kind".
+        _, after_ten = run_batch()
     finally:
         os.killpg(cluster.pid, 9)  # measured already; no need to wait for a clean stop
         cluster.wait()
-    rows = sorted(Generation.objects.all(), key=lambda g: g.completed_at)
+    later_rows = Generation.objects.filter(pk__in=after_ten)
+    to_ready_after_ten = [(g.ready_at - g.completed_at).total_seconds() for g in later_rows]
+    rows = sorted(Generation.objects.filter(pk__in=batch), key=lambda g: g.completed_at)
     # How long a freed slot stayed empty: from a job finishing at the API to the next job the
     # API created (both on the API's clock), detection and submit latency together.
     done = [g.completed_at for g in rows]
@@ -462,8 +501,12 @@ def makespan_child(data: Path, sim_url: str, job_seconds: float) -> dict:
         "to_last_copy_s": round((max(g.ready_at for g in rows) - first).total_seconds(), 2),
         "slot_idle_mean_s": round(statistics.mean(idle), 2),
         "slot_idle_max_s": round(max(idle), 2),
+        "slot_idle_each_s": [round(v, 2) for v in idle],
+        "to_first_submit_s": round((min(started) - first).total_seconds(), 2),
         "completion_to_ready_median_s": round(statistics.median(to_ready), 2),
         "completion_to_ready_last5_median_s": round(statistics.median(to_ready[-5:]), 2),
+        "completion_to_ready_after_ten_median_s": round(statistics.median(to_ready_after_ten), 2),
+        "completion_to_ready_after_ten_max_s": round(max(to_ready_after_ten), 2),
     }
 
 

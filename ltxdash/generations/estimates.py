@@ -158,6 +158,9 @@ _AFTER_EXPECTED = timedelta(milliseconds=100)
 # (the first: after the submit). Within that window a poll may wait, to land just after the
 # moment the job should finish.
 _CADENCE = 1.2
+# The first poll may instead wait for a predicted end less than this many intervals after the
+# submit, if the cadence cannot reach it (``_aim``).
+_FIRST_REACH = 2.0
 
 
 def next_poll_after(generation: Generation, sent_at: datetime) -> datetime:
@@ -168,7 +171,7 @@ def next_poll_after(generation: Generation, sent_at: datetime) -> datetime:
     return _aim(sent_at, None if expected is None else expected + _AFTER_EXPECTED)
 
 
-def _aim(last: datetime, target: datetime | None) -> datetime:
+def _aim(last: datetime, target: datetime | None, *, first: bool = False) -> datetime:
     """The next poll after one at ``last``: one interval on, or, when ``target`` (just after
     the predicted end) can be reached by polls spaced 1 to 1.2 intervals apart, the first of
     the fewest such polls, spaced evenly so that the last of them lands on it.
@@ -176,35 +179,48 @@ def _aim(last: datetime, target: datetime | None) -> datetime:
     Each gap stays within the cadence whatever the prediction: a wrong one costs at most a
     fifth of an interval per poll, and a poll never comes sooner than the interval allows.
     Asked again after each poll, with the time it actually left, the plan corrects itself for a
-    poll that went late. A target too close to reach keeps the plain cadence (7.3 s away with
-    5 s polls: one poll can wait at most 6 s, and two take at least 10 s)."""
+    poll that went late.
+
+    One exception, the ``first`` poll after the submit: a target too close to reach within the
+    cadence but less than two intervals away (7.3 s with 5 s polls: one poll can wait at most
+    6 s, two take at least 10 s) is polled once, on it. That is one call fewer than the plain
+    cadence, and the job is seen up to 4 s sooner; a prediction too long costs at most the
+    difference between it and the poll at one interval. Later holes (12 to 15 s, 18 to 20 s)
+    keep the cadence, which costs at most 3 s, and less the longer the job."""
     seconds = poll_interval()
     base = last + timedelta(seconds=seconds)
     if target is None or target <= base:
         return base
     span = (target - last).total_seconds()
     polls = math.ceil(span / (_CADENCE * seconds) - 1e-9)
-    if polls * seconds > span:
-        return base
-    return last + timedelta(seconds=span / polls)
+    if polls * seconds <= span:
+        return last + timedelta(seconds=span / polls)
+    if first and span < _FIRST_REACH * seconds:
+        return target
+    return base
 
 
-def first_poll_at(generation: Generation, posted_at: datetime) -> datetime:
+def first_poll_at(generation: Generation, posted_at: datetime, *, slots: int = 1) -> datetime:
     """The first poll of a job whose submit POST left at ``posted_at``: timed like every later
-    one (``_aim``) towards just after the moment past clips of its kind say it should finish.
+    one (``_aim``) towards just after the moment past clips of its kind say it should finish,
+    and on that moment if it comes too soon for the cadence to reach (``_aim``'s ``first``).
 
-    A kind with no history yet, sent while clips wait for this key's slots: every other job of
-    it in flight is polled a fifth of an interval later (the most its cadence allows), so that
-    two jobs sent together are not seen finishing on the same beat, up to an interval late. The first to be seen finished teaches
-    the kind's length, and the dispatcher then fills the slot of the other one too, as soon as
-    it should be done (``predicted_free``)."""
+    A kind with no history yet, sent while clips wait for the key's ``slots`` (its limit): the
+    jobs of it in flight take turns at first polls spread over the interval after the first
+    one (with 2 slots, at 1 and 1.5 intervals; with 4, a quarter apart), so that between them
+    a job of the kind is polled every interval / ``slots``, and the first seen finished is seen
+    that soon after its end, not up to an interval late. It teaches the kind's length, and the
+    dispatcher then fills the slots of the others too, as soon as they should be done
+    (``predicted_free``). Their later polls keep the cadence, each from its own first."""
     interval = timedelta(seconds=poll_interval())
     base = posted_at + interval
     typical = typical_seconds(generation)
     if typical is not None:
-        return _aim(posted_at, posted_at + timedelta(seconds=typical) + _AFTER_EXPECTED)
-    if _slots_matter(generation) and _peers_in_flight(generation) % 2:
-        return base + interval * (_CADENCE - 1)
+        target = posted_at + timedelta(seconds=typical) + _AFTER_EXPECTED
+        return _aim(posted_at, target, first=True)
+    if slots > 1 and _slots_matter(generation):
+        turn = _turn_among_peers(generation) % slots
+        return base + interval * (turn / slots)
     return base
 
 
@@ -212,17 +228,18 @@ def _slots_matter(generation: Generation) -> bool:
     return Generation.objects.filter(state=State.QUEUED, api_key=generation.api_key_id).exists()
 
 
-def _peers_in_flight(generation: Generation) -> int:
-    """Jobs of the same mode and model sent with the same key that LTX has now."""
+def _turn_among_peers(generation: Generation) -> int:
+    """How many jobs of the same mode and model, sent with the same key, are at LTX or being
+    sent, and were queued before this one: its place among them, the same whichever of two
+    submits running at once asks first."""
     return (
         Generation.objects.filter(
-            state__in=POLLED,
+            state__in=IN_FLIGHT,
             endpoint=generation.endpoint,
             model=generation.model,
             api_key=generation.api_key_id,
-        )
-        .exclude(pk=generation.pk)
-        .count()
+            pk__lt=generation.pk,
+        ).count()
     )
 
 

@@ -93,28 +93,46 @@ def test_a_poll_lands_just_after_the_predicted_end_by_waiting_within_the_cadence
     assert all(interval - 1e-6 <= gap <= 1.2 * interval + 1e-6 for gap in gaps), gaps
 
 
-def test_an_end_too_close_to_reach_within_the_cadence_keeps_the_plain_interval(owner, settings):
+def test_a_first_end_too_soon_for_the_cadence_is_polled_once_on_it(owner, settings):
+    """7.3 s with 5 s polls: one poll within the cadence can wait at most 6 s and two take at
+    least 10 s. The first poll waits for it instead: one call, seen 2.6 s sooner."""
     settings.LTX_POLL_INTERVAL = 5.0
-    _learn(owner, 7.3)  # one poll can wait at most 6 s, two take at least 10 s
+    _learn(owner, 7.3)
     clip = make_generation(owner, State.PENDING, remote_id="y", submitted_at=timezone.now())
-    assert _plan(clip, clip.submitted_at, polls=3) == pytest.approx([5.0, 10.0, 15.0])
+    assert _plan(clip, clip.submitted_at, polls=3) == pytest.approx([7.4, 12.4, 17.4], abs=1e-3)
+
+
+def test_a_later_end_out_of_the_cadences_reach_keeps_the_plain_interval(owner, settings):
+    """13 s: out of reach of polls 1 to 1.2 intervals apart (two end by 12 s, three take 15 s),
+    and too far for the first poll alone: the plain cadence, seen at 15 s."""
+    settings.LTX_POLL_INTERVAL = 5.0
+    _learn(owner, 13.0)
+    clip = make_generation(owner, State.PENDING, remote_id="y", submitted_at=timezone.now())
+    assert _plan(clip, clip.submitted_at, polls=3) == pytest.approx([5.0, 10.0, 15.0], abs=1e-3)
 
 
 @pytest.mark.parametrize("lateness", [0.0, 0.4, 2.3])
-@pytest.mark.parametrize("took", [None, 3.1, 5.5, 7.3, 11.9, 13.0, 18.6, 26.9, 41.7, 600.0])
+@pytest.mark.parametrize("took", [None, 3.1, 5.5, 7.3, 9.85, 11.9, 13.0, 18.6, 26.9, 41.7, 600.0])
 def test_every_gap_between_polls_is_one_to_one_point_two_intervals_on_every_path(
     owner, settings, took, lateness
 ):
     """Whatever the learned length (none, shorter than an interval, unreachable, reachable,
     far off) and however late each poll leaves, the next is due one to 1.2 intervals after it
-    left: never sooner than the interval allows, never later than the cadence."""
+    left: never sooner than the interval allows, never later than the cadence. The one
+    exception is a first poll aimed at an end 1.2 to 2 intervals after the submit: it lands on
+    that end, and the cadence holds from there."""
     settings.LTX_POLL_INTERVAL = interval = 5.0
     if took is not None:
         _learn(owner, took)
     clip = make_generation(owner, State.PENDING, remote_id="y", submitted_at=timezone.now())
     times = _plan(clip, clip.submitted_at, lateness=lateness, polls=15)
     gaps = [b - a - lateness for a, b in zip([0.0, *times], times, strict=False)]
-    assert all(interval - 1e-6 <= gap <= 1.2 * interval + 1e-6 for gap in gaps), gaps
+    first, *later = gaps
+    assert all(interval - 1e-6 <= gap <= 1.2 * interval + 1e-6 for gap in later), gaps
+    if took is not None and 1.2 * interval < took + 0.1 < 2 * interval:
+        assert first == pytest.approx(took + 0.1, abs=1e-3)
+    else:
+        assert interval - 1e-6 <= first <= 1.2 * interval + 1e-6, gaps
 
 
 def test_a_poll_that_went_late_is_planned_again_from_when_it_left(owner, settings):
@@ -226,3 +244,28 @@ def test_the_loop_knows_when_a_slot_should_free_next(owner, settings):
     # Its own poll coming first, the poll will tell.
     Generation.objects.filter(pk=running.pk).update(next_poll_at=sent + timedelta(seconds=7.2))
     assert estimates.next_predicted_free(now) is None
+
+
+@pytest.mark.parametrize("slots", [2, 4])
+def test_a_new_kinds_first_polls_take_turns_over_the_interval(owner, settings, slots):
+    """No history, clips waiting for the key's slots: the jobs in flight are first polled in
+    turn, an interval / slots apart, so that between them the kind is polled that often and
+    the first end is seen that soon (then the dispatcher fills the others' slots by it)."""
+    settings.LTX_POLL_INTERVAL = interval = 5.0
+    queue(owner, 1)
+    posted = timezone.now()
+    # Sent at once (two workers): each is still being sent while the others ask, in any order.
+    clips = [
+        make_generation(owner, State.SUBMITTING, submitted_at=posted) for _ in range(slots + 1)
+    ]
+    firsts = [
+        (estimates.first_poll_at(clip, posted, slots=slots) - posted).total_seconds()
+        for clip in reversed(clips)
+    ][::-1]
+    turns = [interval * (1 + n / slots) for n in range(slots)]
+    assert firsts == pytest.approx([*turns, interval])  # and round again
+    assert all(interval <= first < 2 * interval for first in firsts)
+    # Nothing waiting for a slot: no hurry to learn the kind, the plain interval.
+    Generation.objects.filter(state=State.QUEUED).delete()
+    clip = make_generation(owner, State.PENDING, remote_id="alone", submitted_at=posted)
+    assert estimates.first_poll_at(clip, posted, slots=slots) == posted + timedelta(seconds=5)
