@@ -1,7 +1,7 @@
 """The load test (`make loadtest`; not part of `make test` or `make bench`).
 
     .venv/bin/python bench/loadtest.py [--members 50] [--jobs 1000] [--minutes 4] [--interval 5]
-                                       [--s3]
+                                       [--s3] [--locust-nice 10]
 
 A deployment on this machine as the README's scale-out recipe runs it (tests/e2e/deployment.py):
 two gunicorn web processes (2 workers x 4 threads each), two `qcluster` processes, PostgreSQL
@@ -11,8 +11,10 @@ and Redis (DATABASE_URL / REDIS_URL, default the local ones; the test makes its 
 1. 40 short clips are made and copied, for the members to open and seek in;
 2. ``--jobs`` clips are queued and sent, each a job of ``--minutes`` x 60 + 47.3 s at the
    simulator (off the poll grid), so they are all in flight while the members work;
-3. locust (headless, loopback only) runs ``--members`` members for ``--minutes``: they log in,
-   browse the gallery, open clips, seek in videos, refresh status and generate;
+3. locust (headless, loopback only, at nice ``--locust-nice``, 10: it stands for the members'
+   browsers, which are other machines in a real deployment) runs ``--members`` members for
+   ``--minutes``: they log in, browse the gallery, open clips, seek in videos, refresh status
+   and generate;
 4. every clip is waited for until it is ready.
 
 Prints p50/p95/p99 latency per page type, the error count, the share of jobs whose every poll
@@ -44,6 +46,8 @@ from tests.e2e.clusters import wait_for
 from tests.e2e.deployment import deployment
 
 SHORT = {"pending_seconds": 1.3, "processing_seconds": 2.9}
+# locust's niceness (--locust-nice): 0 puts the browsers' load on equal terms with the deployment.
+LOCUST_NICE = 10
 
 
 def rss_kib(pid: int) -> int:
@@ -84,6 +88,9 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=4.0)
     parser.add_argument("--interval", type=float, default=5.0)
     parser.add_argument("--s3", action="store_true", help="media on a local S3 server (moto)")
+    parser.add_argument(
+        "--locust-nice", type=int, default=LOCUST_NICE, help="locust's niceness (0: equal terms)"
+    )
     args = parser.parse_args()
     long_job = args.minutes * 60 + 47.3
     # Every background job in flight at once (LTX_MAX_CONCURRENCY allows up to 1,000); the
@@ -152,6 +159,9 @@ def main() -> None:
                     "WARNING",
                 ],
                 env={**os.environ, "LOADTEST_HOSTS": hosts, "LOADTEST_CLIPS": str(clips_file)},
+                # The members' browsers run on machines of their own in a real deployment; here
+                # they share its two cores, so locust takes only what the deployment leaves.
+                preexec_fn=lambda: os.nice(args.locust_nice),
                 capture_output=True,
                 text=True,
                 timeout=args.minutes * 60 + 120,
