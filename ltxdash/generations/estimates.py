@@ -232,15 +232,13 @@ def _turn_among_peers(generation: Generation) -> int:
     """How many jobs of the same mode and model, sent with the same key, are at LTX or being
     sent, and were queued before this one: its place among them, the same whichever of two
     submits running at once asks first."""
-    return (
-        Generation.objects.filter(
-            state__in=IN_FLIGHT,
-            endpoint=generation.endpoint,
-            model=generation.model,
-            api_key=generation.api_key_id,
-            pk__lt=generation.pk,
-        ).count()
-    )
+    return Generation.objects.filter(
+        state__in=IN_FLIGHT,
+        endpoint=generation.endpoint,
+        model=generation.model,
+        api_key=generation.api_key_id,
+        pk__lt=generation.pk,
+    ).count()
 
 
 _PREDICT_AT_MOST = 50
