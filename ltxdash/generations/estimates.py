@@ -7,6 +7,7 @@ import math
 import statistics
 import time
 from datetime import datetime, timedelta
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from django.utils import timezone
@@ -156,7 +157,9 @@ def estimate_seconds_left(generation: Generation, now: datetime | None = None) -
 _AFTER_EXPECTED = timedelta(milliseconds=100)
 # Every poll of a job comes between one interval and this many intervals after the one before
 # (the first: after the submit). Within that window a poll may wait, to land just after the
-# moment the job should finish.
+# moment the job should finish. Two first polls may come later, and no sooner: one aimed at a
+# predicted end the window cannot reach (``_FIRST_REACH``), and a new kind's turn
+# (``first_poll_at``), at most 2 intervals after the submit either way.
 _CADENCE = 1.2
 # The first poll may instead wait for a predicted end less than this many intervals after the
 # submit, if the cadence cannot reach it (``_aim``).
@@ -200,27 +203,31 @@ def _aim(last: datetime, target: datetime | None, *, first: bool = False) -> dat
     return base
 
 
-def first_poll_at(generation: Generation, posted_at: datetime, *, slots: int = 1) -> datetime:
+def first_poll_at(
+    generation: Generation, posted_at: datetime, *, slots: Callable[[], int] = lambda: 1
+) -> datetime:
     """The first poll of a job whose submit POST left at ``posted_at``: timed like every later
     one (``_aim``) towards just after the moment past clips of its kind say it should finish,
     and on that moment if it comes too soon for the cadence to reach (``_aim``'s ``first``).
 
-    A kind with no history yet, sent while clips wait for the key's ``slots`` (its limit): the
-    jobs of it in flight take turns at first polls spread over the interval after the first
-    one (with 2 slots, at 1 and 1.5 intervals; with 4, a quarter apart), so that between them
-    a job of the kind is polled every interval / ``slots``, and the first seen finished is seen
-    that soon after its end, not up to an interval late. It teaches the kind's length, and the
-    dispatcher then fills the slots of the others too, as soon as they should be done
-    (``predicted_free``). Their later polls keep the cadence, each from its own first."""
+    A kind with no history yet, sent while clips wait for the key's slots (``slots()``, its
+    limit, asked only then): the jobs of the kind in flight take turns at first polls spread
+    over the interval after the first one (with 2 slots, at 1 and 1.5 intervals; with 4, a
+    quarter apart), so that between them a job of the kind is polled every interval / slots,
+    and the first seen finished is seen that soon after its end, not up to an interval late.
+    It teaches the kind's length, and the dispatcher then fills the slots of the others too,
+    as soon as they should be done (``predicted_free``). Their later polls keep the cadence,
+    each from its own first."""
     interval = timedelta(seconds=poll_interval())
     base = posted_at + interval
     typical = typical_seconds(generation)
     if typical is not None:
         target = posted_at + timedelta(seconds=typical) + _AFTER_EXPECTED
         return _aim(posted_at, target, first=True)
-    if slots > 1 and _slots_matter(generation):
-        turn = _turn_among_peers(generation) % slots
-        return base + interval * (turn / slots)
+    if _slots_matter(generation):
+        count = slots()
+        if count > 1:
+            return base + interval * (_turn_among_peers(generation) % count / count)
     return base
 
 
@@ -229,16 +236,19 @@ def _slots_matter(generation: Generation) -> bool:
 
 
 def _turn_among_peers(generation: Generation) -> int:
-    """How many jobs of the same mode and model, sent with the same key, are at LTX or being
+    """How many jobs of the same kind (``_kind``), sent with the same key, are at LTX or being
     sent, and were queued before this one: its place among them, the same whichever of two
-    submits running at once asks first."""
-    return Generation.objects.filter(
+    submits running at once asks first. A peer that left early (a failure teaches no length)
+    can make two share a turn; that costs only the spread, never the cadence."""
+    kind = _kind(generation)
+    peers = Generation.objects.filter(
         state__in=IN_FLIGHT,
         endpoint=generation.endpoint,
         model=generation.model,
         api_key=generation.api_key_id,
         pk__lt=generation.pk,
-    ).count()
+    ).only("endpoint", "model", "params")
+    return sum(1 for peer in peers if _kind(peer) == kind)
 
 
 _PREDICT_AT_MOST = 50

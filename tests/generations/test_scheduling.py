@@ -72,10 +72,10 @@ def _learn(owner, took: float) -> None:
     make_generation(owner, State.READY, submitted_at=ago(120), completed_at=ago(120 - took))
 
 
-def _plan(clip, posted, lateness: float = 0.0, polls: int = 12) -> list[float]:
+def _plan(clip, posted, lateness: float = 0.0, polls: int = 12, slots: int = 1) -> list[float]:
     """The seconds after the submit at which the poller polls ``clip``, each poll leaving
     ``lateness`` seconds after it was due (a busy loop)."""
-    times, due = [], estimates.first_poll_at(clip, posted)
+    times, due = [], estimates.first_poll_at(clip, posted, slots=lambda: slots)
     for _ in range(polls):
         sent = due + timedelta(seconds=lateness)
         times.append((sent - posted).total_seconds())
@@ -104,7 +104,8 @@ def test_a_first_end_too_soon_for_the_cadence_is_polled_once_on_it(owner, settin
 
 def test_a_later_end_out_of_the_cadences_reach_keeps_the_plain_interval(owner, settings):
     """13 s: out of reach of polls 1 to 1.2 intervals apart (two end by 12 s, three take 15 s),
-    and too far for the first poll alone: the plain cadence, seen at 15 s."""
+    and too far for the first poll alone: the plain cadence, seen at 15 s. The exception is
+    the first poll's only: granted to the second, it would wait 8.1 s, for 13.1 s."""
     settings.LTX_POLL_INTERVAL = 5.0
     _learn(owner, 13.0)
     clip = make_generation(owner, State.PENDING, remote_id="y", submitted_at=timezone.now())
@@ -118,9 +119,9 @@ def test_every_gap_between_polls_is_one_to_one_point_two_intervals_on_every_path
 ):
     """Whatever the learned length (none, shorter than an interval, unreachable, reachable,
     far off) and however late each poll leaves, the next is due one to 1.2 intervals after it
-    left: never sooner than the interval allows, never later than the cadence. The one
-    exception is a first poll aimed at an end 1.2 to 2 intervals after the submit: it lands on
-    that end, and the cadence holds from there."""
+    left: never sooner than the interval allows, never later than the cadence. A first poll
+    aimed at an end 1.2 to 2 intervals after the submit is the exception: it lands on that
+    end, and the cadence holds from there. (The other, a new kind's turns, is tested below.)"""
     settings.LTX_POLL_INTERVAL = interval = 5.0
     if took is not None:
         _learn(owner, took)
@@ -259,7 +260,7 @@ def test_a_new_kinds_first_polls_take_turns_over_the_interval(owner, settings, s
         make_generation(owner, State.SUBMITTING, submitted_at=posted) for _ in range(slots + 1)
     ]
     firsts = [
-        (estimates.first_poll_at(clip, posted, slots=slots) - posted).total_seconds()
+        (estimates.first_poll_at(clip, posted, slots=lambda: slots) - posted).total_seconds()
         for clip in reversed(clips)
     ][::-1]
     turns = [interval * (1 + n / slots) for n in range(slots)]
@@ -268,4 +269,64 @@ def test_a_new_kinds_first_polls_take_turns_over_the_interval(owner, settings, s
     # Nothing waiting for a slot: no hurry to learn the kind, the plain interval.
     Generation.objects.filter(state=State.QUEUED).delete()
     clip = make_generation(owner, State.PENDING, remote_id="alone", submitted_at=posted)
-    assert estimates.first_poll_at(clip, posted, slots=slots) == posted + timedelta(seconds=5)
+    assert estimates.first_poll_at(clip, posted, slots=lambda: slots) == posted + timedelta(
+        seconds=5
+    )
+
+
+def test_a_new_kinds_polls_after_its_turn_keep_the_cadence(owner, settings):
+    """The second of two slots is first polled at 1.5 intervals; from there every poll comes
+    one interval after the one before, sooner never, and the slots are not asked when the kind
+    is known (no query for them on every submit)."""
+    settings.LTX_POLL_INTERVAL = 5.0
+    queue(owner, 1)
+    posted = timezone.now()
+    make_generation(owner, State.SUBMITTING, submitted_at=posted)
+    clip = make_generation(owner, State.SUBMITTING, submitted_at=posted)
+    for lateness in (0.0, 0.4):
+        times = _plan(clip, posted, lateness=lateness, polls=5, slots=2)
+        assert times[0] == pytest.approx(7.5 + lateness)
+        gaps = [b - a - lateness for a, b in zip(times, times[1:], strict=False)]
+        assert gaps == pytest.approx([5.0] * 4)
+
+    def not_asked() -> int:
+        raise AssertionError("the slots were asked for a known kind")
+
+    _learn(owner, 7.3)
+    estimates.forget_typical_durations()
+    due = estimates.first_poll_at(clip, posted, slots=not_asked)
+    assert (due - posted).total_seconds() == pytest.approx(7.4)
+
+
+def test_a_peer_of_another_kind_takes_no_turn(owner, settings):
+    """Turns are per kind: a 1080p clip at LTX beside a new 720p one leaves the 720p one the
+    first turn (the 1080p one teaches nothing about 720p)."""
+    settings.LTX_POLL_INTERVAL = 5.0
+    queue(owner, 1)
+    posted = timezone.now()
+    make_generation(
+        owner,
+        State.PENDING,
+        remote_id="other",
+        submitted_at=posted,
+        params={**T2V, "resolution": "1920x1080"},
+    )
+    clip = make_generation(
+        owner, State.SUBMITTING, submitted_at=posted, params={**T2V, "resolution": "1280x720"}
+    )
+    first = estimates.first_poll_at(clip, posted, slots=lambda: 2)
+    assert (first - posted).total_seconds() == pytest.approx(5.0)
+    make_generation(
+        owner,
+        State.PENDING,
+        remote_id="same",
+        submitted_at=posted,
+        params={**T2V, "resolution": "1280x720"},
+    )
+    later = make_generation(
+        owner, State.SUBMITTING, submitted_at=posted, params={**T2V, "resolution": "1280x720"}
+    )
+    # Peers queued before it: the 720p clip above and the one just made; the 1080p does not count.
+    assert (estimates.first_poll_at(later, posted, slots=lambda: 4) - posted).total_seconds() == (
+        pytest.approx(5.0 + 5.0 * 2 / 4)
+    )

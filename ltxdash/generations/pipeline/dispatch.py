@@ -285,7 +285,9 @@ def _submit(
         submit_request_id=job.request_id or "",
         remote_created_at=job.created_at,
         submitted_at=timezone.now(),
-        next_poll_at=first_poll_at(generation, now, slots=concurrency_of(generation.api_key_id)),
+        next_poll_at=first_poll_at(
+            generation, now, slots=lambda: concurrency_of(generation.api_key_id)
+        ),
         claim_until=None,
     )
     if not moved:
