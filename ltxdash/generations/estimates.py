@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from datetime import datetime, timedelta
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.utils import timezone

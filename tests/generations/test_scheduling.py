@@ -4,6 +4,7 @@ a clip sent into a slot predicted free that LTX answers 429 going back to the qu
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -286,7 +287,7 @@ def test_a_new_kinds_polls_after_its_turn_keep_the_cadence(owner, settings):
     for lateness in (0.0, 0.4):
         times = _plan(clip, posted, lateness=lateness, polls=5, slots=2)
         assert times[0] == pytest.approx(7.5 + lateness)
-        gaps = [b - a - lateness for a, b in zip(times, times[1:], strict=False)]
+        gaps = [b - a - lateness for a, b in itertools.pairwise(times)]
         assert gaps == pytest.approx([5.0] * 4)
 
     def not_asked() -> int:
