@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 
@@ -19,6 +18,9 @@ class Lease(models.Model):
     holder = models.CharField(max_length=128)
     expires_at = models.DateTimeField()
     renewed_at = models.DateTimeField()
+    # Who takes the lease over from its holder by name ("" for no one yet): the poller loop's
+    # hand-over (pipeline/loop.py). Cleared whenever the lease changes hands.
+    successor = models.CharField(max_length=128, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.name} held by {self.holder} until {self.expires_at:%H:%M:%S}"
@@ -27,12 +29,11 @@ class Lease(models.Model):
     def acquire(cls, name: str, holder: str, ttl: timedelta) -> bool:
         """Take or renew the lease; True when ``holder`` holds it afterwards."""
         now = timezone.now()
-        taken = (
-            cls.objects.filter(name=name)
-            .filter(Q(holder=holder) | Q(expires_at__lt=now))
-            .update(holder=holder, expires_at=now + ttl, renewed_at=now)
-        )
-        if taken:
+        renewal = {"expires_at": now + ttl, "renewed_at": now}
+        if cls.objects.filter(name=name, holder=holder).update(**renewal):
+            return True
+        lapsed = cls.objects.filter(name=name, expires_at__lt=now)
+        if lapsed.update(holder=holder, successor="", **renewal):
             return True
         try:
             with transaction.atomic():

@@ -2,7 +2,8 @@
 
 Topology (see ``pipeline/loop.py``):
 - ``poller_loop``: the self-renewing loop (polls, dispatches, re-enqueues copies); after about
-  30 s it enqueues its successor and hands it the "poller" lease; one runs at a time. Its
+  30 s it enqueues its successor, polls on until the successor has a worker, and hands it the
+  "poller" lease; one runs at a time. Its
   results are not saved (it would crowd every other task out of the admin's list).
 - ``watchdog``: a django-q2 Schedule, every minute: starts a loop if none is alive. Workers
   also start one when they spawn (``apps.py``), so a restarted cluster does not wait a minute.
@@ -24,10 +25,11 @@ LOOP_TASK = "ltxdash.generations.tasks.poller_loop"
 
 def poller_loop(previous_holder: str | None = None) -> str:
     holder = loop.new_holder()
-    outcome = loop.run_loop(holder, previous=previous_holder)
-    if outcome == "handover":
+
+    def call_successor() -> None:
         async_task(LOOP_TASK, holder, task_name="poller_loop", save=False)
-    return outcome
+
+    return loop.run_loop(holder, previous=previous_holder, call_successor=call_successor)
 
 
 def start_poller_if_needed() -> bool:

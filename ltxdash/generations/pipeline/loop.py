@@ -8,9 +8,10 @@ so a freed slot is used within an interval).
 
 Exactly one loop runs across every cluster: the lease is taken with a conditional UPDATE and
 renewed about once a second (``/healthz`` reads that renewal as the workers' heartbeat). A loop task runs
-for a few minutes, then enqueues its successor and hands the lease to it by name; a loop that
-dies (SIGKILL) stops renewing, and the next one (started by a worker starting, or by the
-once-a-minute watchdog schedule) takes over when the lease expires.
+for half a minute, then enqueues its successor and polls on until the successor takes the lease
+over by name (the hand-over, below); a loop that dies (SIGKILL) stops renewing, and the next
+one (started by a worker starting, or by the once-a-minute watchdog schedule) takes over when
+the lease expires.
 """
 
 from __future__ import annotations
@@ -22,18 +23,20 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
 from django.db import DatabaseError, close_old_connections
+from django.db.models import F
 from django.utils import timezone
 
 from ltxdash.core.health import POLLER_LEASE
 from ltxdash.core.models import Lease
 from ltxdash.generations import estimates
 from ltxdash.generations.pipeline import dispatch, faststart, filestore, poller, rehost
-from ltxdash.generations.timing import lease_seconds, loop_seconds, poll_interval
+from ltxdash.generations.timing import lease_seconds, loop_seconds, poll_interval, task_timeout
 from ltxdash.ltx.client import LTXClient
 
 logger = logging.getLogger(__name__)
@@ -123,15 +126,97 @@ def seconds_until_next_pass(
 
 
 def take_lease(holder: str, previous: str | None = None) -> bool:
-    """Take (or renew) the poller lease; ``previous`` hands it over from our predecessor."""
+    """Take (or renew) the poller lease; ``previous`` takes it over from a predecessor that
+    left it to its successor (``_leave``)."""
     ttl = timedelta(seconds=lease_seconds())
-    if previous:
-        now = timezone.now()
-        if Lease.objects.filter(name=POLLER_LEASE, holder=previous).update(
-            holder=holder, expires_at=now + ttl, renewed_at=now
-        ):
-            return True
+    if previous and _take_left(holder, previous, ttl):
+        return True
     return Lease.acquire(POLLER_LEASE, holder, ttl)
+
+
+# --- The hand-over ------------------------------------------------------------------------------
+# A loop past its time enqueues its successor and polls on until the successor is there to take
+# the lease by name, so that no poll waits for the successor's turn in the broker (behind copies
+# and submits on a busy deployment). The successor names itself in the lease's ``successor``
+# (``_announce``); at its next renewal the loop hands the lease to it and returns
+# (``_hand_over``), and the successor starts at once. A successor that does not come within
+# the overlap finds the lease left to whoever comes by name (``_ANYONE``, ``_leave``). Each step
+# is one conditional UPDATE, so the two loops never run a pass at the same time.
+_ANYONE = "*"
+# The successor looks for the lease in its name this often while the predecessor finishes.
+_HANDOVER_CHECK = 0.02
+
+
+def _take_left(holder: str, previous: str, ttl: timedelta) -> bool:
+    now = timezone.now()
+    return bool(
+        Lease.objects.filter(name=POLLER_LEASE, holder=previous, successor=_ANYONE).update(
+            holder=holder, successor="", expires_at=now + ttl, renewed_at=now
+        )
+    )
+
+
+def _announce(holder: str, previous: str) -> bool:
+    return bool(
+        Lease.objects.filter(name=POLLER_LEASE, holder=previous, successor__in=["", holder]).update(
+            successor=holder
+        )
+    )
+
+
+def _hand_over(holder: str) -> bool:
+    """Give the lease to the successor that named itself, if one has: True once it holds it."""
+    now = timezone.now()
+    ttl = timedelta(seconds=lease_seconds())
+    return bool(
+        Lease.objects.filter(name=POLLER_LEASE, holder=holder)
+        .exclude(successor__in=["", _ANYONE])
+        .update(holder=F("successor"), successor="", expires_at=now + ttl, renewed_at=now)
+    )
+
+
+def _leave(holder: str) -> Outcome:
+    """End a loop that kept its lease: to the successor that named itself, or, if none has yet,
+    left to the one that comes by name (``take_lease``'s ``previous``)."""
+    for _ in range(3):  # each step is conditional: a successor naming itself meanwhile retries
+        if _hand_over(holder):
+            return "handover"
+        if Lease.objects.filter(name=POLLER_LEASE, holder=holder, successor="").update(
+            successor=_ANYONE
+        ):
+            return "handover"
+    return "lost"
+
+
+def _take_over(holder: str, previous: str, stop: threading.Event) -> bool | None:
+    """Take the lease from our predecessor: at once if it left it to us, or when it hands it
+    over at its next renewal (it polls on meanwhile). None when the predecessor holds it no
+    longer (it died and the lease lapsed to another loop, or this is a copy of an old task):
+    start as any new loop does."""
+    ttl = timedelta(seconds=lease_seconds())
+    for _ in range(3):  # the predecessor may be leaving between our two steps
+        if _take_left(holder, previous, ttl):
+            return True
+        if _announce(holder, previous):
+            return _await_hand_over(holder, stop)
+    return None
+
+
+def _await_hand_over(holder: str, stop: threading.Event) -> bool:
+    """Wait, a few hundredths of a second at a time, for the lease to be in our name; or take
+    it once it lapses (the predecessor was killed before it could hand over)."""
+    deadline = time.monotonic() + lease_seconds() + 1
+    while time.monotonic() < deadline:
+        lease = Lease.objects.filter(name=POLLER_LEASE).first()
+        if lease is None or lease.expires_at <= timezone.now():
+            return take_lease(holder)
+        if lease.holder == holder:
+            return True
+        if lease.successor != holder:
+            return False  # taken by another loop
+        if stop.wait(_HANDOVER_CHECK):
+            return False
+    return take_lease(holder)
 
 
 def _stand_by(holder: str, stop: threading.Event) -> bool:
@@ -168,6 +253,14 @@ def _renew(holder: str) -> bool | None:
         return None
 
 
+def _start(holder: str, previous: str | None, stop: threading.Event) -> bool:
+    if previous:
+        taken = _take_over(holder, previous, stop)
+        if taken is not None:
+            return taken
+    return take_lease(holder) or _stand_by(holder, stop)
+
+
 def run_loop(
     holder: str,
     *,
@@ -175,17 +268,28 @@ def run_loop(
     stop: threading.Event | None = None,
     budget: float | None = None,
     client: LTXClient | None = None,
+    call_successor: Callable[[], object] | None = None,
 ) -> Outcome:
-    """Run passes until ``budget`` seconds have gone by, ``stop`` is set or the lease is lost."""
+    """Run passes until ``budget`` seconds have gone by, ``stop`` is set or the lease is lost.
+
+    With ``call_successor`` (the task enqueueing the next loop), a loop past its budget calls
+    it once and runs on until the successor takes the lease over (the hand-over above), for at
+    most one more budget; without, it leaves the lease to its successor at once."""
     stop = stop or threading.Event()
-    if not take_lease(holder, previous) and not _stand_by(holder, stop):
+    if not _start(holder, previous, stop):
         return "busy"
-    deadline = time.monotonic() + (loop_seconds() if budget is None else budget)
+    budget = loop_seconds() if budget is None else budget
+    started = time.monotonic()
+    deadline = started + budget
+    # Past its budget, the loop runs on for the successor this long at most: a stopping
+    # cluster waits for its running tasks, and its own broker no longer hands any out.
+    overlap_until = deadline + max(0.0, min(budget, 0.9 * task_timeout() - budget))
     logger.info("Pipeline loop %s started", holder)
     held: bool | None = True
     housekept = -math.inf
     renewed = time.monotonic()
     failed = False
+    waiting_for_successor = False
     predicted: datetime | None = None  # a slot should free then: dispatch again at that moment
     while True:
         if held:
@@ -210,21 +314,45 @@ def run_loop(
                 # One bad pass (a database hiccup, a bug on one row) must not stop the pipeline.
                 logger.exception("Pipeline pass failed")
                 failed = True
-        remaining = deadline - time.monotonic()
-        if stop.is_set() or (
-            remaining > 0 and stop.wait(min(seconds_until_next_pass(None, predicted), remaining))
-        ):
+        now = time.monotonic()
+        if now >= deadline and not waiting_for_successor:
+            if call_successor is None:
+                return _leave(holder)
+            _call(call_successor)
+            waiting_for_successor = True
+        if waiting_for_successor and now >= overlap_until:
+            return _leave(holder)
+        wait = seconds_until_next_pass(None, predicted)
+        if not waiting_for_successor:
+            wait = min(wait, deadline - now)
+        if stop.is_set() or stop.wait(max(0.0, wait)):
             Lease.release(POLLER_LEASE, holder)
             return "stopped"
-        if remaining <= 0:
-            return "handover"  # keep the lease: our successor takes it over by name
         if time.monotonic() - renewed < _renew_every():
             continue  # passes come several a second; the lease is renewed about once a second
+        if waiting_for_successor and _hands_over(holder):
+            return "handover"
         held = _renew(holder)
         renewed = time.monotonic()
         if held is False:
             logger.warning("Pipeline loop %s lost its lease; stopping", holder)
             return "lost"
+
+
+def _call(call_successor: Callable[[], object]) -> None:
+    try:
+        call_successor()
+    except Exception:  # the broker did not answer: run on; the watchdog starts one if we end
+        logger.exception("Could not enqueue the next pipeline loop")
+
+
+def _hands_over(holder: str) -> bool:
+    try:
+        return _hand_over(holder)
+    except DatabaseError:
+        logger.warning("Could not hand the poller lease over", exc_info=True)
+        close_old_connections()
+        return False
 
 
 def claim_start() -> bool:

@@ -226,8 +226,9 @@ def _pump(name: str, stream: IO[bytes], color: bool) -> None:
 
 
 # How long each child may take to stop after SIGTERM before its whole process group is killed.
-# The cluster waits for running tasks (the poller loop hands over every ~30 s); killing it is
-# safe because every task is idempotent and every state recovers, so we don't wait that long.
+# The cluster waits for running tasks (the poller loop hands over after 30 s to a minute);
+# killing it is safe because every task is idempotent and every state recovers, so we don't
+# wait that long.
 STOP_GRACE = {"web": 10.0, "worker": 6.0, "sim": 5.0}
 
 
