@@ -65,20 +65,50 @@ def group_pids(leader: int) -> list[int]:
     return [int(pid) for pid in found.stdout.split()]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - idle) / hz, sum(ticks) / hz
+
+
 class PeakRss(threading.Thread):
-    """Samples every process of the deployment once a second: the peak RSS of each."""
+    """Samples every process of the deployment once a second: the peak RSS of each, and the CPU
+    time each used while sampled (with the machine's, for the share the deployment had)."""
 
     def __init__(self, roles: dict[str, int]) -> None:
         super().__init__(daemon=True)
         self.roles, self.peaks = roles, defaultdict(int)
+        self.cpu_first: dict[str, float] = {}
+        self.cpu_last: dict[str, float] = {}
+        self.machine_first = self.machine_last = machine_busy()
         self.stop = threading.Event()
 
     def run(self) -> None:
+        self.machine_first = machine_busy()
         while not self.stop.wait(1.0):
             for role, leader in self.roles.items():
                 for pid in group_pids(leader) or [leader]:
                     key = f"{role} (pid {pid})" if pid != leader else f"{role} (main)"
                     self.peaks[key] = max(self.peaks[key], rss_kib(pid))
+                    used = cpu_seconds(pid)
+                    if used:
+                        self.cpu_first.setdefault(key, used)
+                        self.cpu_last[key] = used
+            self.machine_last = machine_busy()
+
+    def cpu_used(self) -> dict[str, float]:
+        return {key: self.cpu_last[key] - self.cpu_first[key] for key in self.cpu_last}
 
 
 def main() -> None:
@@ -199,9 +229,17 @@ def main() -> None:
         f"  clips: {len(generations)}, ready {sum(g['state'] == 'ready' for g in generations)}; "
         f"upstream jobs {len(jobs)}, one per clip: {sorted(remote_ids) == sorted(j['id'] for j in jobs)}"
     )
-    print("  peak RSS (MiB):")
+    print("  peak RSS (MiB), and CPU seconds used from the members' start to the last clip:")
+    used = sampler.cpu_used()
     for key, kib in sorted(sampler.peaks.items()):
-        print(f"    {key:28} {kib / 1024:7.1f}")
+        print(f"    {key:28} {kib / 1024:7.1f} MiB {used.get(key, 0.0):8.1f} CPU-s")
+    busy = sampler.machine_last[0] - sampler.machine_first[0]
+    total = sampler.machine_last[1] - sampler.machine_first[1]
+    print(
+        f"    the machine: {busy:.0f} of {total:.0f} CPU-s busy ({100 * busy / max(total, 1):.0f} %),"
+        f" the processes above {sum(used.values()):.0f} (the rest: PostgreSQL, Redis, the S3"
+        " server, locust)"
+    )
     if locust.returncode not in (0, 1):
         print(locust.stdout[-3000:], locust.stderr[-3000:])
     ok = (
