@@ -183,3 +183,28 @@ def test_a_lease_taken_after_it_lapsed_forgets_the_successor_named_to_the_last_h
     Lease.objects.filter(name=POLLER_LEASE).update(successor="named-to-new")
     assert loop.take_lease("new")
     assert Lease.objects.get(name=POLLER_LEASE).successor == "named-to-new"
+
+
+def test_a_successor_waits_for_a_predecessor_whose_pass_outlasts_the_lease_time(settings):
+    """On a starved machine a pass may take longer than the lease's time to live, renewals and
+    all. The successor waits while the predecessor holds the lease, however long: had it given
+    up, the lease would be handed to no one."""
+    settings.LTX_POLL_INTERVAL = 0.1
+    settings.LTXDASH_POLLER_LEASE_SECONDS = 0.4
+    assert loop.take_lease("slow")
+    outcome: list[bool] = []
+
+    def successor() -> None:
+        outcome.append(_unlocked(lambda: loop._take_over("next", "slow", threading.Event())))
+
+    waiting = threading.Thread(target=successor)
+    waiting.start()
+    for _ in range(20):  # 2 s: five lease lifetimes, renewed throughout
+        time.sleep(0.1)
+        _unlocked(lambda: loop.take_lease("slow"))
+    assert waiting.is_alive() and outcome == []
+    assert Lease.objects.get(name=POLLER_LEASE).successor == "next"
+    assert _unlocked(lambda: loop._hand_over("slow"))
+    waiting.join(timeout=5)
+    assert outcome == [True]
+    assert Lease.objects.get(name=POLLER_LEASE).holder == "next"

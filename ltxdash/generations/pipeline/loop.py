@@ -204,9 +204,10 @@ def _take_over(holder: str, previous: str, stop: threading.Event) -> bool | None
 
 def _await_hand_over(holder: str, stop: threading.Event) -> bool:
     """Wait, a few hundredths of a second at a time, for the lease to be in our name; or take
-    it once it lapses (the predecessor was killed before it could hand over)."""
-    deadline = time.monotonic() + lease_seconds() + 1
-    while time.monotonic() < deadline:
+    it once it lapses (the predecessor was killed before it could hand over). However long
+    the predecessor's pass takes on a busy machine, we wait while it holds the lease: it hands
+    over at its next renewal, and a successor gone by then would leave no loop at all."""
+    while True:
         lease = Lease.objects.filter(name=POLLER_LEASE).first()
         if lease is None or lease.expires_at <= timezone.now():
             return take_lease(holder)
@@ -216,7 +217,6 @@ def _await_hand_over(holder: str, stop: threading.Event) -> bool:
             return False  # taken by another loop
         if stop.wait(_HANDOVER_CHECK):
             return False
-    return take_lease(holder)
 
 
 def _stand_by(holder: str, stop: threading.Event) -> bool:
