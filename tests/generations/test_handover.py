@@ -69,6 +69,7 @@ def test_a_loop_past_its_time_polls_on_until_its_successor_takes_over(
     monkeypatch.setattr(loop, "run_pass", recorded)
     outcomes: dict[str, str] = {}
     enqueued: list[float] = []
+    successors: list[threading.Thread] = []
     delay = 1.2  # the successor's wait in the broker, behind copies and submits (< one budget)
 
     def successor() -> None:
@@ -82,7 +83,9 @@ def test_a_loop_past_its_time_polls_on_until_its_successor_takes_over(
                 lambda: loop.run_loop("second", previous="first", budget=0.5)
             )
 
-        threading.Thread(target=run, name="second").start()
+        later = threading.Thread(target=run, name="second")
+        successors.append(later)
+        later.start()
 
     started = time.monotonic()
     first = threading.Thread(
@@ -94,7 +97,7 @@ def test_a_loop_past_its_time_polls_on_until_its_successor_takes_over(
     )
     first.start()
     first.join()
-    drive(lambda: "second" in outcomes, timeout=10)
+    successors[0].join(timeout=10)  # not drive(): it would run passes of its own meanwhile
     elapsed = time.monotonic() - started
 
     assert outcomes == {"first": "handover", "second": "handover"}
